@@ -1,0 +1,287 @@
+//! A patient record: contact details, and every treatment series they have had.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use super::dates::parse_date;
+use super::series::{Series, add_days};
+
+/// A patient's id. It names the patient's file, so it is restricted to a safe alphabet
+/// and never derived from the patient's name.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct PatientId(String);
+
+impl PatientId {
+    pub fn new(raw: &str) -> Result<Self, String> {
+        let ok = !raw.is_empty()
+            && raw.len() <= 64
+            && raw
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        if ok {
+            Ok(Self(raw.to_string()))
+        } else {
+            Err("a patient id uses only a-z, 0-9 and '-' (at most 64)".into())
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for PatientId {
+    type Error = String;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        PatientId::new(&value)
+    }
+}
+
+impl From<PatientId> for String {
+    fn from(id: PatientId) -> Self {
+        id.0
+    }
+}
+
+impl std::fmt::Display for PatientId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Patient {
+    pub id: PatientId,
+    pub full_name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date_of_birth: Option<NaiveDate>,
+    #[serde(default)]
+    pub phone: String,
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub notes: String,
+    #[serde(default)]
+    pub archived: bool,
+    pub created: NaiveDate,
+    #[serde(default)]
+    pub series: Vec<Series>,
+}
+
+/// The editable contact details, as validated from the patient form.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PatientDetails {
+    pub full_name: String,
+    pub date_of_birth: Option<NaiveDate>,
+    pub phone: String,
+    pub email: String,
+    pub notes: String,
+}
+
+/// A validation failure tied to the form field it is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: usize,
+    pub message: String,
+}
+
+impl PatientDetails {
+    pub const FIELD_NAME: usize = 0;
+    pub const FIELD_DOB: usize = 1;
+    pub const FIELD_PHONE: usize = 2;
+    pub const FIELD_EMAIL: usize = 3;
+
+    /// Validates what was typed: `[name, date of birth, phone, email, notes]`.
+    pub fn parse(fields: &[String; 5], today: NaiveDate) -> Result<Self, FieldError> {
+        let err = |field, message: &str| FieldError {
+            field,
+            message: message.to_string(),
+        };
+        let full_name = fields[0].trim().to_string();
+        if full_name.is_empty() {
+            return Err(err(Self::FIELD_NAME, "full name must not be empty"));
+        }
+        let date_of_birth = if fields[1].trim().is_empty() {
+            None
+        } else {
+            let dob = parse_date(&fields[1]).map_err(|m| err(Self::FIELD_DOB, &m))?;
+            if dob > today {
+                return Err(err(Self::FIELD_DOB, "date of birth is in the future"));
+            }
+            if dob < add_days(today, -365 * 130) {
+                return Err(err(Self::FIELD_DOB, "date of birth is more than 130 years ago"));
+            }
+            Some(dob)
+        };
+        let phone = fields[2].trim().to_string();
+        if phone
+            .chars()
+            .any(|c| !(c.is_ascii_digit() || " +-()./".contains(c)))
+        {
+            return Err(err(Self::FIELD_PHONE, "phone may hold digits, spaces and + - ( ) . / only"));
+        }
+        let email = fields[3].trim().to_string();
+        if !email.is_empty() && !looks_like_email(&email) {
+            return Err(err(Self::FIELD_EMAIL, "email needs a name, an @ and a domain"));
+        }
+        Ok(Self {
+            full_name,
+            date_of_birth,
+            phone,
+            email,
+            notes: fields[4].trim().to_string(),
+        })
+    }
+}
+
+fn looks_like_email(s: &str) -> bool {
+    match s.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.') && !s.contains(char::is_whitespace)
+        }
+        None => false,
+    }
+}
+
+impl Patient {
+    pub fn new(id: PatientId, details: PatientDetails, today: NaiveDate) -> Self {
+        let mut p = Self {
+            id,
+            full_name: String::new(),
+            date_of_birth: None,
+            phone: String::new(),
+            email: String::new(),
+            notes: String::new(),
+            archived: false,
+            created: today,
+            series: Vec::new(),
+        };
+        p.apply(details);
+        p
+    }
+
+    pub fn apply(&mut self, d: PatientDetails) {
+        self.full_name = d.full_name;
+        self.date_of_birth = d.date_of_birth;
+        self.phone = d.phone;
+        self.email = d.email;
+        self.notes = d.notes;
+    }
+
+    pub fn details(&self) -> PatientDetails {
+        PatientDetails {
+            full_name: self.full_name.clone(),
+            date_of_birth: self.date_of_birth,
+            phone: self.phone.clone(),
+            email: self.email.clone(),
+            notes: self.notes.clone(),
+        }
+    }
+
+    /// Moves every clinic date of the record by `days` (used to bring the demo clinic to
+    /// today). Dates of birth stay as they are: ages are not part of the story.
+    pub fn shift_dates(&mut self, days: i64) {
+        let delta = chrono::Duration::days(days);
+        self.created = add_days(self.created, days);
+        for series in &mut self.series {
+            series.created = add_days(series.created, days);
+            for session in &mut series.sessions {
+                session.date = add_days(session.date, days);
+                for entry in &mut session.checklist {
+                    entry.ticked_at = entry.ticked_at.map(|t| t + delta);
+                }
+            }
+        }
+    }
+
+    /// The series shown in the plan: the most recent one.
+    pub fn current_series(&self) -> Option<&Series> {
+        self.series.last()
+    }
+
+    pub fn current_series_mut(&mut self) -> Option<&mut Series> {
+        self.series.last_mut()
+    }
+
+    /// Case-insensitive match of the filter against name, phone and email. Phone digits
+    /// match whatever the spacing, so "0612" finds "06 12 34 56 78".
+    pub fn matches(&self, needle_lower: &str) -> bool {
+        if needle_lower.is_empty() {
+            return true;
+        }
+        if self.full_name.to_lowercase().contains(needle_lower)
+            || self.email.to_lowercase().contains(needle_lower)
+            || self.phone.contains(needle_lower)
+        {
+            return true;
+        }
+        let digits: String = needle_lower.chars().filter(char::is_ascii_digit).collect();
+        digits.len() >= 3
+            && digits.len() == needle_lower.chars().filter(|c| !c.is_whitespace()).count()
+            && self
+                .phone
+                .chars()
+                .filter(char::is_ascii_digit)
+                .collect::<String>()
+                .contains(&digits)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    fn fields(name: &str, dob: &str) -> [String; 5] {
+        [name.into(), dob.into(), "+44 20 7946 0000".into(), "a@b.co".into(), String::new()]
+    }
+
+    #[test]
+    fn ids_are_restricted_to_a_file_safe_alphabet() {
+        assert!(PatientId::new("p-2026-00af").is_ok());
+        assert!(PatientId::new("../etc").is_err());
+        assert!(PatientId::new("Jane Doe").is_err());
+        assert!(PatientId::new("").is_err());
+    }
+
+    #[test]
+    fn the_form_refuses_empty_names_impossible_and_future_dates() {
+        let today = d("2026-11-25");
+        assert_eq!(PatientDetails::parse(&fields("  ", ""), today).unwrap_err().field, 0);
+        let e = PatientDetails::parse(&fields("Ann", "2026-02-30"), today).unwrap_err();
+        assert_eq!(e.field, 1);
+        assert!(e.message.contains("does not exist"));
+        let e = PatientDetails::parse(&fields("Ann", "2027-01-01"), today).unwrap_err();
+        assert!(e.message.contains("future"));
+        let ok = PatientDetails::parse(&fields(" Ann Lee ", "1990-05-01"), today).unwrap();
+        assert_eq!(ok.full_name, "Ann Lee");
+        assert_eq!(ok.date_of_birth, Some(d("1990-05-01")));
+    }
+
+    #[test]
+    fn contact_fields_are_checked() {
+        let today = d("2026-11-25");
+        let mut f = fields("Ann", "");
+        f[3] = "not-an-email".into();
+        assert_eq!(PatientDetails::parse(&f, today).unwrap_err().field, 3);
+        f[3] = String::new();
+        f[2] = "call me".into();
+        assert_eq!(PatientDetails::parse(&f, today).unwrap_err().field, 2);
+    }
+
+    #[test]
+    fn filter_matches_name_phone_and_email_case_insensitively() {
+        let details = PatientDetails::parse(&fields("Maria Okafor", ""), d("2026-11-25")).unwrap();
+        let p = Patient::new(PatientId::new("p-1").unwrap(), details, d("2026-11-25"));
+        assert!(p.matches("okaf"));
+        assert!(p.matches("a@b"));
+        assert!(p.matches("7946"));
+        assert!(p.matches("20 79"));
+        assert!(p.matches("2079"));
+        assert!(!p.matches("smith"));
+    }
+}

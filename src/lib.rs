@@ -1,0 +1,4 @@
+//! needleplan: plans microneedling series for acne scars, keyboard only.
+
+pub mod domain;
+pub mod store;
