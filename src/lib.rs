@@ -1,4 +1,8 @@
 //! needleplan: plans microneedling series for acne scars, keyboard only.
 
+pub mod app;
+pub mod cli;
 pub mod domain;
+pub mod runtime;
 pub mod store;
+pub mod ui;

@@ -39,7 +39,11 @@ pub fn parse_optional_time(text: &str) -> Result<Option<NaiveTime>, String> {
 }
 
 /// Parses a whole number of days within `range`, naming the field in the message.
-pub fn parse_days(text: &str, field: &str, range: std::ops::RangeInclusive<u32>) -> Result<u32, String> {
+pub fn parse_days(
+    text: &str,
+    field: &str,
+    range: std::ops::RangeInclusive<u32>,
+) -> Result<u32, String> {
     let value: i64 = text
         .trim()
         .parse()
@@ -94,7 +98,15 @@ mod tests {
     #[test]
     fn day_counts_are_bounded() {
         assert_eq!(parse_days("28", "interval", 1..=365), Ok(28));
-        assert!(parse_days("-3", "interval", 1..=365).unwrap_err().contains("between"));
-        assert!(parse_days("abc", "interval", 1..=365).unwrap_err().contains("whole number"));
+        assert!(
+            parse_days("-3", "interval", 1..=365)
+                .unwrap_err()
+                .contains("between")
+        );
+        assert!(
+            parse_days("abc", "interval", 1..=365)
+                .unwrap_err()
+                .contains("whole number")
+        );
     }
 }

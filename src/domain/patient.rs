@@ -110,7 +110,10 @@ impl PatientDetails {
                 return Err(err(Self::FIELD_DOB, "date of birth is in the future"));
             }
             if dob < add_days(today, -365 * 130) {
-                return Err(err(Self::FIELD_DOB, "date of birth is more than 130 years ago"));
+                return Err(err(
+                    Self::FIELD_DOB,
+                    "date of birth is more than 130 years ago",
+                ));
             }
             Some(dob)
         };
@@ -119,11 +122,17 @@ impl PatientDetails {
             .chars()
             .any(|c| !(c.is_ascii_digit() || " +-()./".contains(c)))
         {
-            return Err(err(Self::FIELD_PHONE, "phone may hold digits, spaces and + - ( ) . / only"));
+            return Err(err(
+                Self::FIELD_PHONE,
+                "phone may hold digits, spaces and + - ( ) . / only",
+            ));
         }
         let email = fields[3].trim().to_string();
         if !email.is_empty() && !looks_like_email(&email) {
-            return Err(err(Self::FIELD_EMAIL, "email needs a name, an @ and a domain"));
+            return Err(err(
+                Self::FIELD_EMAIL,
+                "email needs a name, an @ and a domain",
+            ));
         }
         Ok(Self {
             full_name,
@@ -138,7 +147,11 @@ impl PatientDetails {
 fn looks_like_email(s: &str) -> bool {
     match s.split_once('@') {
         Some((local, domain)) => {
-            !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.') && !s.contains(char::is_whitespace)
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !s.contains(char::is_whitespace)
         }
         None => false,
     }
@@ -237,7 +250,13 @@ mod tests {
     }
 
     fn fields(name: &str, dob: &str) -> [String; 5] {
-        [name.into(), dob.into(), "+44 20 7946 0000".into(), "a@b.co".into(), String::new()]
+        [
+            name.into(),
+            dob.into(),
+            "+44 20 7946 0000".into(),
+            "a@b.co".into(),
+            String::new(),
+        ]
     }
 
     #[test]
@@ -251,7 +270,12 @@ mod tests {
     #[test]
     fn the_form_refuses_empty_names_impossible_and_future_dates() {
         let today = d("2026-11-25");
-        assert_eq!(PatientDetails::parse(&fields("  ", ""), today).unwrap_err().field, 0);
+        assert_eq!(
+            PatientDetails::parse(&fields("  ", ""), today)
+                .unwrap_err()
+                .field,
+            0
+        );
         let e = PatientDetails::parse(&fields("Ann", "2026-02-30"), today).unwrap_err();
         assert_eq!(e.field, 1);
         assert!(e.message.contains("does not exist"));

@@ -256,7 +256,10 @@ mod tests {
     fn sessions_are_dated_from_the_start_by_the_interval() {
         let s = Series::from_plan(&plan("2026-12-01"), d("2026-11-25"));
         let dates: Vec<_> = s.sessions.iter().map(|s| s.date).collect();
-        assert_eq!(dates, vec![d("2026-12-01"), d("2026-12-29"), d("2027-01-26")]);
+        assert_eq!(
+            dates,
+            vec![d("2026-12-01"), d("2026-12-29"), d("2027-01-26")]
+        );
         assert_eq!(s.progress(), "0/3");
         assert_eq!(s.next_session().unwrap().date, d("2026-12-01"));
     }
@@ -267,14 +270,24 @@ mod tests {
         let w = s.interval_warnings(Some(1), d("2026-12-10"), SessionStatus::Planned);
         assert_eq!(w.len(), 1);
         assert!(w[0].contains("9 days from session 1"), "{w:?}");
-        assert!(s.interval_warnings(Some(1), d("2026-12-15"), SessionStatus::Planned).is_empty());
+        assert!(
+            s.interval_warnings(Some(1), d("2026-12-15"), SessionStatus::Planned)
+                .is_empty()
+        );
         s.sessions[0].status = SessionStatus::Cancelled;
-        assert!(s.interval_warnings(Some(1), d("2026-12-10"), SessionStatus::Planned).is_empty());
+        assert!(
+            s.interval_warnings(Some(1), d("2026-12-10"), SessionStatus::Planned)
+                .is_empty()
+        );
     }
 
     #[test]
     fn marking_done_generates_the_checklist_once() {
-        let items = vec![AftercareItem { id: "call".into(), day: 1, text: "Call".into() }];
+        let items = vec![AftercareItem {
+            id: "call".into(),
+            day: 1,
+            text: "Call".into(),
+        }];
         let mut s = Series::from_plan(&plan("2026-12-01"), d("2026-11-25"));
         let now = d("2026-12-02").and_hms_opt(9, 0, 0).unwrap();
         s.sessions[0].set_status(SessionStatus::Done, &items);

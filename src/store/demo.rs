@@ -44,7 +44,8 @@ pub fn install_in_temp_dir(today: NaiveDate) -> Result<PathBuf, String> {
 }
 
 pub fn install(dir: &Path, today: NaiveDate) -> Result<(), String> {
-    let store = PatientStore::open(dir).map_err(|e| format!("cannot open {}: {e}", dir.display()))?;
+    let store =
+        PatientStore::open(dir).map_err(|e| format!("cannot open {}: {e}", dir.display()))?;
     for p in demo_patients(today) {
         store.save(&p)?;
     }

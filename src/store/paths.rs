@@ -31,8 +31,14 @@ mod tests {
     #[test]
     fn flag_beats_env_beats_platform() {
         let flag = Some(PathBuf::from("/tmp/a"));
-        assert_eq!(choose_data_dir(flag, Some("/tmp/b".into())).unwrap(), PathBuf::from("/tmp/a"));
-        assert_eq!(choose_data_dir(None, Some("/tmp/b".into())).unwrap(), PathBuf::from("/tmp/b"));
+        assert_eq!(
+            choose_data_dir(flag, Some("/tmp/b".into())).unwrap(),
+            PathBuf::from("/tmp/a")
+        );
+        assert_eq!(
+            choose_data_dir(None, Some("/tmp/b".into())).unwrap(),
+            PathBuf::from("/tmp/b")
+        );
         let platform = choose_data_dir(None, Some("  ".into())).unwrap();
         assert!(platform.ends_with("needleplan"), "{platform:?}");
     }

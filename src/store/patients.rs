@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use crate::domain::patient::{Patient, PatientId};
 
 use super::atomic::write_atomic;
-use super::patient_file;
 use super::paths::patients_dir;
+use super::patient_file;
 
 /// A file that could not be loaded. Its bytes are left exactly as they were.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -107,7 +107,9 @@ impl PatientStore {
 }
 
 fn file_name(p: &Path) -> String {
-    p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+    p.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }
 
 fn create_private_dir(dir: &Path) -> io::Result<()> {

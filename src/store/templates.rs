@@ -88,7 +88,9 @@ fn check_version(v: u64) -> Result<(), String> {
     if v == TEMPLATE_SCHEMA {
         Ok(())
     } else {
-        Err(format!("schema_version {v} is not supported (expected {TEMPLATE_SCHEMA})"))
+        Err(format!(
+            "schema_version {v} is not supported (expected {TEMPLATE_SCHEMA})"
+        ))
     }
 }
 
@@ -123,7 +125,14 @@ mod tests {
     fn builtins_follow_the_clinical_reference() {
         let t = Templates::builtin();
         let standard = &t.protocols[0];
-        assert_eq!((standard.sessions, standard.interval_days, standard.min_interval_days), (3, 28, 14));
+        assert_eq!(
+            (
+                standard.sessions,
+                standard.interval_days,
+                standard.min_interval_days
+            ),
+            (3, 28, 14)
+        );
         let days: Vec<u32> = t.aftercare.iter().map(|i| i.day).collect();
         assert!(days.contains(&0) && days.contains(&1) && days.contains(&3));
     }
@@ -140,7 +149,10 @@ mod tests {
         let (t, problems) = Templates::load(dir.path());
         assert_eq!(t, Templates::builtin());
         assert_eq!(problems.len(), 2);
-        assert!(problems[0].contains("protocols.json") && problems[0].contains("interval_days"), "{problems:?}");
+        assert!(
+            problems[0].contains("protocols.json") && problems[0].contains("interval_days"),
+            "{problems:?}"
+        );
         assert!(problems[1].contains("aftercare.json"), "{problems:?}");
     }
 

@@ -1,0 +1,25 @@
+//! What a key means on the main screen, independent of which key it was.
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    Quit,
+    NextPane,
+    PrevPane,
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Home,
+    End,
+    /// Enter: open the selected patient, or edit the selected session.
+    Open,
+    Filter,
+    Add,
+    Edit,
+    NewSeries,
+    Toggle,
+    Archive,
+    ShowArchived,
+    Problems,
+    Help,
+}

@@ -1,0 +1,300 @@
+//! The keymap as data. Key handling, the bottom key bar and the `?` help overlay all read
+//! these tables, so what the help says is always what the keys do.
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::action::Action;
+use super::model::Pane;
+
+/// Where a binding applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    Everywhere,
+    Pane(Pane),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Key {
+    pub code: KeyCode,
+    pub shift: bool,
+}
+
+const fn k(c: char) -> Key {
+    Key {
+        code: KeyCode::Char(c),
+        shift: false,
+    }
+}
+
+const fn code(code: KeyCode) -> Key {
+    Key { code, shift: false }
+}
+
+impl Key {
+    pub fn matches(&self, ev: &KeyEvent) -> bool {
+        if ev
+            .modifiers
+            .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+        {
+            return false;
+        }
+        match (self.code, ev.code) {
+            // Terminals report Shift-Tab as BackTab, with or without the SHIFT flag.
+            (KeyCode::BackTab, KeyCode::BackTab) => true,
+            // Letters carry their case; the SHIFT flag is not reliable across terminals.
+            (KeyCode::Char(a), KeyCode::Char(b)) => a == b,
+            (a, b) => a == b && self.shift == ev.modifiers.contains(KeyModifiers::SHIFT),
+        }
+    }
+
+    pub fn label(&self) -> String {
+        match self.code {
+            KeyCode::Char(' ') => "Space".into(),
+            KeyCode::Char(c) => c.to_string(),
+            KeyCode::Tab => "Tab".into(),
+            KeyCode::BackTab => "Shift-Tab".into(),
+            KeyCode::Enter => "Enter".into(),
+            KeyCode::Esc => "Esc".into(),
+            KeyCode::Up => "Up".into(),
+            KeyCode::Down => "Down".into(),
+            KeyCode::Left => "Left".into(),
+            KeyCode::Right => "Right".into(),
+            KeyCode::PageUp => "PgUp".into(),
+            KeyCode::PageDown => "PgDn".into(),
+            KeyCode::Home => "Home".into(),
+            KeyCode::End => "End".into(),
+            KeyCode::Backspace => "Backspace".into(),
+            other => format!("{other:?}"),
+        }
+    }
+}
+
+pub struct Binding {
+    pub keys: &'static [Key],
+    pub action: Action,
+    pub scope: Scope,
+    /// Short label for the key bar; `None` keeps the binding out of the bar.
+    pub bar: Option<&'static str>,
+    pub help: &'static str,
+}
+
+impl Binding {
+    pub fn keys_label(&self) -> String {
+        self.keys
+            .iter()
+            .map(Key::label)
+            .collect::<Vec<_>>()
+            .join("/")
+    }
+
+    pub fn applies_in(&self, pane: Pane) -> bool {
+        match self.scope {
+            Scope::Everywhere => true,
+            Scope::Pane(p) => p == pane,
+        }
+    }
+}
+
+use Scope::{Everywhere, Pane as In};
+
+/// The main screen's keys, in the order the help lists them.
+pub static MAIN_KEYS: &[Binding] = &[
+    Binding {
+        keys: &[code(KeyCode::Tab)],
+        action: Action::NextPane,
+        scope: Everywhere,
+        bar: Some("pane"),
+        help: "next pane",
+    },
+    Binding {
+        keys: &[code(KeyCode::BackTab)],
+        action: Action::PrevPane,
+        scope: Everywhere,
+        bar: None,
+        help: "previous pane",
+    },
+    Binding {
+        keys: &[code(KeyCode::Up), k('k')],
+        action: Action::Up,
+        scope: Everywhere,
+        bar: None,
+        help: "move up",
+    },
+    Binding {
+        keys: &[code(KeyCode::Down), k('j')],
+        action: Action::Down,
+        scope: Everywhere,
+        bar: Some("move"),
+        help: "move down",
+    },
+    Binding {
+        keys: &[code(KeyCode::PageUp)],
+        action: Action::PageUp,
+        scope: Everywhere,
+        bar: None,
+        help: "page up",
+    },
+    Binding {
+        keys: &[code(KeyCode::PageDown)],
+        action: Action::PageDown,
+        scope: Everywhere,
+        bar: None,
+        help: "page down",
+    },
+    Binding {
+        keys: &[code(KeyCode::Home), k('g')],
+        action: Action::Home,
+        scope: Everywhere,
+        bar: None,
+        help: "first item",
+    },
+    Binding {
+        keys: &[code(KeyCode::End), k('G')],
+        action: Action::End,
+        scope: Everywhere,
+        bar: None,
+        help: "last item",
+    },
+    Binding {
+        keys: &[k('/')],
+        action: Action::Filter,
+        scope: In(Pane::Patients),
+        bar: Some("filter"),
+        help: "filter patients by name, phone or email",
+    },
+    Binding {
+        keys: &[k('a')],
+        action: Action::Add,
+        scope: In(Pane::Patients),
+        bar: Some("add"),
+        help: "add a patient",
+    },
+    Binding {
+        keys: &[k('e')],
+        action: Action::Edit,
+        scope: In(Pane::Patients),
+        bar: Some("edit"),
+        help: "edit the selected patient",
+    },
+    Binding {
+        keys: &[code(KeyCode::Enter)],
+        action: Action::Open,
+        scope: In(Pane::Patients),
+        bar: Some("plan"),
+        help: "open the patient's treatment plan",
+    },
+    Binding {
+        keys: &[k('x')],
+        action: Action::Archive,
+        scope: In(Pane::Patients),
+        bar: Some("archive"),
+        help: "archive or restore the selected patient (asks first)",
+    },
+    Binding {
+        keys: &[k('A')],
+        action: Action::ShowArchived,
+        scope: In(Pane::Patients),
+        bar: Some("archived"),
+        help: "show or hide archived patients",
+    },
+    Binding {
+        keys: &[k('n')],
+        action: Action::NewSeries,
+        scope: In(Pane::Patients),
+        bar: Some("new series"),
+        help: "new treatment series for the selected patient",
+    },
+    Binding {
+        keys: &[k('n')],
+        action: Action::NewSeries,
+        scope: In(Pane::Plan),
+        bar: Some("new series"),
+        help: "new treatment series for this patient",
+    },
+    Binding {
+        keys: &[k('a')],
+        action: Action::Add,
+        scope: In(Pane::Plan),
+        bar: Some("add session"),
+        help: "add a session to the series",
+    },
+    Binding {
+        keys: &[k('e'), code(KeyCode::Enter)],
+        action: Action::Edit,
+        scope: In(Pane::Plan),
+        bar: Some("edit"),
+        help: "edit the selected session (date, time, status, notes)",
+    },
+    Binding {
+        keys: &[k(' ')],
+        action: Action::Toggle,
+        scope: In(Pane::Checklist),
+        bar: Some("tick/untick"),
+        help: "tick or untick the selected aftercare item",
+    },
+    Binding {
+        keys: &[k('!')],
+        action: Action::Problems,
+        scope: Everywhere,
+        bar: None,
+        help: "list files that could not be loaded",
+    },
+    Binding {
+        keys: &[k('?')],
+        action: Action::Help,
+        scope: Everywhere,
+        bar: Some("help"),
+        help: "this help",
+    },
+    Binding {
+        keys: &[k('q')],
+        action: Action::Quit,
+        scope: Everywhere,
+        bar: Some("quit"),
+        help: "quit (everything is already saved)",
+    },
+];
+
+/// The action a key has in the focused pane, if any.
+pub fn action_for(ev: &KeyEvent, pane: Pane) -> Option<Action> {
+    MAIN_KEYS
+        .iter()
+        .filter(|b| b.applies_in(pane))
+        .find(|b| b.keys.iter().any(|key| key.matches(ev)))
+        .map(|b| b.action)
+}
+
+/// Keys inside a form, listed in the help and in the key bar while a form is open.
+pub static FORM_KEYS: &[(&str, &str)] = &[
+    ("Tab/Down", "next field"),
+    ("Shift-Tab/Up", "previous field"),
+    ("Left/Right", "move the cursor, or change a choice"),
+    ("Enter", "save"),
+    ("Esc", "cancel without saving"),
+];
+
+/// Keys while typing a filter.
+pub static FILTER_KEYS: &[(&str, &str)] = &[
+    ("type", "filter as you type"),
+    ("Enter", "keep the filter and go back to the list"),
+    ("Esc", "clear the filter"),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_key_is_bound_twice_in_the_same_pane() {
+        for pane in Pane::ALL {
+            let mut seen: Vec<String> = Vec::new();
+            for b in MAIN_KEYS.iter().filter(|b| b.applies_in(pane)) {
+                for key in b.keys {
+                    let label = key.label();
+                    assert!(!seen.contains(&label), "{label} bound twice in {pane:?}");
+                    seen.push(label);
+                }
+            }
+        }
+    }
+}

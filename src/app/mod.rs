@@ -1,0 +1,15 @@
+//! The application model: keys become actions, actions change the model and return
+//! effects (saves) for the runtime to carry out.
+
+pub mod action;
+pub mod form;
+pub mod keymap;
+pub mod model;
+pub mod patient_form;
+pub mod persist;
+pub mod series_form;
+pub mod session_form;
+pub mod update;
+
+pub use model::{Effect, Model, Overlay, Pane};
+pub use update::handle_key;

@@ -1,0 +1,338 @@
+//! Keys in, state and effects out. No terminal and no files: tests drive this directly.
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+use crate::domain::aftercare::ChecklistEntry;
+use crate::domain::patient::PatientDetails;
+
+use super::action::Action;
+use super::form::{Form, FormEvent};
+use super::keymap::action_for;
+use super::model::{Effect, FormPurpose, Model, Overlay, Pane, StatusKind};
+use super::{patient_form, series_form, session_form};
+
+/// Handles one key event and returns what must be saved.
+pub fn handle_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
+    if key.kind == KeyEventKind::Release {
+        return Vec::new();
+    }
+    let quit_key = matches!(key.code, KeyCode::Char('q') | KeyCode::Char('c'));
+    if !quit_key {
+        model.quit_requested = false;
+    }
+    // Ctrl-C quits from anywhere: every confirmed edit is already on disk.
+    if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
+        request_quit(model);
+        return Vec::new();
+    }
+    match std::mem::replace(&mut model.overlay, Overlay::None) {
+        Overlay::None if model.filter_typing => {
+            filter_key(model, key);
+            Vec::new()
+        }
+        Overlay::None => match action_for(&key, model.focus) {
+            Some(action) => main_action(model, action),
+            None => Vec::new(),
+        },
+        Overlay::Form(purpose, form) => form_key(model, purpose, form, key),
+        Overlay::ConfirmArchive(id) => {
+            if matches!(key.code, KeyCode::Char('y') | KeyCode::Char('Y')) {
+                return toggle_archive(model, &id);
+            }
+            model.set_status(StatusKind::Info, "nothing archived");
+            Vec::new()
+        }
+        Overlay::Help { scroll } => {
+            model.overlay = match key.code {
+                KeyCode::Down | KeyCode::Char('j') => Overlay::Help { scroll: scroll + 1 },
+                KeyCode::Up | KeyCode::Char('k') => Overlay::Help {
+                    scroll: scroll.saturating_sub(1),
+                },
+                KeyCode::PageDown => Overlay::Help {
+                    scroll: scroll + 10,
+                },
+                KeyCode::PageUp => Overlay::Help {
+                    scroll: scroll.saturating_sub(10),
+                },
+                _ => Overlay::None,
+            };
+            Vec::new()
+        }
+        Overlay::Problems => Vec::new(),
+    }
+}
+
+/// Quits at once when everything is on disk. With a failed save pending, the first
+/// request only explains what would be lost; asking again quits.
+fn request_quit(model: &mut Model) {
+    if model.unsaved.is_empty() || model.quit_requested {
+        model.quit = true;
+        return;
+    }
+    model.quit_requested = true;
+    model.set_status(
+        StatusKind::Error,
+        format!(
+            "{} patient(s) NOT SAVED yet (see the error before). Fix the disk problem and wait for \"saved\", or press q again to quit and lose those changes",
+            model.unsaved.len()
+        ),
+    );
+}
+
+fn filter_key(model: &mut Model, key: KeyEvent) {
+    let keep = model.selected_id();
+    match key.code {
+        KeyCode::Esc => {
+            model.filter.clear();
+            model.filter_typing = false;
+        }
+        KeyCode::Enter | KeyCode::Down | KeyCode::Tab => model.filter_typing = false,
+        KeyCode::Backspace => {
+            model.filter.pop();
+        }
+        KeyCode::Char(c)
+            if !key
+                .modifiers
+                .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
+        {
+            model.filter.push(c);
+            model.selected = 0;
+            model.refresh_visible(None);
+            return;
+        }
+        _ => return,
+    }
+    model.refresh_visible(keep);
+}
+
+fn main_action(model: &mut Model, action: Action) -> Vec<Effect> {
+    match action {
+        Action::Quit => request_quit(model),
+        Action::NextPane | Action::PrevPane => {
+            let i = Pane::ALL
+                .iter()
+                .position(|p| *p == model.focus)
+                .unwrap_or(0);
+            let step = if action == Action::NextPane {
+                1
+            } else {
+                Pane::ALL.len() - 1
+            };
+            model.focus = Pane::ALL[(i + step) % Pane::ALL.len()];
+        }
+        Action::Up => move_by(model, -1),
+        Action::Down => move_by(model, 1),
+        Action::PageUp => move_by(model, -(model.list_page.get() as i64)),
+        Action::PageDown => move_by(model, model.list_page.get() as i64),
+        Action::Home => move_by(model, i64::MIN / 2),
+        Action::End => move_by(model, i64::MAX / 2),
+        Action::Filter => model.filter_typing = true,
+        Action::Open => {
+            if model.selected_patient().is_some() {
+                model.focus = Pane::Plan;
+            }
+        }
+        Action::Add => open_add(model),
+        Action::Edit => open_edit(model),
+        Action::NewSeries => match model.selected_id() {
+            Some(id) => {
+                let form = series_form::form(model, &id);
+                model.overlay = Overlay::Form(FormPurpose::NewSeries(id), form);
+            }
+            None => model.set_status(
+                StatusKind::Info,
+                "add a patient first (a in the patient list)",
+            ),
+        },
+        Action::Toggle => return toggle_item(model),
+        Action::Archive => {
+            if let Some(id) = model.selected_id() {
+                model.overlay = Overlay::ConfirmArchive(id);
+            }
+        }
+        Action::ShowArchived => {
+            let keep = model.selected_id();
+            model.show_archived = !model.show_archived;
+            model.refresh_visible(keep);
+            let shown = if model.show_archived {
+                "shown"
+            } else {
+                "hidden"
+            };
+            model.set_status(StatusKind::Info, format!("archived patients {shown}"));
+        }
+        Action::Problems => model.overlay = Overlay::Problems,
+        Action::Help => model.overlay = Overlay::Help { scroll: 0 },
+    }
+    Vec::new()
+}
+
+/// Moves the selection of the focused pane, clamped to its list.
+fn move_by(model: &mut Model, delta: i64) {
+    let clamp = |current: usize, len: usize| -> usize {
+        if len == 0 {
+            return 0;
+        }
+        (current as i64)
+            .saturating_add(delta)
+            .clamp(0, len as i64 - 1) as usize
+    };
+    match model.focus {
+        Pane::Patients => {
+            let before = model.selected;
+            model.selected = clamp(model.selected, model.visible.len());
+            if model.selected != before {
+                model.reset_session_selection();
+            }
+        }
+        Pane::Plan => {
+            let len = model.current_series().map_or(0, |s| s.sessions.len());
+            let before = model.session;
+            model.session = clamp(model.session, len);
+            if model.session != before {
+                model.checklist_item = 0;
+            }
+        }
+        Pane::Checklist => {
+            let len = checklist_len(model);
+            model.checklist_item = clamp(model.checklist_item, len);
+        }
+    }
+}
+
+/// Items the checklist pane lists for the selected session: its own entries once it is
+/// done, else a preview of the template.
+pub fn checklist_len(model: &Model) -> usize {
+    match model
+        .current_series()
+        .and_then(|s| s.sessions.get(model.session))
+    {
+        Some(s) if !s.checklist.is_empty() => s.checklist.len(),
+        Some(_) => model.templates.aftercare.len(),
+        None => 0,
+    }
+}
+
+fn open_add(model: &mut Model) {
+    match model.focus {
+        Pane::Patients => {
+            let form = patient_form::form("New patient", &PatientDetails::default());
+            model.overlay = Overlay::Form(FormPurpose::AddPatient, form);
+        }
+        Pane::Plan => {
+            let Some(id) = model.selected_id() else {
+                return;
+            };
+            match session_form::add_form(model, &id) {
+                Some(form) => model.overlay = Overlay::Form(FormPurpose::AddSession(id), form),
+                None => model.set_status(StatusKind::Info, "no series yet: press n to create one"),
+            }
+        }
+        Pane::Checklist => {}
+    }
+}
+
+fn open_edit(model: &mut Model) {
+    let Some(patient) = model.selected_patient() else {
+        return;
+    };
+    let id = patient.id.clone();
+    match model.focus {
+        Pane::Patients => {
+            let form = patient_form::form("Edit patient", &patient.details());
+            model.overlay = Overlay::Form(FormPurpose::EditPatient(id), form);
+        }
+        Pane::Plan => match session_form::edit_form(model, &id, model.session) {
+            Some(form) => {
+                model.overlay = Overlay::Form(FormPurpose::EditSession(id, model.session), form)
+            }
+            None => model.set_status(StatusKind::Info, "no series yet: press n to create one"),
+        },
+        Pane::Checklist => {}
+    }
+}
+
+fn form_key(model: &mut Model, purpose: FormPurpose, mut form: Form, key: KeyEvent) -> Vec<Effect> {
+    match form.handle_key(&key) {
+        FormEvent::Cancel => {
+            model.set_status(StatusKind::Info, "cancelled; nothing changed");
+            return Vec::new();
+        }
+        FormEvent::Changed => match &purpose {
+            FormPurpose::NewSeries(_) => series_form::changed(model, &mut form),
+            FormPurpose::AddSession(id) => {
+                session_form::refresh_warnings(model, id, None, &mut form)
+            }
+            FormPurpose::EditSession(id, i) => {
+                session_form::refresh_warnings(model, id, Some(*i), &mut form)
+            }
+            _ => {}
+        },
+        FormEvent::Submit => {
+            let effect = match &purpose {
+                FormPurpose::AddPatient | FormPurpose::EditPatient(_) => {
+                    patient_form::submit(model, &purpose, &mut form)
+                }
+                FormPurpose::NewSeries(id) => series_form::submit(model, id, &mut form),
+                FormPurpose::AddSession(id) => session_form::submit(model, id, None, &mut form),
+                FormPurpose::EditSession(id, i) => {
+                    session_form::submit(model, id, Some(*i), &mut form)
+                }
+            };
+            if let Some(effect) = effect {
+                return vec![effect];
+            }
+        }
+        FormEvent::Nothing => {}
+    }
+    model.overlay = Overlay::Form(purpose, form);
+    Vec::new()
+}
+
+fn toggle_archive(model: &mut Model, id: &crate::domain::patient::PatientId) -> Vec<Effect> {
+    let Some(mut patient) = model.patient(id).cloned() else {
+        return Vec::new();
+    };
+    patient.archived = !patient.archived;
+    let what = if patient.archived {
+        "archived"
+    } else {
+        "restored"
+    };
+    model.set_status(StatusKind::Info, format!("patient {what}"));
+    vec![model.put_patient(patient)]
+}
+
+fn toggle_item(model: &mut Model) -> Vec<Effect> {
+    let Some(mut patient) = model.selected_patient().cloned() else {
+        return Vec::new();
+    };
+    let (index, item, now) = (model.session, model.checklist_item, model.now);
+    let Some(session) = patient
+        .current_series_mut()
+        .and_then(|s| s.sessions.get_mut(index))
+    else {
+        model.set_status(StatusKind::Info, "no session selected");
+        return Vec::new();
+    };
+    if session.checklist.is_empty() {
+        model.set_status(
+            StatusKind::Info,
+            "the checklist starts when the session is marked done (e in the plan)",
+        );
+        return Vec::new();
+    }
+    let Some(entry) = session.checklist.get_mut(item) else {
+        return Vec::new();
+    };
+    entry.toggle(now);
+    model.set_status(StatusKind::Info, tick_message(entry));
+    vec![model.put_patient(patient)]
+}
+
+fn tick_message(entry: &ChecklistEntry) -> String {
+    match entry.ticked_at {
+        Some(at) => format!("ticked at {}", at.format("%Y-%m-%d %H:%M")),
+        None => "unticked".to_string(),
+    }
+}

@@ -1,0 +1,113 @@
+//! The terminal loop: load, draw, read keys, carry out saves, restore the terminal on
+//! every way out (quit, error, panic).
+
+use std::io;
+use std::path::Path;
+use std::time::Duration;
+
+use chrono::Local;
+use ratatui::crossterm::event::{self, Event};
+
+use crate::app::model::StatusKind;
+use crate::app::persist::{flush, run_effects};
+use crate::app::{Model, handle_key};
+use crate::store::PatientStore;
+use crate::store::templates::Templates;
+use crate::ui;
+
+/// How often the clock and failed saves are looked at when no key is pressed.
+const TICK: Duration = Duration::from_millis(1000);
+
+/// Loads the clinic in `data_dir` into a model, with start-up messages.
+pub fn load(data_dir: &Path, intro: Option<String>) -> Result<(Model, PatientStore), String> {
+    let mut store = PatientStore::open(data_dir)
+        .map_err(|e| format!("cannot open data dir {}: {e}", data_dir.display()))?;
+    let report = store
+        .load_all()
+        .map_err(|e| format!("cannot read {}: {e}", data_dir.join("patients").display()))?;
+    let (templates, template_problems) = Templates::load(data_dir);
+    let mut model = Model::new(Local::now().naive_local(), templates, report.patients);
+    model.reserved_ids = store.protected_ids().clone();
+    model.problems = report
+        .problems
+        .iter()
+        .map(|p| format!("{}: {}", p.file, p.message))
+        .collect();
+    model.problems.extend(template_problems);
+    model.data_dir_label = data_dir.display().to_string();
+    if let Some(first) = model.problems.first() {
+        let more = model.problems.len() - 1;
+        let more = if more > 0 {
+            format!(" (+{more} more)")
+        } else {
+            String::new()
+        };
+        model.set_status(
+            StatusKind::Error,
+            format!("not loaded: {first}{more}; press ! for the list"),
+        );
+    } else if let Some(text) = intro {
+        model.set_status(StatusKind::Info, text);
+    } else {
+        model.set_status(
+            StatusKind::Info,
+            format!("{} patients loaded", model.patients.len()),
+        );
+    }
+    Ok((model, store))
+}
+
+pub fn run(mut model: Model, store: PatientStore) -> Result<(), String> {
+    install_panic_hook();
+    let mut terminal =
+        ratatui::try_init().map_err(|e| format!("cannot start the terminal: {e}"))?;
+    let result = event_loop(&mut terminal, &mut model, &store);
+    ratatui::restore();
+    result.map_err(|e| format!("terminal error: {e}"))
+}
+
+fn event_loop(
+    terminal: &mut ratatui::DefaultTerminal,
+    model: &mut Model,
+    store: &PatientStore,
+) -> io::Result<()> {
+    loop {
+        terminal.draw(|frame| ui::view(model, frame))?;
+        if event::poll(TICK)? {
+            // Handle every key already waiting before drawing again, so a burst of keys
+            // (a held j, a paste) costs one frame.
+            loop {
+                if let Event::Key(key) = event::read()? {
+                    let effects = handle_key(model, key);
+                    run_effects(model, effects, store);
+                }
+                if model.quit || !event::poll(Duration::ZERO)? {
+                    break;
+                }
+            }
+        } else {
+            let now = Local::now().naive_local();
+            model.now = now;
+            model.today = now.date();
+            flush(model, store);
+        }
+        if model.quit {
+            return Ok(());
+        }
+    }
+}
+
+/// Replaces the default panic message (which could quote data) with one that names only
+/// the place in the code. ratatui's own hook, installed after this one, restores the
+/// terminal first.
+fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let place = info
+            .location()
+            .map(|l| format!("{}:{}", l.file(), l.line()))
+            .unwrap_or_else(|| "unknown place".into());
+        eprintln!(
+            "needleplan stopped on an internal error at {place}.\nEvery change confirmed before this was already saved."
+        );
+    }));
+}

@@ -1,0 +1,153 @@
+//! The title line, the status line and the key bar.
+
+use ratatui::Frame;
+use ratatui::layout::{Alignment, Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use crate::app::action::Action;
+use crate::app::keymap::{FILTER_KEYS, FORM_KEYS, MAIN_KEYS, Scope};
+use crate::app::model::{Model, Overlay, StatusKind};
+
+use super::theme;
+
+pub fn title(model: &Model, frame: &mut Frame, area: Rect) {
+    let left = Line::from(vec![
+        Span::styled(" needleplan ", theme::key()),
+        Span::raw(format!(
+            "  microneedling series & aftercare   today {}",
+            model.today.format("%a %Y-%m-%d")
+        )),
+    ]);
+    frame.render_widget(Paragraph::new(left), area);
+    if !model.problems.is_empty() {
+        let warn = Line::styled(
+            format!("{} file problem(s): press ! ", model.problems.len()),
+            theme::error(),
+        );
+        frame.render_widget(Paragraph::new(warn).alignment(Alignment::Right), area);
+    }
+}
+
+pub fn status(model: &Model, frame: &mut Frame, area: Rect) {
+    let text_w = model.status.text.chars().count() + 12;
+    let right = format!(" {} ", model.data_dir_label);
+    // The data dir gives way to the message when both do not fit.
+    let right_w = if text_w + right.chars().count() <= area.width as usize {
+        right.chars().count() as u16
+    } else {
+        0
+    };
+    let [left_area, right_area] =
+        Layout::horizontal([Constraint::Min(10), Constraint::Length(right_w)]).areas(area);
+    let style = match model.status.kind {
+        StatusKind::Info => ratatui::style::Style::default(),
+        StatusKind::Saved => theme::done(),
+        StatusKind::Error => theme::error(),
+    };
+    let unsaved = if model.unsaved.is_empty() {
+        String::new()
+    } else {
+        format!("[{} unsaved] ", model.unsaved.len())
+    };
+    let text = format!(" {unsaved}{}", model.status.text);
+    frame.render_widget(Paragraph::new(Line::styled(text, style)), left_area);
+    frame.render_widget(
+        Paragraph::new(Line::styled(right, theme::dim())).alignment(Alignment::Right),
+        right_area,
+    );
+}
+
+/// A key and what it does, as the bar shows it.
+type KeyHint = (String, String);
+
+/// The keys that matter right now, from the same tables that drive the keys. The
+/// focused pane's own keys come first; help and quit always stay at the right.
+pub fn keys(model: &Model, frame: &mut Frame, area: Rect) {
+    let always = |p: &&crate::app::keymap::Binding| matches!(p.action, Action::Help | Action::Quit);
+    let (pairs, fixed): (Vec<KeyHint>, Vec<KeyHint>) = match &model.overlay {
+        Overlay::Form(..) => (owned(FORM_KEYS), vec![]),
+        Overlay::ConfirmArchive(_) => (
+            vec![
+                ("y".into(), "yes".into()),
+                ("any other key".into(), "no".into()),
+            ],
+            vec![],
+        ),
+        Overlay::Help { .. } => (
+            vec![
+                ("j/k".into(), "scroll".into()),
+                ("any other key".into(), "close".into()),
+            ],
+            vec![],
+        ),
+        Overlay::Problems => (vec![("any key".into(), "close".into())], vec![]),
+        Overlay::None if model.filter_typing => (owned(FILTER_KEYS), vec![]),
+        Overlay::None => {
+            let in_bar = || {
+                MAIN_KEYS
+                    .iter()
+                    .filter(|b| b.applies_in(model.focus) && b.bar.is_some())
+            };
+            let pane_first = in_bar()
+                .filter(|b| !always(b) && b.scope != Scope::Everywhere)
+                .chain(in_bar().filter(|b| !always(b) && b.scope == Scope::Everywhere));
+            (
+                pane_first.map(bar_pair).collect(),
+                in_bar().filter(always).map(bar_pair).collect(),
+            )
+        }
+    };
+    let fixed_spans = spans(&fixed);
+    let fixed_w: usize = fixed_spans.iter().map(|s| s.width()).sum();
+    let room = (area.width as usize).saturating_sub(fixed_w);
+    let mut line = Vec::new();
+    let mut used = 0;
+    for pair in pairs {
+        let pair_spans = spans(std::slice::from_ref(&pair));
+        let w: usize = pair_spans.iter().map(|s| s.width()).sum();
+        if used + w > room {
+            break;
+        }
+        used += w;
+        line.extend(pair_spans);
+    }
+    line.push(Span::raw(" ".repeat(room - used)));
+    line.extend(fixed_spans);
+    frame.render_widget(Paragraph::new(Line::from(line)), area);
+}
+
+fn bar_pair(b: &crate::app::keymap::Binding) -> (String, String) {
+    (
+        short_keys(&b.keys_label()),
+        b.bar.unwrap_or_default().to_string(),
+    )
+}
+
+fn spans(pairs: &[(String, String)]) -> Vec<Span<'static>> {
+    pairs
+        .iter()
+        .flat_map(|(key, label)| {
+            [
+                Span::styled(format!(" {key} "), theme::key()),
+                Span::raw(format!(" {label} ")),
+            ]
+        })
+        .collect()
+}
+
+fn owned(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(k, l)| (k.to_string(), l.to_string()))
+        .collect()
+}
+
+/// "Down/j" reads as "j" in the narrow bar; the help shows every key.
+fn short_keys(label: &str) -> String {
+    match label {
+        "Down/j" => "j/k".into(),
+        "e/Enter" => "e".into(),
+        other => other.into(),
+    }
+}

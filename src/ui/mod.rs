@@ -1,0 +1,110 @@
+//! Drawing only: every function here reads the model and paints a frame. No file IO,
+//! no state changes (beyond remembering the list's scroll offset), and only visible
+//! rows are built, so a frame costs the same with 10 or 10,000 patients.
+
+mod bars;
+mod checklist;
+mod form;
+mod patient_list;
+mod plan;
+mod popups;
+pub mod theme;
+
+use ratatui::Frame;
+use ratatui::layout::{Alignment, Constraint, Layout, Rect};
+use ratatui::widgets::{Block, BorderType, Borders, Paragraph, Wrap};
+
+use crate::app::model::{Model, Overlay, Pane};
+
+pub const MIN_WIDTH: u16 = 80;
+pub const MIN_HEIGHT: u16 = 24;
+
+pub fn view(model: &Model, frame: &mut Frame) {
+    let area = frame.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        too_small(frame, area);
+        return;
+    }
+    let [title, main, status, keys] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(10),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    let left_pct = if area.width >= 140 { 42 } else { 50 };
+    let [left, right] = Layout::horizontal([
+        Constraint::Percentage(left_pct),
+        Constraint::Percentage(100 - left_pct),
+    ])
+    .areas(main);
+    let [plan_area, checklist_area] =
+        Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(right);
+
+    bars::title(model, frame, title);
+    patient_list::draw(model, frame, left);
+    plan::draw(model, frame, plan_area);
+    checklist::draw(model, frame, checklist_area);
+    bars::status(model, frame, status);
+    bars::keys(model, frame, keys);
+
+    match &model.overlay {
+        Overlay::None => {}
+        Overlay::Form(_, f) => form::draw(f, frame, main),
+        Overlay::ConfirmArchive(id) => popups::confirm_archive(model, id, frame, main),
+        Overlay::Help { scroll } => popups::help(*scroll, frame, main),
+        Overlay::Problems => popups::problems(model, frame, main),
+    }
+}
+
+/// A pane's frame: the focused one has a thick border and a marker in its title, so
+/// focus reads without colour too.
+pub(crate) fn pane_block(model: &Model, pane: Pane, title: String) -> Block<'static> {
+    let focused = model.focus == pane && model.overlay == Overlay::None;
+    let (border, marker) = if focused {
+        (BorderType::Thick, "▶ ")
+    } else {
+        (BorderType::Plain, "")
+    };
+    Block::default()
+        .borders(Borders::ALL)
+        .border_type(border)
+        .border_style(if focused {
+            theme::focus()
+        } else {
+            theme::dim()
+        })
+        .title(format!(" {marker}{title} "))
+}
+
+fn too_small(frame: &mut Frame, area: Rect) {
+    let text = format!(
+        "terminal too small (needs {MIN_WIDTH}x{MIN_HEIGHT}, this one is {}x{})\n\nmake the window bigger, or press q to quit",
+        area.width, area.height
+    );
+    let y = area.height / 2;
+    let rect = Rect::new(
+        area.x,
+        area.y + y.saturating_sub(1),
+        area.width,
+        area.height - y.saturating_sub(1),
+    );
+    frame.render_widget(
+        Paragraph::new(text)
+            .alignment(Alignment::Center)
+            .wrap(Wrap { trim: true }),
+        rect,
+    );
+}
+
+/// A rectangle of at most `w` x `h`, centred in `area`.
+pub(crate) fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    )
+}
