@@ -59,8 +59,7 @@ pub fn load(data_dir: &Path, intro: Option<String>) -> Result<(Model, PatientSto
 
 pub fn run(mut model: Model, store: PatientStore) -> Result<(), String> {
     install_panic_hook();
-    let mut terminal =
-        ratatui::try_init().map_err(|e| format!("cannot start the terminal: {e}"))?;
+    let mut terminal = ratatui::try_init().map_err(|e| format!("cannot start the terminal: {e}"))?;
     let result = event_loop(&mut terminal, &mut model, &store);
     ratatui::restore();
     result.map_err(|e| format!("terminal error: {e}"))

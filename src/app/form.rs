@@ -219,10 +219,7 @@ mod tests {
 
     #[test]
     fn an_edit_clears_the_error_and_the_acknowledgement() {
-        let mut f = Form::new(
-            "t",
-            vec![Field::text("A", "", ""), Field::text("B", "", "")],
-        );
+        let mut f = Form::new("t", vec![Field::text("A", "", ""), Field::text("B", "", "")]);
         f.fail(1, "bad");
         f.warnings_acknowledged = true;
         assert_eq!(f.focus, 1);

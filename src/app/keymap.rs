@@ -32,10 +32,7 @@ const fn code(code: KeyCode) -> Key {
 
 impl Key {
     pub fn matches(&self, ev: &KeyEvent) -> bool {
-        if ev
-            .modifiers
-            .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
-        {
+        if ev.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) {
             return false;
         }
         match (self.code, ev.code) {
@@ -80,11 +77,7 @@ pub struct Binding {
 
 impl Binding {
     pub fn keys_label(&self) -> String {
-        self.keys
-            .iter()
-            .map(Key::label)
-            .collect::<Vec<_>>()
-            .join("/")
+        self.keys.iter().map(Key::label).collect::<Vec<_>>().join("/")
     }
 
     pub fn applies_in(&self, pane: Pane) -> bool {
@@ -266,11 +259,11 @@ pub fn action_for(ev: &KeyEvent, pane: Pane) -> Option<Action> {
 
 /// Keys inside a form, listed in the help and in the key bar while a form is open.
 pub static FORM_KEYS: &[(&str, &str)] = &[
+    ("Enter", "save"),
+    ("Esc", "cancel without saving"),
     ("Tab/Down", "next field"),
     ("Shift-Tab/Up", "previous field"),
     ("Left/Right", "move the cursor, or change a choice"),
-    ("Enter", "save"),
-    ("Esc", "cancel without saving"),
 ];
 
 /// Keys while typing a filter.

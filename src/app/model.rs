@@ -178,11 +178,10 @@ impl Model {
             .filter(|(_, p)| (self.show_archived || !p.archived) && p.matches(&needle))
             .map(|(i, _)| i)
             .collect();
-        match keep.as_ref().and_then(|id| {
-            self.visible
-                .iter()
-                .position(|&i| &self.patients[i].id == id)
-        }) {
+        match keep
+            .as_ref()
+            .and_then(|id| self.visible.iter().position(|&i| &self.patients[i].id == id))
+        {
             Some(pos) => self.selected = pos,
             None => {
                 self.selected = self.selected.min(self.visible.len().saturating_sub(1));

@@ -52,10 +52,7 @@ pub fn flush(model: &mut Model, saver: &dyn Saver) {
     } else {
         model.set_status(
             StatusKind::Error,
-            format!(
-                "NOT SAVED (kept in memory, retrying): {}",
-                failures.join("; ")
-            ),
+            format!("NOT SAVED (kept in memory, retrying): {}", failures.join("; ")),
         );
     }
 }

@@ -17,12 +17,7 @@ pub const INTERVAL: usize = 4;
 pub const MIN_INTERVAL: usize = 5;
 
 pub fn form(model: &Model, id: &PatientId) -> Form {
-    let names = model
-        .templates
-        .protocols
-        .iter()
-        .map(|p| p.name.clone())
-        .collect();
+    let names = model.templates.protocols.iter().map(|p| p.name.clone()).collect();
     let mut f = Form::new(
         "New treatment series",
         vec![
@@ -104,10 +99,7 @@ pub fn submit(model: &mut Model, id: &PatientId, f: &mut Form) -> Option<Effect>
     };
     let mut patient = model.patient(id)?.clone();
     patient.series.push(Series::from_plan(&plan, model.today));
-    model.set_status(
-        StatusKind::Info,
-        format!("series of {sessions} sessions created"),
-    );
+    model.set_status(StatusKind::Info, format!("series of {sessions} sessions created"));
     let effect = model.put_patient(patient);
     model.reset_session_selection();
     Some(effect)

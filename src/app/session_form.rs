@@ -14,10 +14,7 @@ pub const STATUS: usize = 2;
 pub const NOTES: usize = 3;
 
 fn status_options() -> Vec<String> {
-    SessionStatus::ALL
-        .iter()
-        .map(|s| s.label().to_string())
-        .collect()
+    SessionStatus::ALL.iter().map(|s| s.label().to_string()).collect()
 }
 
 fn build(title: String, s: &Session) -> Form {
@@ -32,9 +29,7 @@ fn build(title: String, s: &Session) -> Form {
             Field::text(
                 "Time",
                 "HH:MM, optional",
-                s.time
-                    .map(|t| t.format("%H:%M").to_string())
-                    .unwrap_or_default(),
+                s.time.map(|t| t.format("%H:%M").to_string()).unwrap_or_default(),
             ),
             Field::choice("Status", status_options(), chosen),
             Field::text("Notes", "optional", s.notes.clone()),
@@ -72,12 +67,7 @@ pub fn refresh_warnings(model: &Model, id: &PatientId, index: Option<usize>, f: 
     }
 }
 
-pub fn submit(
-    model: &mut Model,
-    id: &PatientId,
-    index: Option<usize>,
-    f: &mut Form,
-) -> Option<Effect> {
+pub fn submit(model: &mut Model, id: &PatientId, index: Option<usize>, f: &mut Form) -> Option<Effect> {
     let date = match parse_date(f.value(DATE)) {
         Ok(d) => d,
         Err(m) => {
@@ -120,11 +110,7 @@ pub fn submit(
     // Sessions are numbered in date order, so a moved session takes its new place.
     let moved = session.clone();
     series.sessions.sort_by_key(Session::starts_at);
-    let slot = series
-        .sessions
-        .iter()
-        .position(|s| *s == moved)
-        .unwrap_or(slot);
+    let slot = series.sessions.iter().position(|s| *s == moved).unwrap_or(slot);
     let overridden = !f.warnings.is_empty();
     model.set_status(
         StatusKind::Info,

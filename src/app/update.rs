@@ -48,9 +48,7 @@ pub fn handle_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
                 KeyCode::Up | KeyCode::Char('k') => Overlay::Help {
                     scroll: scroll.saturating_sub(1),
                 },
-                KeyCode::PageDown => Overlay::Help {
-                    scroll: scroll + 10,
-                },
+                KeyCode::PageDown => Overlay::Help { scroll: scroll + 10 },
                 KeyCode::PageUp => Overlay::Help {
                     scroll: scroll.saturating_sub(10),
                 },
@@ -109,10 +107,7 @@ fn main_action(model: &mut Model, action: Action) -> Vec<Effect> {
     match action {
         Action::Quit => request_quit(model),
         Action::NextPane | Action::PrevPane => {
-            let i = Pane::ALL
-                .iter()
-                .position(|p| *p == model.focus)
-                .unwrap_or(0);
+            let i = Pane::ALL.iter().position(|p| *p == model.focus).unwrap_or(0);
             let step = if action == Action::NextPane {
                 1
             } else {
@@ -139,10 +134,7 @@ fn main_action(model: &mut Model, action: Action) -> Vec<Effect> {
                 let form = series_form::form(model, &id);
                 model.overlay = Overlay::Form(FormPurpose::NewSeries(id), form);
             }
-            None => model.set_status(
-                StatusKind::Info,
-                "add a patient first (a in the patient list)",
-            ),
+            None => model.set_status(StatusKind::Info, "add a patient first (a in the patient list)"),
         },
         Action::Toggle => return toggle_item(model),
         Action::Archive => {
@@ -154,11 +146,7 @@ fn main_action(model: &mut Model, action: Action) -> Vec<Effect> {
             let keep = model.selected_id();
             model.show_archived = !model.show_archived;
             model.refresh_visible(keep);
-            let shown = if model.show_archived {
-                "shown"
-            } else {
-                "hidden"
-            };
+            let shown = if model.show_archived { "shown" } else { "hidden" };
             model.set_status(StatusKind::Info, format!("archived patients {shown}"));
         }
         Action::Problems => model.overlay = Overlay::Problems,
@@ -173,9 +161,7 @@ fn move_by(model: &mut Model, delta: i64) {
         if len == 0 {
             return 0;
         }
-        (current as i64)
-            .saturating_add(delta)
-            .clamp(0, len as i64 - 1) as usize
+        (current as i64).saturating_add(delta).clamp(0, len as i64 - 1) as usize
     };
     match model.focus {
         Pane::Patients => {
@@ -203,10 +189,7 @@ fn move_by(model: &mut Model, delta: i64) {
 /// Items the checklist pane lists for the selected session: its own entries once it is
 /// done, else a preview of the template.
 pub fn checklist_len(model: &Model) -> usize {
-    match model
-        .current_series()
-        .and_then(|s| s.sessions.get(model.session))
-    {
+    match model.current_series().and_then(|s| s.sessions.get(model.session)) {
         Some(s) if !s.checklist.is_empty() => s.checklist.len(),
         Some(_) => model.templates.aftercare.len(),
         None => 0,
@@ -243,9 +226,7 @@ fn open_edit(model: &mut Model) {
             model.overlay = Overlay::Form(FormPurpose::EditPatient(id), form);
         }
         Pane::Plan => match session_form::edit_form(model, &id, model.session) {
-            Some(form) => {
-                model.overlay = Overlay::Form(FormPurpose::EditSession(id, model.session), form)
-            }
+            Some(form) => model.overlay = Overlay::Form(FormPurpose::EditSession(id, model.session), form),
             None => model.set_status(StatusKind::Info, "no series yet: press n to create one"),
         },
         Pane::Checklist => {}
@@ -260,12 +241,8 @@ fn form_key(model: &mut Model, purpose: FormPurpose, mut form: Form, key: KeyEve
         }
         FormEvent::Changed => match &purpose {
             FormPurpose::NewSeries(_) => series_form::changed(model, &mut form),
-            FormPurpose::AddSession(id) => {
-                session_form::refresh_warnings(model, id, None, &mut form)
-            }
-            FormPurpose::EditSession(id, i) => {
-                session_form::refresh_warnings(model, id, Some(*i), &mut form)
-            }
+            FormPurpose::AddSession(id) => session_form::refresh_warnings(model, id, None, &mut form),
+            FormPurpose::EditSession(id, i) => session_form::refresh_warnings(model, id, Some(*i), &mut form),
             _ => {}
         },
         FormEvent::Submit => {
@@ -275,9 +252,7 @@ fn form_key(model: &mut Model, purpose: FormPurpose, mut form: Form, key: KeyEve
                 }
                 FormPurpose::NewSeries(id) => series_form::submit(model, id, &mut form),
                 FormPurpose::AddSession(id) => session_form::submit(model, id, None, &mut form),
-                FormPurpose::EditSession(id, i) => {
-                    session_form::submit(model, id, Some(*i), &mut form)
-                }
+                FormPurpose::EditSession(id, i) => session_form::submit(model, id, Some(*i), &mut form),
             };
             if let Some(effect) = effect {
                 return vec![effect];
@@ -294,11 +269,7 @@ fn toggle_archive(model: &mut Model, id: &crate::domain::patient::PatientId) -> 
         return Vec::new();
     };
     patient.archived = !patient.archived;
-    let what = if patient.archived {
-        "archived"
-    } else {
-        "restored"
-    };
+    let what = if patient.archived { "archived" } else { "restored" };
     model.set_status(StatusKind::Info, format!("patient {what}"));
     vec![model.put_patient(patient)]
 }

@@ -19,10 +19,7 @@ impl AftercareItem {
             return Err("aftercare item: id must not be empty".into());
         }
         if self.text.trim().is_empty() {
-            return Err(format!(
-                "aftercare item '{}': text must not be empty",
-                self.id
-            ));
+            return Err(format!("aftercare item '{}': text must not be empty", self.id));
         }
         if self.day > 365 {
             return Err(format!("aftercare item '{}': day must be 0..=365", self.id));
@@ -128,10 +125,7 @@ mod tests {
             entry(3).state(session, d("2026-11-22")),
             ItemState::Upcoming(d("2026-11-23"))
         );
-        assert_eq!(
-            entry(3).state(session, d("2026-11-23")),
-            ItemState::DueToday
-        );
+        assert_eq!(entry(3).state(session, d("2026-11-23")), ItemState::DueToday);
         assert_eq!(
             entry(3).state(session, d("2026-11-24")),
             ItemState::Overdue(d("2026-11-23"))
@@ -143,10 +137,7 @@ mod tests {
         let now = d("2026-11-24").and_hms_opt(10, 15, 0).unwrap();
         let mut e = entry(1);
         e.toggle(now);
-        assert_eq!(
-            e.state(d("2026-11-20"), d("2026-11-30")),
-            ItemState::Done(now)
-        );
+        assert_eq!(e.state(d("2026-11-20"), d("2026-11-30")), ItemState::Done(now));
         e.toggle(now);
         assert_eq!(e.ticked_at, None);
         assert!(matches!(

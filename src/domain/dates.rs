@@ -39,11 +39,7 @@ pub fn parse_optional_time(text: &str) -> Result<Option<NaiveTime>, String> {
 }
 
 /// Parses a whole number of days within `range`, naming the field in the message.
-pub fn parse_days(
-    text: &str,
-    field: &str,
-    range: std::ops::RangeInclusive<u32>,
-) -> Result<u32, String> {
+pub fn parse_days(text: &str, field: &str, range: std::ops::RangeInclusive<u32>) -> Result<u32, String> {
     let value: i64 = text
         .trim()
         .parse()

@@ -110,10 +110,7 @@ impl PatientDetails {
                 return Err(err(Self::FIELD_DOB, "date of birth is in the future"));
             }
             if dob < add_days(today, -365 * 130) {
-                return Err(err(
-                    Self::FIELD_DOB,
-                    "date of birth is more than 130 years ago",
-                ));
+                return Err(err(Self::FIELD_DOB, "date of birth is more than 130 years ago"));
             }
             Some(dob)
         };
@@ -129,10 +126,7 @@ impl PatientDetails {
         }
         let email = fields[3].trim().to_string();
         if !email.is_empty() && !looks_like_email(&email) {
-            return Err(err(
-                Self::FIELD_EMAIL,
-                "email needs a name, an @ and a domain",
-            ));
+            return Err(err(Self::FIELD_EMAIL, "email needs a name, an @ and a domain"));
         }
         Ok(Self {
             full_name,
@@ -271,9 +265,7 @@ mod tests {
     fn the_form_refuses_empty_names_impossible_and_future_dates() {
         let today = d("2026-11-25");
         assert_eq!(
-            PatientDetails::parse(&fields("  ", ""), today)
-                .unwrap_err()
-                .field,
+            PatientDetails::parse(&fields("  ", ""), today).unwrap_err().field,
             0
         );
         let e = PatientDetails::parse(&fields("Ann", "2026-02-30"), today).unwrap_err();

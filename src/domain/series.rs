@@ -256,10 +256,7 @@ mod tests {
     fn sessions_are_dated_from_the_start_by_the_interval() {
         let s = Series::from_plan(&plan("2026-12-01"), d("2026-11-25"));
         let dates: Vec<_> = s.sessions.iter().map(|s| s.date).collect();
-        assert_eq!(
-            dates,
-            vec![d("2026-12-01"), d("2026-12-29"), d("2027-01-26")]
-        );
+        assert_eq!(dates, vec![d("2026-12-01"), d("2026-12-29"), d("2027-01-26")]);
         assert_eq!(s.progress(), "0/3");
         assert_eq!(s.next_session().unwrap().date, d("2026-12-01"));
     }

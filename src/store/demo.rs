@@ -1,5 +1,6 @@
-//! The bundled demo clinic. Its dates are stored around a fixed reference day and moved
-//! to today when it is copied, so the demo looks alive whenever it is opened.
+//! The bundled demo clinic. Its dates are stored around a fixed reference day (a Monday)
+//! and moved to today's week when it is copied, so the demo looks alive whenever it is
+//! opened.
 
 use std::path::{Path, PathBuf};
 
@@ -18,10 +19,16 @@ struct DemoDoc {
     patients: Vec<Patient>,
 }
 
-/// The demo patients with their dates moved so that `reference_day` becomes `today`.
+/// The demo patients with their dates moved by whole weeks so that `reference_day` (a
+/// Monday) becomes the Monday of `today`'s week (today itself on a Monday).
 pub fn demo_patients(today: NaiveDate) -> Vec<Patient> {
     let doc: DemoDoc = serde_json::from_str(DEMO).expect("assets/demo/clinic.json is valid");
-    let shift = (today - doc.reference_day).num_days();
+    // Shift by whole weeks only, so every date keeps its weekday: a shift by the exact
+    // number of days would move sessions onto Sundays, when the clinic is closed, which
+    // looks wrong to front-desk staff. `div_euclid` rounds down, also for days before the
+    // reference day. The demo data is written so that it looks alive on any day of the
+    // reference week (see assets/demo/generate_demo.py).
+    let shift = (today - doc.reference_day).num_days().div_euclid(7) * 7;
     doc.patients
         .into_iter()
         .map(|mut p| {
@@ -44,8 +51,7 @@ pub fn install_in_temp_dir(today: NaiveDate) -> Result<PathBuf, String> {
 }
 
 pub fn install(dir: &Path, today: NaiveDate) -> Result<(), String> {
-    let store =
-        PatientStore::open(dir).map_err(|e| format!("cannot open {}: {e}", dir.display()))?;
+    let store = PatientStore::open(dir).map_err(|e| format!("cannot open {}: {e}", dir.display()))?;
     for p in demo_patients(today) {
         store.save(&p)?;
     }

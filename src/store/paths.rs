@@ -15,9 +15,7 @@ pub fn choose_data_dir(flag: Option<PathBuf>, env: Option<String>) -> Result<Pat
     }
     directories::ProjectDirs::from("", "", "needleplan")
         .map(|p| p.data_dir().to_path_buf())
-        .ok_or_else(|| {
-            format!("cannot find a home directory; pass --data-dir PATH or set {ENV_VAR}")
-        })
+        .ok_or_else(|| format!("cannot find a home directory; pass --data-dir PATH or set {ENV_VAR}"))
 }
 
 pub fn patients_dir(data_dir: &Path) -> PathBuf {

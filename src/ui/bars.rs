@@ -68,10 +68,7 @@ pub fn keys(model: &Model, frame: &mut Frame, area: Rect) {
     let (pairs, fixed): (Vec<KeyHint>, Vec<KeyHint>) = match &model.overlay {
         Overlay::Form(..) => (owned(FORM_KEYS), vec![]),
         Overlay::ConfirmArchive(_) => (
-            vec![
-                ("y".into(), "yes".into()),
-                ("any other key".into(), "no".into()),
-            ],
+            vec![("y".into(), "yes".into()), ("any other key".into(), "no".into())],
             vec![],
         ),
         Overlay::Help { .. } => (
@@ -118,10 +115,7 @@ pub fn keys(model: &Model, frame: &mut Frame, area: Rect) {
 }
 
 fn bar_pair(b: &crate::app::keymap::Binding) -> (String, String) {
-    (
-        short_keys(&b.keys_label()),
-        b.bar.unwrap_or_default().to_string(),
-    )
+    (short_keys(&b.keys_label()), b.bar.unwrap_or_default().to_string())
 }
 
 fn spans(pairs: &[(String, String)]) -> Vec<Span<'static>> {

@@ -15,15 +15,20 @@ use super::{pane_block, theme};
 
 pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
     let session_index = model.session;
-    let session = model
-        .current_series()
-        .and_then(|s| s.sessions.get(session_index));
+    let session = model.current_series().and_then(|s| s.sessions.get(session_index));
     let title = match session {
+        Some(s) if area.width >= 60 => {
+            format!(
+                "{} · session {} ({})",
+                Pane::Checklist.title(),
+                session_index + 1,
+                s.date
+            )
+        }
         Some(s) => format!(
-            "{} · session {} ({})",
-            Pane::Checklist.title(),
+            "Checklist · session {} ({})",
             session_index + 1,
-            s.date
+            s.date.format("%m-%d")
         ),
         None => Pane::Checklist.title().to_string(),
     };
@@ -37,9 +42,7 @@ pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
             ""
         };
         frame.render_widget(
-            Paragraph::new(text)
-                .style(theme::dim())
-                .wrap(Wrap { trim: true }),
+            Paragraph::new(text).style(theme::dim()).wrap(Wrap { trim: true }),
             inner,
         );
         return;
@@ -56,24 +59,16 @@ fn entries(model: &Model, session: &Session, frame: &mut Frame, area: Rect) {
     let done_format = if wide { "%m-%d %H:%M" } else { "%m-%d" };
     let selected = model.checklist_item.min(session.checklist.len() - 1);
     // The selected item's whole text sits under the table: long items are cut in rows.
-    let [table_area, detail] =
-        Layout::vertical([Constraint::Min(1), Constraint::Length(2)]).areas(area);
+    let [table_area, detail] = Layout::vertical([Constraint::Min(1), Constraint::Length(2)]).areas(area);
     let e = &session.checklist[selected];
     let detail_text = Line::from(vec![
         Span::styled(format!("day {} ▸ ", e.day), theme::focus()),
         Span::raw(e.text.clone()),
     ]);
-    frame.render_widget(
-        Paragraph::new(detail_text).wrap(Wrap { trim: true }),
-        detail,
-    );
+    frame.render_widget(Paragraph::new(detail_text).wrap(Wrap { trim: true }), detail);
     let rows = session.checklist.iter().map(|e| {
         let (mark, state, style) = match e.state(session.date, model.today) {
-            ItemState::Done(at) => (
-                "[x]",
-                format!("done {}", at.format(done_format)),
-                theme::done(),
-            ),
+            ItemState::Done(at) => ("[x]", format!("done {}", at.format(done_format)), theme::done()),
             ItemState::Overdue(_) => ("[!]", "OVERDUE".to_string(), theme::overdue()),
             ItemState::DueToday => ("[ ]", "due today".to_string(), theme::due_today()),
             ItemState::Upcoming(_) => ("[ ]", String::new(), ratatui::style::Style::default()),

@@ -79,9 +79,7 @@ pub fn draw(form: &Form, frame: &mut Frame, area: Rect) {
     let inner = block.inner(rect);
     frame.render_widget(Clear, rect);
     frame.render_widget(
-        Paragraph::new(lines)
-            .block(block)
-            .wrap(Wrap { trim: false }),
+        Paragraph::new(lines).block(block).wrap(Wrap { trim: false }),
         rect,
     );
     if let Some((x, y)) = cursor

@@ -38,8 +38,10 @@ pub fn view(model: &Model, frame: &mut Frame) {
         Constraint::Percentage(100 - left_pct),
     ])
     .areas(main);
+    // The plan takes what its sessions need; the checklist gets the rest.
+    let plan_h = plan::height_needed(model).clamp(10, right.height.saturating_sub(10).max(10));
     let [plan_area, checklist_area] =
-        Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(right);
+        Layout::vertical([Constraint::Length(plan_h), Constraint::Min(0)]).areas(right);
 
     bars::title(model, frame, title);
     patient_list::draw(model, frame, left);
@@ -69,11 +71,7 @@ pub(crate) fn pane_block(model: &Model, pane: Pane, title: String) -> Block<'sta
     Block::default()
         .borders(Borders::ALL)
         .border_type(border)
-        .border_style(if focused {
-            theme::focus()
-        } else {
-            theme::dim()
-        })
+        .border_style(if focused { theme::focus() } else { theme::dim() })
         .title(format!(" {marker}{title} "))
 }
 

@@ -20,11 +20,7 @@ pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
     } else {
         ""
     };
-    let title = format!(
-        "{} ({}{shown})",
-        Pane::Patients.title(),
-        model.visible.len()
-    );
+    let title = format!("{} ({}{shown})", Pane::Patients.title(), model.visible.len());
     let block = pane_block(model, Pane::Patients, title);
     let inner = block.inner(area);
     frame.render_widget(block, area);
@@ -133,10 +129,7 @@ fn row<'a>(p: &'a Patient, model: &Model, with_phone: bool, date_format: &str) -
 }
 
 fn draw_filter(model: &Model, frame: &mut Frame, area: Rect) {
-    let mut spans = vec![
-        Span::styled("/", theme::focus()),
-        Span::raw(model.filter.clone()),
-    ];
+    let mut spans = vec![Span::styled("/", theme::focus()), Span::raw(model.filter.clone())];
     if model.filter_typing {
         spans.push(Span::styled("█", theme::focus()));
         spans.push(Span::styled("  Enter keep · Esc clear", theme::dim()));

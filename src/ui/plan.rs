@@ -11,15 +11,26 @@ use crate::domain::series::{Series, SessionStatus};
 
 use super::{pane_block, theme};
 
+/// Rows the pane needs to show the patient and every session without scrolling.
+pub fn height_needed(model: &Model) -> u16 {
+    let Some(p) = model.selected_patient() else {
+        return 0;
+    };
+    let contact = usize::from(!p.phone.is_empty() || !p.email.is_empty());
+    let notes = usize::from(!p.notes.is_empty());
+    let body = match p.current_series() {
+        Some(s) => 2 + 1 + s.sessions.len(),
+        None => 4,
+    };
+    (2 + 1 + contact + notes + body) as u16
+}
+
 pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
     let block = pane_block(model, Pane::Plan, Pane::Plan.title().to_string());
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let Some(patient) = model.selected_patient() else {
-        frame.render_widget(
-            Paragraph::new("No patient selected.").style(theme::dim()),
-            inner,
-        );
+        frame.render_widget(Paragraph::new("No patient selected.").style(theme::dim()), inner);
         return;
     };
 
@@ -39,10 +50,7 @@ pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
         lines.push(Line::from(contact.join("  ")));
     }
     if !patient.notes.is_empty() {
-        lines.push(Line::styled(
-            format!("Notes: {}", patient.notes),
-            theme::dim(),
-        ));
+        lines.push(Line::styled(format!("Notes: {}", patient.notes), theme::dim()));
     }
     match patient.current_series() {
         None => {
@@ -137,7 +145,6 @@ fn sessions_table(model: &Model, series: &Series, frame: &mut Frame, area: Rect)
         .row_highlight_style(theme::selected(focused))
         .highlight_symbol(if focused { "▶" } else { " " })
         .column_spacing(1);
-    let mut state =
-        TableState::default().with_selected(Some(model.session.min(series.sessions.len() - 1)));
+    let mut state = TableState::default().with_selected(Some(model.session.min(series.sessions.len() - 1)));
     frame.render_stateful_widget(table, area, &mut state);
 }

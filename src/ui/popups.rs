@@ -51,11 +51,7 @@ pub fn help_lines() -> Vec<Line<'static>> {
     for pane in Pane::ALL {
         section(pane.title(), scoped(Scope::Pane(pane)), &mut lines);
     }
-    let pairs = |t: &[(&str, &str)]| {
-        t.iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    };
+    let pairs = |t: &[(&str, &str)]| t.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
     section("While filtering", pairs(FILTER_KEYS), &mut lines);
     section("In a form", pairs(FORM_KEYS), &mut lines);
     lines
@@ -66,10 +62,7 @@ pub fn help(scroll: usize, frame: &mut Frame, area: Rect) {
     let rect = centered(area, 76, lines.len() as u16 + 2);
     let inner = popup("Keys (j/k scroll, any other key closes)", frame, rect);
     let max = lines.len().saturating_sub(inner.height as usize);
-    frame.render_widget(
-        Paragraph::new(lines).scroll((scroll.min(max) as u16, 0)),
-        inner,
-    );
+    frame.render_widget(Paragraph::new(lines).scroll((scroll.min(max) as u16, 0)), inner);
 }
 
 pub fn confirm_archive(model: &Model, id: &PatientId, frame: &mut Frame, area: Rect) {

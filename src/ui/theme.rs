@@ -4,9 +4,7 @@
 use ratatui::style::{Color, Modifier, Style};
 
 pub fn focus() -> Style {
-    Style::default()
-        .fg(Color::Cyan)
-        .add_modifier(Modifier::BOLD)
+    Style::default().fg(Color::Cyan).add_modifier(Modifier::BOLD)
 }
 
 pub fn dim() -> Style {
@@ -38,9 +36,7 @@ pub fn done() -> Style {
 }
 
 pub fn warning() -> Style {
-    Style::default()
-        .fg(Color::Yellow)
-        .add_modifier(Modifier::BOLD)
+    Style::default().fg(Color::Yellow).add_modifier(Modifier::BOLD)
 }
 
 pub fn error() -> Style {

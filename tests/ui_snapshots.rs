@@ -1,0 +1,288 @@
+//! Snapshot tests of every pane and popup, drawn into ratatui's TestBackend at 80x24
+//! (the smallest supported terminal) and 160x50. The clinic is built here, with a fixed
+//! "now", so the pictures never depend on the day the tests run.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use needleplan::app::{Model, handle_key};
+use needleplan::domain::aftercare::ChecklistEntry;
+use needleplan::domain::patient::{Patient, PatientDetails, PatientId};
+use needleplan::domain::series::{Series, SeriesPlan, SessionStatus};
+use needleplan::store::templates::Templates;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+fn d(s: &str) -> NaiveDate {
+    s.parse().unwrap()
+}
+
+fn now() -> NaiveDateTime {
+    d("2026-11-25").and_hms_opt(10, 0, 0).unwrap()
+}
+
+fn patient(id: &str, name: &str, phone: &str, email: &str) -> Patient {
+    let details = PatientDetails {
+        full_name: name.into(),
+        date_of_birth: Some(d("1991-03-14")),
+        phone: phone.into(),
+        email: email.into(),
+        notes: String::new(),
+    };
+    Patient::new(PatientId::new(id).unwrap(), details, d("2026-08-01"))
+}
+
+fn series(start: &str, sessions: u32) -> Series {
+    let t = Templates::builtin();
+    let plan = SeriesPlan {
+        sessions,
+        ..SeriesPlan::from_protocol(
+            &t.protocols[0],
+            d(start),
+            Some(chrono::NaiveTime::from_hms_opt(9, 30, 0).unwrap()),
+        )
+    };
+    Series::from_plan(&plan, d("2026-09-01"))
+}
+
+/// Four patients: mid-series with an overdue aftercare item, planned, new, archived.
+fn clinic() -> Vec<Patient> {
+    let aftercare = Templates::builtin().aftercare;
+    let mut mid = patient(
+        "p-00000001",
+        "Amara Okonkwo",
+        "+44 7700 900001",
+        "amara@example.com",
+    );
+    mid.notes = "prefers mornings".into();
+    let mut s = series("2026-10-20", 3);
+    s.sessions[0].set_status(SessionStatus::Done, &aftercare);
+    s.sessions[1].date = d("2026-11-18");
+    s.sessions[1].set_status(SessionStatus::Done, &aftercare);
+    s.sessions[1].notes = "depth 1.5 mm cheeks, tolerated well".into();
+    for e in &mut s.sessions[0].checklist {
+        e.ticked_at = Some(d("2026-10-21").and_hms_opt(9, 0, 0).unwrap());
+    }
+    // Day-0 and day-1 items ticked; day-3 onward open, so day 3 and 4 are overdue.
+    let ticked: Vec<&mut ChecklistEntry> = s.sessions[1]
+        .checklist
+        .iter_mut()
+        .filter(|e| e.day <= 1)
+        .collect();
+    for e in ticked {
+        e.ticked_at = Some(d("2026-11-19").and_hms_opt(11, 15, 0).unwrap());
+    }
+    s.sessions[2].status = SessionStatus::Booked;
+    mid.series.push(s);
+
+    let mut planned = patient(
+        "p-00000002",
+        "Bruno Costa",
+        "+44 7700 900002",
+        "bruno@example.org",
+    );
+    planned.series.push(series("2026-12-02", 3));
+    let new = patient("p-00000003", "Chloé Martin", "+44 7700 900003", "");
+    let mut archived = patient("p-00000004", "Dmitri Volkov", "+44 7700 900004", "dv@example.com");
+    archived.archived = true;
+    vec![mid, planned, new, archived]
+}
+
+fn model() -> Model {
+    let mut m = Model::new(now(), Templates::builtin(), clinic());
+    m.data_dir_label = "/clinic/data".into();
+    m
+}
+
+fn press(m: &mut Model, keys: &[KeyCode]) {
+    for k in keys {
+        handle_key(m, KeyEvent::new(*k, KeyModifiers::NONE));
+    }
+}
+
+fn type_text(m: &mut Model, text: &str) {
+    for c in text.chars() {
+        handle_key(m, KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+    }
+}
+
+fn draw(m: &Model, w: u16, h: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
+    terminal.draw(|f| needleplan::ui::view(m, f)).unwrap();
+    terminal.backend().to_string()
+}
+
+/// Snapshots the model at both supported sizes.
+fn snap_both(name: &str, m: &Model) {
+    insta::assert_snapshot!(format!("{name}_80x24"), draw(m, 80, 24));
+    insta::assert_snapshot!(format!("{name}_160x50"), draw(m, 160, 50));
+}
+
+use KeyCode::{BackTab, Char, Enter, Tab};
+
+#[test]
+fn patient_list_pane() {
+    let m = model();
+    let screen = draw(&m, 160, 50);
+    assert!(
+        screen.contains("Amara Okonkwo") && screen.contains("! overdue"),
+        "{screen}"
+    );
+    assert!(
+        !screen.contains("Dmitri Volkov"),
+        "archived patients are hidden by default"
+    );
+    snap_both("patient_list", &m);
+}
+
+#[test]
+fn archived_patients_shown_on_request() {
+    let mut m = model();
+    press(&mut m, &[Char('A')]);
+    assert!(draw(&m, 160, 50).contains("Dmitri Volkov"));
+    snap_both("patient_list_with_archived", &m);
+}
+
+#[test]
+fn treatment_plan_pane() {
+    let mut m = model();
+    press(&mut m, &[Tab]);
+    let screen = draw(&m, 160, 50);
+    assert!(
+        screen.contains("Acne scars, standard") && screen.contains("2/3 done"),
+        "{screen}"
+    );
+    snap_both("treatment_plan", &m);
+}
+
+#[test]
+fn recovery_checklist_pane_marks_overdue_without_colour() {
+    let mut m = model();
+    press(&mut m, &[Tab, Tab]);
+    let screen = draw(&m, 160, 50);
+    assert!(screen.contains("[!]") && screen.contains("OVERDUE"), "{screen}");
+    snap_both("recovery_checklist", &m);
+}
+
+#[test]
+fn checklist_preview_for_a_session_not_done() {
+    let mut m = model();
+    press(&mut m, &[Char('j'), Tab]);
+    snap_both("checklist_preview", &m);
+}
+
+#[test]
+fn new_patient_with_no_series() {
+    let mut m = model();
+    press(&mut m, &[Char('j'), Char('j')]);
+    snap_both("no_series", &m);
+}
+
+#[test]
+fn help_overlay() {
+    let mut m = model();
+    press(&mut m, &[Char('?')]);
+    snap_both("help", &m);
+}
+
+#[test]
+fn patient_form_with_an_inline_error() {
+    let mut m = model();
+    press(&mut m, &[Char('a')]);
+    type_text(&mut m, "Zoë Adams");
+    press(&mut m, &[Tab]);
+    type_text(&mut m, "2026-02-30");
+    press(&mut m, &[Enter]);
+    let screen = draw(&m, 80, 24);
+    assert!(
+        screen.contains("does not exist") && screen.contains("Zoë Adams"),
+        "{screen}"
+    );
+    snap_both("patient_form_error", &m);
+}
+
+#[test]
+fn series_form() {
+    let mut m = model();
+    press(&mut m, &[Char('j'), Char('j'), Char('n'), Tab]);
+    type_text(&mut m, "2026-12-01");
+    snap_both("series_form", &m);
+}
+
+#[test]
+fn session_form_with_interval_warning() {
+    let mut m = model();
+    press(&mut m, &[Tab, Char('j'), Char('e')]);
+    // Session 3 moved to 4 days after session 2.
+    for _ in 0..10 {
+        handle_key(&mut m, KeyEvent::new(KeyCode::Backspace, KeyModifiers::NONE));
+    }
+    type_text(&mut m, "2026-11-22");
+    let screen = draw(&m, 160, 50);
+    assert!(screen.contains("minimum interval is 14 days"), "{screen}");
+    snap_both("session_form_warning", &m);
+}
+
+#[test]
+fn archive_confirmation() {
+    let mut m = model();
+    press(&mut m, &[Char('x')]);
+    snap_both("archive_confirm", &m);
+}
+
+#[test]
+fn filter_with_no_match() {
+    let mut m = model();
+    press(&mut m, &[Char('/')]);
+    type_text(&mut m, "zzz");
+    snap_both("filter_no_match", &m);
+}
+
+#[test]
+fn filter_typing() {
+    let mut m = model();
+    press(&mut m, &[Char('/')]);
+    type_text(&mut m, "900002");
+    let screen = draw(&m, 80, 24);
+    assert!(
+        screen.contains("Bruno Costa") && !screen.contains("Amara"),
+        "{screen}"
+    );
+    snap_both("filter_typing", &m);
+}
+
+#[test]
+fn empty_clinic_shows_the_first_run_hint() {
+    let m = Model::new(now(), Templates::builtin(), Vec::new());
+    assert!(draw(&m, 80, 24).contains("Press a to add your first patient"));
+    snap_both("empty_clinic", &m);
+}
+
+#[test]
+fn problems_are_listed() {
+    let mut m = model();
+    m.problems =
+        vec!["patients/p-0000bad1.json: cannot be read: EOF while parsing at line 3 column 1".into()];
+    press(&mut m, &[Char('!')]);
+    snap_both("problems", &m);
+}
+
+#[test]
+fn too_small_terminal_shows_a_message() {
+    let m = model();
+    let screen = draw(&m, 60, 20);
+    assert!(screen.contains("terminal too small (needs 80x24"), "{screen}");
+    insta::assert_snapshot!("too_small_60x20", screen);
+    // One row short is still too small; no panic at tiny sizes either.
+    assert!(draw(&m, 80, 23).contains("too small"));
+    for (w, h) in [(1, 1), (0, 0), (79, 50), (200, 3)] {
+        let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
+        terminal.draw(|f| needleplan::ui::view(&m, f)).unwrap();
+    }
+}
+
+#[test]
+fn shift_tab_goes_back_a_pane() {
+    let mut m = model();
+    press(&mut m, &[BackTab]);
+    assert!(draw(&m, 160, 50).contains("▶ Recovery checklist"));
+}
