@@ -1,10 +1,11 @@
 //! The bundled demo clinic (`assets/demo/clinic.json`, written by
 //! `assets/demo/generate_demo.py`) must look alive and obey the clinic's rules whatever
-//! day it is opened on.
+//! day it is opened on. Its dates are moved by whole weeks, so "today" can fall on any
+//! day of the (moved) reference week: the days below cover all seven weekdays.
 
 use std::collections::BTreeSet;
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate, Weekday};
 use needleplan::domain::patient::Patient;
 use needleplan::domain::series::SessionStatus;
 use needleplan::domain::status::{Badge, badge, overdue_items};
@@ -15,23 +16,121 @@ fn d(s: &str) -> NaiveDate {
     s.parse().unwrap()
 }
 
-/// Days the demo may be opened on: the reference day itself and some far from it.
+/// Days the demo may be opened on: the reference day itself (a Monday), a whole week
+/// from Monday to Sunday, days before the reference day and some far from it.
 fn todays() -> Vec<NaiveDate> {
-    ["2026-06-01", "2026-11-25", "2027-03-01", "2030-12-31"]
-        .into_iter()
-        .map(d)
-        .collect()
+    [
+        "2026-06-01",
+        "2026-11-23",
+        "2026-11-24",
+        "2026-11-25",
+        "2026-11-26",
+        "2026-11-27",
+        "2026-11-28",
+        "2026-11-29",
+        "2027-03-01",
+        "2030-12-31",
+        "2026-05-31",
+        "2025-12-31",
+    ]
+    .into_iter()
+    .map(d)
+    .collect()
+}
+
+#[test]
+fn the_days_above_cover_every_weekday() {
+    let weekdays: BTreeSet<_> = todays()
+        .iter()
+        .map(|t| t.weekday().num_days_from_monday())
+        .collect();
+    assert_eq!(weekdays.len(), 7);
+}
+
+/// The demo file as stored, before any date is moved.
+fn raw() -> (NaiveDate, Vec<Patient>) {
+    #[derive(serde::Deserialize)]
+    struct Doc {
+        reference_day: NaiveDate,
+        patients: Vec<Patient>,
+    }
+    let doc: Doc = serde_json::from_str(include_str!("../assets/demo/clinic.json")).unwrap();
+    (doc.reference_day, doc.patients)
+}
+
+#[test]
+fn dates_move_so_that_the_reference_day_is_today_and_sundays_are_skipped() {
+    let (reference_day, raw) = raw();
+    for today in todays() {
+        let patients = demo_patients(today);
+        assert_eq!(patients.len(), raw.len());
+        let shift = today - reference_day;
+        for (p, r) in patients.iter().zip(&raw) {
+            assert_eq!(p.id, r.id);
+            assert_eq!(p.created, r.created + shift, "{today}: {}", p.id);
+            assert_eq!(p.date_of_birth, r.date_of_birth, "{today}: {}", p.id);
+            assert_eq!(p.series.len(), r.series.len());
+            for (s, rs) in p.series.iter().zip(&r.series) {
+                assert_eq!(s.created, rs.created + shift, "{today}: {}", p.id);
+                assert_eq!(s.sessions.len(), rs.sessions.len());
+                for (x, rx) in s.sessions.iter().zip(&rs.sessions) {
+                    let shifted = rx.date + shift;
+                    let expected = if shifted.weekday() != Weekday::Sun {
+                        shifted
+                    } else if x.status == SessionStatus::Done || shifted < today {
+                        shifted - chrono::Days::new(1)
+                    } else {
+                        shifted + chrono::Days::new(1)
+                    };
+                    assert_eq!(x.date, expected, "{today}: {}", p.id);
+                    assert_eq!(x.time, rx.time, "{today}: {}", p.id);
+                    assert_eq!(x.status, rx.status, "{today}: {}", p.id);
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn no_booking_is_left_in_the_past_by_the_shift() {
+    let (reference_day, raw) = raw();
+    let raw_upcoming_in_future = sessions(&raw)
+        .filter(|(_, x)| x.status.is_upcoming() && x.date >= reference_day)
+        .count();
+    for today in todays() {
+        let patients = demo_patients(today);
+        let upcoming_in_future = sessions(&patients)
+            .filter(|(_, x)| x.status.is_upcoming() && x.date >= today)
+            .count();
+        assert_eq!(upcoming_in_future, raw_upcoming_in_future, "{today}");
+    }
+}
+
+#[test]
+fn no_session_is_on_a_sunday() {
+    let (_, raw) = raw();
+    for x in sessions(&raw).map(|(_, x)| x) {
+        assert_ne!(x.date.weekday(), Weekday::Sun, "raw session on Sunday {}", x.date);
+    }
+    for today in todays() {
+        let patients = demo_patients(today);
+        for (p, x) in sessions(&patients) {
+            assert_ne!(
+                x.date.weekday(),
+                Weekday::Sun,
+                "{today}: {} has a session on Sunday {}",
+                p.id,
+                x.date
+            );
+        }
+    }
 }
 
 #[test]
 fn the_demo_has_enough_patients_with_unique_ids() {
     for today in todays() {
         let patients = demo_patients(today);
-        assert!(
-            patients.len() >= 25,
-            "{today}: only {} patients",
-            patients.len()
-        );
+        assert!(patients.len() >= 25, "{today}: only {} patients", patients.len());
         let ids: BTreeSet<_> = patients.iter().map(|p| p.id.clone()).collect();
         assert_eq!(ids.len(), patients.len(), "{today}: duplicate patient ids");
     }
@@ -55,10 +154,7 @@ fn every_badge_is_shown_by_some_patient() {
             count(Badge::Planned) + count(Badge::InSeries) >= 1,
             "{today}: no patient is planned or in a series"
         );
-        assert!(
-            count(Badge::Planned) >= 1,
-            "{today}: no patient shows Planned"
-        );
+        assert!(count(Badge::Planned) >= 1, "{today}: no patient shows Planned");
         assert!(
             count(Badge::Overdue) >= 2,
             "{today}: fewer than two overdue patients"
@@ -68,10 +164,7 @@ fn every_badge_is_shown_by_some_patient() {
             .filter(|p| !p.archived)
             .map(|p| overdue_items(p, today))
             .sum();
-        assert!(
-            overdue >= 2,
-            "{today}: only {overdue} overdue aftercare items"
-        );
+        assert!(overdue >= 2, "{today}: only {overdue} overdue aftercare items");
     }
 }
 
@@ -84,14 +177,39 @@ fn today_and_the_coming_week_have_sessions() {
             .filter(|(p, s)| !p.archived && s.status.is_upcoming())
             .filter(|(_, s)| s.date >= today && s.date <= week)
             .collect();
-        assert!(
-            !upcoming.is_empty(),
-            "{today}: nothing booked within a week"
-        );
-        assert!(
-            upcoming.iter().any(|(_, s)| s.date == today),
-            "{today}: nothing booked today"
-        );
+        assert!(!upcoming.is_empty(), "{today}: nothing booked within a week");
+        let booked_today = upcoming
+            .iter()
+            .filter(|(_, s)| s.date == today && s.status == SessionStatus::Booked)
+            .count();
+        if today.weekday() == Weekday::Sun {
+            assert_eq!(booked_today, 0, "{today}: something booked on a Sunday");
+        } else {
+            assert!(booked_today >= 1, "{today}: nothing booked today");
+        }
+        if today.weekday() != Weekday::Sat && today.weekday() != Weekday::Sun {
+            assert!(booked_today >= 2, "{today}: only {booked_today} booked today");
+        }
+        let next_week = upcoming
+            .iter()
+            .filter(|(_, s)| s.date > today && s.status == SessionStatus::Booked)
+            .count();
+        assert!(next_week >= 1, "{today}: nothing booked in the next 7 days");
+    }
+}
+
+#[test]
+fn a_session_done_in_the_last_days_still_has_aftercare_open() {
+    for today in todays() {
+        let patients = demo_patients(today);
+        let recent = sessions(&patients).any(|(p, s)| {
+            !p.archived
+                && s.status == SessionStatus::Done
+                && s.date < today
+                && (today - s.date).num_days() <= 9
+                && s.checklist.iter().any(|e| e.ticked_at.is_none())
+        });
+        assert!(recent, "{today}: no recent session with aftercare still open");
     }
 }
 
@@ -138,12 +256,7 @@ fn done_sessions_have_a_checklist_and_others_none() {
                 );
                 for e in &s.checklist {
                     if let Some(at) = e.ticked_at {
-                        assert!(
-                            at.date() >= s.date,
-                            "{}: ticked before session {}",
-                            p.id,
-                            s.date
-                        );
+                        assert!(at.date() >= s.date, "{}: ticked before session {}", p.id, s.date);
                         assert!(at.date() <= today, "{}: ticked in the future ({at})", p.id);
                     }
                 }
@@ -171,12 +284,7 @@ fn records_are_created_before_their_series_and_sessions() {
                     "{}: series older than the patient",
                     p.id
                 );
-                let first = series
-                    .sessions
-                    .iter()
-                    .map(|s| s.date)
-                    .min()
-                    .expect("sessions");
+                let first = series.sessions.iter().map(|s| s.date).min().expect("sessions");
                 assert!(
                     series.created <= first,
                     "{}: session before its series was created",
@@ -226,9 +334,7 @@ fn install_writes_one_file_per_patient_that_loads_back() {
     assert_eq!(loaded, expected);
 }
 
-fn sessions(
-    patients: &[Patient],
-) -> impl Iterator<Item = (&Patient, &needleplan::domain::series::Session)> {
+fn sessions(patients: &[Patient]) -> impl Iterator<Item = (&Patient, &needleplan::domain::series::Session)> {
     patients.iter().flat_map(|p| {
         p.series
             .iter()

@@ -3,15 +3,26 @@
 
 Run from anywhere:  python3 assets/demo/generate_demo.py
 
-Every clinic date is written relative to the reference day R (2026-06-01, a Monday); the
-app moves all of them by (today - R) when --demo starts, so the demo always looks alive.
+Every clinic date is written relative to the reference day R (2026-06-01, a Monday). When
+--demo starts, the app moves all of them by whole weeks so that R becomes the Monday of
+today's week (src/store/demo.rs): weekdays are kept, so no session lands on a Sunday, when
+the clinic is closed. "Today" can thus be any day from R (Monday) to R+6 (Sunday), and the
+data is written to look alive on each of them:
+  - sessions booked on every clinic day of R's week (Monday to Friday at least two each,
+    the Saturday morning clinic at least one) and on every weekday of the week after;
+  - no session ever on a Sunday;
+  - at least two patients with overdue aftercare even on the Monday (sessions done in the
+    previous week with early items left open);
+  - a session done in the last days before R with aftercare items still open;
+  - nothing ticked after R, the earliest possible today.
 Dates of birth are not moved. The output is deterministic (fixed seed, no clock).
 
 The patients cover every stage a clinic sees on a given day:
-  new consults, planned series, mid-series (some booked today and tomorrow), finished
+  new consults, planned series, mid-series (booked on every day of the week), finished
   series due for review, archived records, overdue aftercare, cancelled and missed
-  sessions, sessions done yesterday and today, and patients with a second (maintenance)
-  series. The script checks its own output (intervals, ticks, ids) before writing.
+  sessions, sessions done on the Friday before and on the Monday, and patients with a
+  second (maintenance) series. The script checks its own output (intervals, ticks, ids,
+  weekdays, the week above) before writing.
 """
 
 import hashlib
@@ -46,6 +57,10 @@ SLOT_TIMES = [time(h, m) for h in range(9, 17) for m in (0, 30) if time(h, m) <=
 MORNING = [t for t in SLOT_TIMES if t < time(12, 0)]
 AFTERNOON = [t for t in SLOT_TIMES if t >= time(13, 0)]
 
+DAY_START = (9 * 60) // 30  # first half-hour slot (09:00)
+DAY_END = (17 * 60 + 30) // 30  # end of the last half-hour slot (17:30)
+MAX_NEED = -(-max(p["session_minutes"] for p in PROTOCOLS.values()) // 30)
+
 # Half-hour slots already taken, per day offset: one treatment room in the demo.
 taken: dict[int, set[int]] = {}
 
@@ -67,17 +82,39 @@ def book_slot(offset: int, protocol_id: str, pref: str = "any", fixed: time | No
         first = slot_index(t)
         return all((first + k) not in day for k in range(need))
 
+    def tidy(t: time) -> bool:
+        """Leaves no free gap before or after the session too short for any session."""
+        first = slot_index(t)
+        before = 0
+        while first - before - 1 >= DAY_START and (first - before - 1) not in day:
+            before += 1
+        after = 0
+        while first + need + after < DAY_END and (first + need + after) not in day:
+            after += 1
+        return all(gap == 0 or gap >= MAX_NEED for gap in (before, after))
+
     if fixed is not None:
         candidates = [fixed]
     else:
         pool = {"morning": MORNING, "afternoon": AFTERNOON}.get(pref, SLOT_TIMES)
         candidates = rng.sample(pool, len(pool)) + rng.sample(SLOT_TIMES, len(SLOT_TIMES))
+        # Tidy starts first, so a busy day keeps room for one more long session.
+        candidates = [t for t in candidates if free(t) and tidy(t)] + candidates
     for t in candidates:
         if free(t):
             first = slot_index(t)
             day.update(first + k for k in range(need))
             return t
     raise SystemExit(f"no free slot on R{offset:+d} for {protocol_id} (fixed={fixed})")
+
+
+def is_sunday(offset: int) -> bool:
+    return (R + timedelta(days=offset)).weekday() == 6
+
+
+def not_sunday_backward(offset: int) -> int:
+    """Moves a Sunday to the Saturday before (for record creation days)."""
+    return offset - 1 if is_sunday(offset) else offset
 
 
 def weekday_forward(offset: int) -> int:
@@ -174,9 +211,11 @@ def stamp(d: date, t: time) -> str:
 def checklist(offset: int, at: time, minutes: int, open_items: tuple[str, ...] = ()) -> list[dict]:
     """The aftercare checklist of a `minutes`-long session done on R + offset at `at`.
 
-    Items due before R are ticked (on or shortly after their due day, at office hours),
+    The day-0 items are ticked at the chair, also for a session done on R itself. Other
+    items due before R are ticked (on or shortly after their due day, at office hours),
     except those named in `open_items`, which are left open and so become overdue.
-    Items due on R or later are open (R is "today"; nothing is ticked in the future).
+    Items due on R or later are open (R, the Monday, is the earliest possible "today";
+    nothing is ticked after it).
     """
     session_day = R + timedelta(days=offset)
     # The day-0 items are ticked together at the chair, a few minutes after the session.
@@ -185,7 +224,7 @@ def checklist(offset: int, at: time, minutes: int, open_items: tuple[str, ...] =
     for item in AFTERCARE:
         entry = {"item_id": item["id"], "day": item["day"], "text": item["text"]}
         due = session_day + timedelta(days=item["day"])
-        if due < R and item["id"] not in open_items:
+        if (due < R or item["day"] == 0) and item["id"] not in open_items:
             if item["day"] == 0:
                 entry["ticked_at"] = at_chair.isoformat(timespec="seconds")
                 at_chair += timedelta(minutes=1)
@@ -244,7 +283,7 @@ def series(
         "protocol_name": proto["name"],
         "interval_days": proto["interval_days"],
         "min_interval_days": proto["min_interval_days"],
-        "created": iso(offsets[0] - lead),
+        "created": iso(not_sunday_backward(offsets[0] - lead)),
         "sessions": sessions,
     }
 
@@ -288,6 +327,7 @@ def patient(
     if created is None:
         first = min(date.fromisoformat(s["created"]) for s in series_list)
         created = (first - R).days - rng.choice([0, 3, 7, 12, 20])
+    created = not_sunday_backward(created)
     if email is None:
         parts = ascii_fold(name).split(".")
         email = f"{parts[0]}.{parts[-1]}@{email_domain}"
@@ -315,9 +355,10 @@ STD, SEV, PRP, MAINT = "acne-scars-standard", "acne-scars-severe", "acne-scars-p
 patients: list[dict] = []
 add = patients.append
 
-# --- Today and tomorrow first, at fixed times, so the day view looks like a real day. ---
+# --- R's week first, at fixed times, so the day view looks like a real day whichever day
+# --- of the week the demo is opened on (see the module docstring).
 
-# (g) session done today (R) at 09:00: checklist open, nothing overdue yet.
+# (g) session done on R (Monday) at 09:00: day-0 items ticked at the chair, rest open.
 add(patient(
     "Hyun-woo Park", "1994-03-17",
     notes="Fitzpatrick IV: PIH caution, test patch done. Prefers mornings.",
@@ -325,7 +366,7 @@ add(patient(
                         statuses={1: "done"},
                         notes={1: "depth 1.5 mm cheeks (PIH watch); tolerated well, mild erythema"})],
 ))
-# (b) mid-series, next session booked today.
+# (b) mid-series, next session booked on R (Monday).
 add(patient(
     "Priya Raman", "1991-08-02",
     notes="Prefers mornings. Works shifts, text before calling.",
@@ -342,7 +383,7 @@ add(patient(
     series_list=[series(PRP, around(PRP, 4, 1, 0), pref="afternoon", times={1: time(15, 0)},
                         notes={1: "aciclovir started 2 days before, as advised"})],
 ))
-# (b) mid-series, next session booked tomorrow.
+# (b) mid-series, next session booked on R+1 (Tuesday).
 add(patient(
     "Tomasz Wiśniewski", "1985-05-30",
     notes="Needle-phobic: numbing cream 45 min before.",
@@ -354,14 +395,41 @@ add(patient(
     series_list=[series(STD, around(STD, 3, 1, 1), pref="afternoon", times={1: time(14, 0)})],
 ))
 
-# (g) session done yesterday (R-1, a Sunday clinic): day-0 items ticked, call due today.
+# (b) R+2 (Wednesday): last session of a course, and a first session (Oliver, below).
+add(patient(
+    "Ravi Menon", "1986-02-21",
+    notes="Last session of the course; 3-month review photos to book.",
+    series_list=[series(STD, around(STD, 3, 2, 2), pref="afternoon", times={2: time(11, 0)})],
+))
+# (b) R+3 (Thursday).
+add(patient(
+    "Lucas Moreau", "1993-09-14",
+    notes="Shaves daily: no shaving 24 h before and after a session.",
+    series_list=[series(STD, around(STD, 3, 1, 3), pref="morning", times={1: time(9, 30)})],
+))
+add(patient(
+    "Fatima Benali", "1997-12-03",
+    notes="Female practitioner requested. Prefers afternoons.",
+    series_list=[series(SEV, around(SEV, 6, 3, 3), pref="afternoon", times={3: time(14, 30)})],
+))
+# (b) R+5: the Saturday morning clinic.
+add(patient(
+    "Diego Ramírez", "1992-03-03",
+    notes="Travels for work during the week: Saturday mornings only.",
+    series_list=[series(PRP, [-30, 5, 40, 75],
+                        times={0: time(9, 30), 1: time(10, 0), 2: time(10, 0), 3: time(9, 30)})],
+))
+
+# (g) session done on the Friday before R (R-3): day-0 and day-1 items ticked, the day-3
+# check due on R, later items open.
 add(patient(
     "Liam O'Donnell", "1990-07-04",
     notes="Referred by Dr Okafor (dermatology). Boxcar scars temples and cheeks.",
-    series_list=[series(STD, around(STD, 3, 1, -1), notes={1: "patient late 10 min; depth 1.5 mm cheeks"})],
+    series_list=[series(STD, around(STD, 3, 1, -3), notes={1: "patient late 10 min; depth 1.5 mm cheeks"})],
 ))
 
-# --- (e) overdue aftercare: done R-4..R-8, some items left open past their due day. ---
+# --- (e) overdue aftercare: done in the week before R (R-6, R-5), early items left open
+# --- past their due day, so they are overdue even when today is R (Monday). ---
 add(patient(
     "Aisha Rahman", "1993-04-21",
     notes="Prefers WhatsApp to calls. Hard to reach on weekdays.",
@@ -377,7 +445,7 @@ add(patient(
                         notes={2: "depth 1.75 mm cheeks; more bleeding than usual, pressure 5 min"})],
 ))
 
-# --- (b) mid-series, next sessions in the coming weeks. ---
+# --- (b) mid-series, next sessions in the coming weeks (R+4 Friday, the week after, later). ---
 add(patient(
     "Mei Lin Chen", "1998-06-25",
     notes="Student; Friday appointments only if possible.",
@@ -389,19 +457,19 @@ add(patient(
     series_list=[series(SEV, around(SEV, 6, 2, 8), pref="afternoon")],
 ))
 add(patient(
+    "Sara Lindgren", "1995-01-31",
+    notes="Prefers the last slot of the day.",
+    series_list=[series(PRP, around(PRP, 4, 2, 11), times={2: time(16, 0)})],
+))
+add(patient(
     "Hannah Whitfield", "1979-10-30",
     notes="Referred by Dr Halloran (GP). Retinoid paused during series.",
     series_list=[series(STD, around(STD, 3, 1, 18), pref="morning")],
 ))
 add(patient(
-    "Diego Ramírez", "1992-03-03",
-    notes="Travels for work; books two sessions ahead.",
-    series_list=[series(PRP, around(PRP, 4, 1, 22))],
-))
-add(patient(
     "Zainab Bello", "2001-08-19",
     notes="Prefers afternoons. Mother attends.",
-    series_list=[series(STD, around(STD, 3, 1, 14), pref="afternoon")],
+    series_list=[series(STD, around(STD, 3, 1, 7), pref="afternoon")],
 ))
 
 # --- (f) a cancelled and a missed session. ---
@@ -556,11 +624,13 @@ def check(ps: list[dict]) -> None:
     for p in ps:
         assert ID_RE.match(p["id"]), p["id"]
         created = date.fromisoformat(p["created"])
+        assert created.weekday() != 6, (p["full_name"], "created on a Sunday")
         if p.get("date_of_birth"):
             dob = date.fromisoformat(p["date_of_birth"])
             assert date(1960, 1, 1) <= dob <= date(2005, 12, 31), p["full_name"]
         for s in p["series"]:
             s_created = date.fromisoformat(s["created"])
+            assert s_created.weekday() != 6, (p["full_name"], "series created on a Sunday")
             assert created <= s_created, p["full_name"]
             dates = [date.fromisoformat(x["date"]) for x in s["sessions"]]
             assert dates == sorted(dates), p["full_name"]
@@ -569,6 +639,7 @@ def check(ps: list[dict]) -> None:
             for a, b in zip(counted, counted[1:]):
                 assert (b - a).days >= s["min_interval_days"], (p["full_name"], a, b)
             for d, x in zip(dates, s["sessions"]):
+                assert d.weekday() != 6, (p["full_name"], d, "session on a Sunday")
                 assert time(9, 0) <= time.fromisoformat(x["time"]) <= time(16, 0)
                 if d < R:
                     assert x["status"] in ("done", "cancelled", "no_show"), (p["full_name"], d)
@@ -579,9 +650,57 @@ def check(ps: list[dict]) -> None:
                     for e in x["checklist"]:
                         if "ticked_at" in e:
                             t = datetime.fromisoformat(e["ticked_at"])
-                            assert d <= t.date() < R, (p["full_name"], e)
+                            assert d <= t.date() <= R, (p["full_name"], e)
                 else:
                     assert "checklist" not in x
+    check_week(ps)
+
+
+def all_sessions(ps: list[dict]):
+    for p in ps:
+        for s in p["series"]:
+            for x in s["sessions"]:
+                yield p, date.fromisoformat(x["date"]), x
+
+
+def overdue_items(p: dict, today: date) -> int:
+    """As the app counts them: past due (session day + item day < today) and not ticked."""
+    n = 0
+    for s in p["series"]:
+        for x in s["sessions"]:
+            d = date.fromisoformat(x["date"])
+            for e in x.get("checklist", []):
+                if "ticked_at" not in e and d + timedelta(days=e["day"]) < today:
+                    n += 1
+    return n
+
+
+def check_week(ps: list[dict]) -> None:
+    """The demo must look alive whichever day of R's week (R..R+6) is today."""
+    booked: dict[int, int] = {}
+    for p, d, x in all_sessions(ps):
+        if not p["archived"] and x["status"] == "booked":
+            off = (d - R).days
+            booked[off] = booked.get(off, 0) + 1
+    for off in range(0, 6):  # R's week, Monday to Saturday
+        need = 2 if off < 5 else 1
+        assert booked.get(off, 0) >= need, (iso(off), booked.get(off, 0), "booked")
+    for off in range(7, 12):  # the week after, Monday to Friday
+        assert booked.get(off, 0) >= 1, (iso(off), "nothing booked")
+    for k in range(7):
+        today = R + timedelta(days=k)
+        overdue = [p for p in ps if not p["archived"] and overdue_items(p, today) > 0]
+        assert len(overdue) >= 2, (today, [p["full_name"] for p in overdue])
+    # Overdue already on R (Monday) comes from sessions done in the week before.
+    assert sum(1 for p in ps if not p["archived"] and overdue_items(p, R) > 0) >= 2
+    recent = [
+        p["full_name"]
+        for p, d, x in all_sessions(ps)
+        if x["status"] == "done"
+        and R - timedelta(days=3) <= d < R
+        and any("ticked_at" not in e for e in x["checklist"])
+    ]
+    assert recent, "no session done in the days before R with items still open"
 
 
 check(patients)
