@@ -21,10 +21,7 @@ fn main() -> ExitCode {
 fn start(cli: Cli) -> Result<(), String> {
     let (data_dir, intro) = if cli.demo {
         let dir = demo::install_in_temp_dir(Local::now().date_naive())?;
-        let intro = format!(
-            "demo clinic copied to {} (your real data is untouched)",
-            dir.display()
-        );
+        let intro = format!("demo clinic copied to {}; real data untouched", dir.display());
         (dir, Some(intro))
     } else {
         (

@@ -36,15 +36,10 @@ pub fn load(data_dir: &Path, intro: Option<String>) -> Result<(Model, PatientSto
     model.problems.extend(template_problems);
     model.data_dir_label = data_dir.display().to_string();
     if let Some(first) = model.problems.first() {
-        let more = model.problems.len() - 1;
-        let more = if more > 0 {
-            format!(" (+{more} more)")
-        } else {
-            String::new()
-        };
+        let n = model.problems.len();
         model.set_status(
             StatusKind::Error,
-            format!("not loaded: {first}{more}; press ! for the list"),
+            format!("{n} file(s) not loaded, press ! for the list: {first}"),
         );
     } else if let Some(text) = intro {
         model.set_status(StatusKind::Info, text);

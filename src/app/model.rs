@@ -91,6 +91,8 @@ pub struct Model {
     pub checklist_item: usize,
     pub overlay: Overlay,
     pub status: Status,
+    /// Whether `status` was set while handling the current key.
+    pub status_fresh: bool,
     /// Files that failed to load, with the reason; shown at start and with `!`.
     pub problems: Vec<String>,
     /// Patients changed in memory whose last save failed; retried until it succeeds.
@@ -127,6 +129,7 @@ impl Model {
                 kind: StatusKind::Info,
                 text: String::new(),
             },
+            status_fresh: false,
             problems: Vec::new(),
             unsaved: BTreeSet::new(),
             reserved_ids: BTreeSet::new(),
@@ -144,6 +147,7 @@ impl Model {
             kind,
             text: text.into(),
         };
+        self.status_fresh = true;
     }
 
     pub fn selected_index(&self) -> Option<usize> {

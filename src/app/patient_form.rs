@@ -34,29 +34,26 @@ pub fn submit(model: &mut Model, purpose: &FormPurpose, form: &mut Form) -> Opti
             return None;
         }
     };
-    match purpose {
-        FormPurpose::AddPatient => {
-            let id = model.fresh_id();
-            // A filter that would hide the new patient is cleared, so staff see the row.
-            if !model.filter.is_empty()
-                && !details
-                    .full_name
-                    .to_lowercase()
-                    .contains(&model.filter.to_lowercase())
-            {
-                model.filter.clear();
-            }
-            let patient = Patient::new(id, details, model.today);
-            model.set_status(StatusKind::Info, "patient added");
-            let effect = model.put_patient(patient);
-            model.reset_session_selection();
-            Some(effect)
-        }
+    let (patient, message) = match purpose {
+        FormPurpose::AddPatient => (
+            Patient::new(model.fresh_id(), details, model.today),
+            "patient added",
+        ),
         FormPurpose::EditPatient(id) => {
             let mut patient = model.patient(id)?.clone();
             patient.apply(details);
-            Some(model.put_patient(patient))
+            (patient, "patient updated")
         }
-        _ => None,
+        _ => return None,
+    };
+    // A filter that would hide the patient just saved is cleared, so staff see the row.
+    if !patient.matches(&model.filter.trim().to_lowercase()) {
+        model.filter.clear();
     }
+    model.set_status(StatusKind::Info, message);
+    let effect = model.put_patient(patient);
+    if *purpose == FormPurpose::AddPatient {
+        model.reset_session_selection();
+    }
+    Some(effect)
 }

@@ -44,8 +44,12 @@ pub fn flush(model: &mut Model, saver: &dyn Saver) {
         }
     }
     if failures.is_empty() {
+        // What this key did ("session 2 saved despite ...") stays in front of "saved";
+        // an older message never does.
         let prefix = match model.status.kind {
-            StatusKind::Info if !model.status.text.is_empty() => format!("{}; ", model.status.text),
+            StatusKind::Info if model.status_fresh && !model.status.text.is_empty() => {
+                format!("{}; ", model.status.text)
+            }
             _ => String::new(),
         };
         model.set_status(StatusKind::Saved, format!("{prefix}saved"));

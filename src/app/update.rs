@@ -16,7 +16,12 @@ pub fn handle_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
     if key.kind == KeyEventKind::Release {
         return Vec::new();
     }
-    let quit_key = matches!(key.code, KeyCode::Char('q') | KeyCode::Char('c'));
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    let quit_key = matches!(
+        (key.code, ctrl),
+        (KeyCode::Char('q'), false) | (KeyCode::Char('c'), true)
+    );
+    model.status_fresh = false;
     if !quit_key {
         model.quit_requested = false;
     }
@@ -39,7 +44,7 @@ pub fn handle_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
             if matches!(key.code, KeyCode::Char('y') | KeyCode::Char('Y')) {
                 return toggle_archive(model, &id);
             }
-            model.set_status(StatusKind::Info, "nothing archived");
+            model.set_status(StatusKind::Info, "nothing changed");
             Vec::new()
         }
         Overlay::Help { scroll } => {
@@ -94,8 +99,9 @@ fn filter_key(model: &mut Model, key: KeyEvent) {
                 .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
         {
             model.filter.push(c);
+            // The selected patient stays selected while they still match.
             model.selected = 0;
-            model.refresh_visible(None);
+            model.refresh_visible(keep);
             return;
         }
         _ => return,

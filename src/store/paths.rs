@@ -8,6 +8,9 @@ pub const PATIENTS_DIR: &str = "patients";
 
 pub fn choose_data_dir(flag: Option<PathBuf>, env: Option<String>) -> Result<PathBuf, String> {
     if let Some(dir) = flag {
+        if dir.as_os_str().is_empty() {
+            return Err("--data-dir needs a path".into());
+        }
         return Ok(dir);
     }
     if let Some(dir) = env.filter(|s| !s.trim().is_empty()) {

@@ -63,7 +63,7 @@ impl PatientStore {
         entries.sort();
         for path in entries {
             let name = file_name(&path);
-            let stem = name.trim_end_matches(".json").to_string();
+            let stem = name.strip_suffix(".json").unwrap_or(&name).to_string();
             let result = fs::read(&path)
                 .map_err(|e| format!("cannot be read: {e}"))
                 .and_then(|bytes| patient_file::decode(&bytes).map_err(|e| e.to_string()))

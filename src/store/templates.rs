@@ -24,13 +24,11 @@ pub struct Templates {
 
 #[derive(Deserialize)]
 struct ProtocolsDoc {
-    schema_version: u64,
     protocols: Vec<ProtocolTemplate>,
 }
 
 #[derive(Deserialize)]
 struct AftercareDoc {
-    schema_version: u64,
     items: Vec<AftercareItem>,
 }
 
@@ -80,8 +78,15 @@ fn read_override<T>(
     }
 }
 
+/// Reads the version first, so a file from a newer release is named as such instead of
+/// being reported as broken.
 fn parse_doc<T: DeserializeOwned>(text: &str) -> Result<T, String> {
-    serde_json::from_str(text).map_err(|e| e.to_string())
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
+    match value.get("schema_version").and_then(serde_json::Value::as_u64) {
+        Some(v) => check_version(v)?,
+        None => return Err("schema_version is missing".into()),
+    }
+    serde_json::from_value(value).map_err(|e| e.to_string())
 }
 
 fn check_version(v: u64) -> Result<(), String> {
@@ -96,7 +101,6 @@ fn check_version(v: u64) -> Result<(), String> {
 
 pub fn parse_protocols(text: &str) -> Result<Vec<ProtocolTemplate>, String> {
     let doc: ProtocolsDoc = parse_doc(text)?;
-    check_version(doc.schema_version)?;
     if doc.protocols.is_empty() {
         return Err("protocols: at least one protocol is needed".into());
     }
@@ -108,7 +112,6 @@ pub fn parse_protocols(text: &str) -> Result<Vec<ProtocolTemplate>, String> {
 
 pub fn parse_aftercare(text: &str) -> Result<Vec<AftercareItem>, String> {
     let doc: AftercareDoc = parse_doc(text)?;
-    check_version(doc.schema_version)?;
     for item in &doc.items {
         item.validate()?;
     }

@@ -12,21 +12,28 @@ use crate::app::model::{Model, Overlay, StatusKind};
 use super::theme;
 
 pub fn title(model: &Model, frame: &mut Frame, area: Rect) {
+    let warn = if model.problems.is_empty() {
+        String::new()
+    } else {
+        format!(" {} file problem(s): press ! ", model.problems.len())
+    };
+    let [left_area, right_area] = Layout::horizontal([
+        Constraint::Min(1),
+        Constraint::Length(warn.chars().count() as u16),
+    ])
+    .areas(area);
+    // The tagline is the first thing to go when the problem count needs the room.
+    let tagline = if left_area.width >= 70 {
+        "  microneedling series & aftercare "
+    } else {
+        ""
+    };
     let left = Line::from(vec![
         Span::styled(" needleplan ", theme::key()),
-        Span::raw(format!(
-            "  microneedling series & aftercare   today {}",
-            model.today.format("%a %Y-%m-%d")
-        )),
+        Span::raw(format!("{tagline}  today {}", model.today.format("%a %Y-%m-%d"))),
     ]);
-    frame.render_widget(Paragraph::new(left), area);
-    if !model.problems.is_empty() {
-        let warn = Line::styled(
-            format!("{} file problem(s): press ! ", model.problems.len()),
-            theme::error(),
-        );
-        frame.render_widget(Paragraph::new(warn).alignment(Alignment::Right), area);
-    }
+    frame.render_widget(Paragraph::new(left), left_area);
+    frame.render_widget(Paragraph::new(Line::styled(warn, theme::error())), right_area);
 }
 
 pub fn status(model: &Model, frame: &mut Frame, area: Rect) {

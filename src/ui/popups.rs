@@ -109,7 +109,12 @@ pub fn problems(model: &Model, frame: &mut Frame, area: Rect) {
     };
     lines.push(Line::raw(""));
     lines.push(Line::styled("Any key closes.", theme::dim()));
-    let rect = centered(area, area.width.saturating_sub(4), lines.len() as u16 + 6);
+    let inner_w = area.width.saturating_sub(6).max(1) as usize;
+    let rows: u16 = lines
+        .iter()
+        .map(|l| l.width().div_ceil(inner_w).max(1) as u16)
+        .sum();
+    let rect = centered(area, area.width.saturating_sub(4), rows + 2);
     let inner = popup("Problems", frame, rect);
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }
