@@ -113,4 +113,8 @@ fn main() {
             black_box(model.put_patient(p));
         }),
     );
+    report(
+        "queues: build to book, reviews missing, follow-ups due",
+        measure(50, || needleplan::app::queues::rebuild(&mut model)),
+    );
 }

@@ -1,16 +1,20 @@
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use chrono::Local;
 use clap::Parser;
 
-use needleplan::cli::Cli;
+use needleplan::cli::{Cli, Command};
+use needleplan::domain::clinic::ClinicSettings;
+use needleplan::domain::{agenda_text, ics};
 use needleplan::runtime;
-use needleplan::store::{demo, paths};
+use needleplan::store::{PatientStore, atomic, clinic_file};
+use needleplan::store::{backup, demo, doctor, paths};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match start(cli) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(message) => {
             eprintln!("needleplan: {message}");
             ExitCode::FAILURE
@@ -18,17 +22,271 @@ fn main() -> ExitCode {
     }
 }
 
-fn start(cli: Cli) -> Result<(), String> {
-    let (data_dir, intro) = if cli.demo {
-        let dir = demo::install_in_temp_dir(Local::now().date_naive())?;
-        let intro = format!("demo clinic copied to {}; real data untouched", dir.display());
-        (dir, Some(intro))
+fn start(cli: Cli) -> Result<ExitCode, String> {
+    match cli.command {
+        None => {
+            let (data_dir, intro) = if cli.demo {
+                let dir = demo_copy()?;
+                let intro = format!("demo clinic copied to {}; real data untouched", dir.display());
+                (dir, Some(intro))
+            } else {
+                (chosen_data_dir(cli.data_dir)?, None)
+            };
+            let (model, store) = runtime::load(&data_dir, intro)?;
+            runtime::run(model, store)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Doctor) => {
+            let data_dir = data_dir_for_command(cli.demo, cli.data_dir)?;
+            let report = doctor::run(&data_dir);
+            for line in &report.lines {
+                println!("{line}");
+            }
+            Ok(if report.is_clean() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
+        Some(Command::Backup { dest }) => {
+            let data_dir = data_dir_for_command(cli.demo, cli.data_dir)?;
+            let dest = dest.unwrap_or_else(|| PathBuf::from(backup::default_backup_name(Local::now())));
+            let s = backup::backup(&data_dir, &dest)?;
+            println!(
+                "backed up {} files ({} patient files, {} bytes) from {} to {}",
+                s.files,
+                s.patient_files,
+                s.bytes,
+                data_dir.display(),
+                s.dest.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Restore { backup_dir, into }) => {
+            let target = match into {
+                Some(dir) => dir,
+                None if cli.demo => {
+                    let dir = tempfile::Builder::new()
+                        .prefix("needleplan-restore-")
+                        .tempdir()
+                        .map_err(|e| format!("cannot create a temporary dir: {e}"))?
+                        .keep();
+                    make_private(&dir)?;
+                    println!(
+                        "restoring into a new temporary dir {} (real data untouched)",
+                        dir.display()
+                    );
+                    dir
+                }
+                None => chosen_data_dir(cli.data_dir)?,
+            };
+            let s = backup::restore(&backup_dir, &target)?;
+            println!(
+                "restored {} files ({} patient files, {} bytes) from the backup of {} into {}",
+                s.files,
+                s.patient_files,
+                s.bytes,
+                s.created,
+                s.target.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Agenda { date, days }) => {
+            let (patients, clinic, _) = load_for_report(cli.demo, cli.data_dir)?;
+            let calendar = needleplan::domain::calendar::Calendar::for_clinic(&clinic, &patients);
+            let from = date.unwrap_or_else(|| Local::now().date_naive());
+            print!(
+                "{}",
+                agenda_text::render(&clinic, &calendar, &patients, from, days)
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Handout {
+            patient_id,
+            format,
+            out,
+        }) => {
+            let (patients, clinic, data_dir) = load_for_report(cli.demo, cli.data_dir)?;
+            handout_cmd(&patients, &clinic, &data_dir, &patient_id, format, out)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::ExportIcs { patient_id, out }) => {
+            let (patients, clinic, data_dir) = load_for_report(cli.demo, cli.data_dir)?;
+            let (path, events) = export_ics(&patients, &clinic, &data_dir, &patient_id, out)?;
+            println!("wrote {events} session(s) of {patient_id} to {}", path.display());
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Patients and clinic settings for a read-only command (`agenda`, `export-ics`). Files
+/// that cannot be read are named on stderr, so stdout stays clean for scripts.
+fn load_for_report(
+    demo: bool,
+    flag: Option<PathBuf>,
+) -> Result<(Vec<needleplan::domain::patient::Patient>, ClinicSettings, PathBuf), String> {
+    let data_dir = if demo {
+        let dir = demo_copy()?;
+        eprintln!(
+            "needleplan: demo clinic copied to {} (real data untouched)",
+            dir.display()
+        );
+        dir
     } else {
-        (
-            paths::choose_data_dir(cli.data_dir, std::env::var(paths::ENV_VAR).ok())?,
-            None,
-        )
+        chosen_data_dir(flag)?
     };
-    let (model, store) = runtime::load(&data_dir, intro)?;
-    runtime::run(model, store)
+    if !data_dir.is_dir() {
+        return Err(format!(
+            "no data dir at {} (give --data-dir PATH, or try --demo)",
+            data_dir.display()
+        ));
+    }
+    let mut store = PatientStore::open(&data_dir)
+        .map_err(|e| format!("cannot open data dir {}: {e}", data_dir.display()))?;
+    let report = store
+        .load_all()
+        .map_err(|e| format!("cannot read {}: {e}", data_dir.join("patients").display()))?;
+    for p in &report.problems {
+        eprintln!("needleplan: warning: {}: {} (left out)", p.file, p.message);
+    }
+    let clinic = clinic_file::load(&data_dir);
+    if let Some(problem) = &clinic.problem {
+        eprintln!("needleplan: warning: {problem}");
+    }
+    Ok((report.patients, clinic.settings, data_dir))
+}
+
+/// Writes the patient's sessions as an `.ics` file: `out`, else `<id>.ics` in the
+/// current dir, which must then not be inside the data dir (an export is not a record).
+fn export_ics(
+    patients: &[needleplan::domain::patient::Patient],
+    clinic: &ClinicSettings,
+    data_dir: &Path,
+    patient_id: &str,
+    out: Option<PathBuf>,
+) -> Result<(PathBuf, usize), String> {
+    let patient = patients
+        .iter()
+        .find(|p| p.id.as_str() == patient_id)
+        .ok_or_else(|| format!("no patient with id '{patient_id}' in {}", data_dir.display()))?;
+    let export = ics::patient_calendar(clinic, patient, chrono::Utc::now());
+    if export.events == 0 {
+        return Err(format!(
+            "{patient_id} has no planned or booked session with a time: nothing to export"
+        ));
+    }
+    let cwd = std::env::current_dir().map_err(|e| format!("cannot read the current dir: {e}"))?;
+    let path = match out {
+        Some(path) => cwd.join(path),
+        None => {
+            let inside = match (cwd.canonicalize(), data_dir.canonicalize()) {
+                (Ok(here), Ok(data)) => here.starts_with(data),
+                _ => false,
+            };
+            if inside {
+                return Err(format!(
+                    "the current dir is inside the data dir {}: give --out FILE to write the export elsewhere",
+                    data_dir.display()
+                ));
+            }
+            cwd.join(format!("{patient_id}.ics"))
+        }
+    };
+    atomic::write_atomic(&path, export.text.as_bytes())
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok((path, export.events))
+}
+
+/// Writes the aftercare sheet of the patient's latest session done, else of the next
+/// one, to `out` or stdout; which session it is for goes to stderr (or stdout with `--out`).
+fn handout_cmd(
+    patients: &[needleplan::domain::patient::Patient],
+    clinic: &ClinicSettings,
+    data_dir: &Path,
+    patient_id: &str,
+    format: needleplan::cli::HandoutFormatArg,
+    out: Option<PathBuf>,
+) -> Result<(), String> {
+    use needleplan::domain::handout::{HandoutFormat, HandoutInput, render_handout};
+    let patient = patients
+        .iter()
+        .find(|p| p.id.as_str() == patient_id)
+        .ok_or_else(|| format!("no patient with id '{patient_id}' in {}", data_dir.display()))?;
+    let chosen = needleplan::app::clinical_rules::handout_session(patient).ok_or_else(|| {
+        format!("{patient_id} has no session done or planned: nothing to write a handout for")
+    })?;
+    let (templates, problems) = needleplan::store::templates::Templates::load(data_dir);
+    for p in problems {
+        eprintln!("needleplan: warning: {p}");
+    }
+    let input = HandoutInput {
+        clinic_name: clinic.name.clone(),
+        clinic_phone: String::new(),
+        patient_name: patient.full_name.clone(),
+        session_date: chosen.date,
+        last_in_series: chosen.last_in_series,
+    };
+    let format = match format {
+        needleplan::cli::HandoutFormatArg::Text => HandoutFormat::Text,
+        needleplan::cli::HandoutFormatArg::Markdown => HandoutFormat::Markdown,
+    };
+    let text = render_handout(&templates.handout, &input, format);
+    let which = format!(
+        "session {} of {} {}, {}",
+        chosen.number,
+        chosen.date,
+        if chosen.done {
+            "(the latest done)"
+        } else {
+            "(the next one; none is done yet)"
+        },
+        patient.full_name
+    );
+    match out {
+        None => {
+            eprintln!("needleplan: aftercare sheet for {which}");
+            print!("{text}");
+        }
+        Some(path) => {
+            atomic::write_atomic(&path, text.as_bytes())
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            println!("wrote the aftercare sheet for {which} to {}", path.display());
+        }
+    }
+    Ok(())
+}
+
+fn chosen_data_dir(flag: Option<PathBuf>) -> Result<PathBuf, String> {
+    paths::choose_data_dir(flag, std::env::var(paths::ENV_VAR).ok())
+}
+
+/// The data dir a command works on: with `--demo`, a fresh copy of the demo clinic.
+fn data_dir_for_command(demo: bool, flag: Option<PathBuf>) -> Result<PathBuf, String> {
+    if demo {
+        let dir = demo_copy()?;
+        println!("demo clinic copied to {} (real data untouched)", dir.display());
+        Ok(dir)
+    } else {
+        chosen_data_dir(flag)
+    }
+}
+
+/// A fresh copy of the demo clinic, private like a real data dir (a temporary dir is
+/// created with the umask's mode, often 0755).
+fn demo_copy() -> Result<PathBuf, String> {
+    let dir = demo::install_in_temp_dir(Local::now().date_naive())?;
+    make_private(&dir)?;
+    Ok(dir)
+}
+
+fn make_private(dir: &std::path::Path) -> Result<(), String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+            .map_err(|e| format!("cannot make {} private: {e}", dir.display()))?;
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
 }

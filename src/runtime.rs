@@ -9,10 +9,11 @@ use chrono::Local;
 use ratatui::crossterm::event::{self, Event};
 
 use crate::app::model::StatusKind;
-use crate::app::persist::{flush, run_effects};
+use crate::app::persist::{self, flush, run_effects};
 use crate::app::{Model, handle_key};
 use crate::store::PatientStore;
 use crate::store::templates::Templates;
+use crate::store::{clinic_file, permissions};
 use crate::ui;
 
 /// How often the clock and failed saves are looked at when no key is pressed.
@@ -34,6 +35,10 @@ pub fn load(data_dir: &Path, intro: Option<String>) -> Result<(Model, PatientSto
         .map(|p| format!("{}: {}", p.file, p.message))
         .collect();
     model.problems.extend(template_problems);
+    let clinic = clinic_file::load(data_dir);
+    model.problems.extend(clinic.problem);
+    model.clinic_read_only = clinic.read_only;
+    model.set_clinic(clinic.settings);
     model.data_dir_label = data_dir.display().to_string();
     if let Some(first) = model.problems.first() {
         let n = model.problems.len();
@@ -41,6 +46,8 @@ pub fn load(data_dir: &Path, intro: Option<String>) -> Result<(Model, PatientSto
             StatusKind::Error,
             format!("{n} file(s) not loaded, press ! for the list: {first}"),
         );
+    } else if let Some(warning) = permissions::startup_warning(data_dir) {
+        model.set_status(StatusKind::Error, warning);
     } else if let Some(text) = intro {
         model.set_status(StatusKind::Info, text);
     } else {
@@ -72,6 +79,7 @@ fn event_loop(
             // (a held j, a paste) costs one frame.
             loop {
                 if let Event::Key(key) = event::read()? {
+                    model.now = Local::now().naive_local();
                     let effects = handle_key(model, key);
                     run_effects(model, effects, store);
                 }
@@ -83,6 +91,9 @@ fn event_loop(
             let now = Local::now().naive_local();
             model.now = now;
             model.today = now.date();
+            model.idle.tick(now);
+            // Other instances' saves show up within a tick; cheap when nothing changed.
+            persist::poll(model, store);
             flush(model, store);
         }
         if model.quit {

@@ -22,9 +22,10 @@ use needleplan::app::persist::{self, Saver};
 use needleplan::app::{Model, Overlay, Pane, handle_key};
 use needleplan::domain::patient::{Patient, PatientDetails, PatientId};
 use needleplan::domain::series::{Series, SeriesPlan, SessionStatus};
-use needleplan::store::PatientStore;
 use needleplan::store::demo::demo_patients;
+use needleplan::store::patient_file::SCHEMA_VERSION;
 use needleplan::store::templates::Templates;
+use needleplan::store::{PatientStore, SaveError};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use serde_json::Value;
 use tempfile::TempDir;
@@ -120,11 +121,18 @@ struct FlakySaver {
 }
 
 impl Saver for FlakySaver {
-    fn save(&self, patient: &Patient) -> Result<(), String> {
+    fn save(&self, patient: &Patient) -> Result<u64, SaveError> {
+        if self.failing.get() {
+            return Err(SaveError::Io("disk full (simulated)".into()));
+        }
+        self.written.borrow_mut().push(patient.clone());
+        Ok(patient.revision + 1)
+    }
+
+    fn save_clinic(&self, _: &needleplan::domain::clinic::ClinicSettings) -> Result<(), String> {
         if self.failing.get() {
             return Err("disk full (simulated)".into());
         }
-        self.written.borrow_mut().push(patient.clone());
         Ok(())
     }
 }
@@ -271,6 +279,13 @@ impl TestApp {
         }
     }
 
+    fn form_if_open(&self) -> Option<&Form> {
+        match &self.model.overlay {
+            Overlay::Form(_, f) => Some(f),
+            _ => None,
+        }
+    }
+
     fn form_purpose(&self) -> &FormPurpose {
         match &self.model.overlay {
             Overlay::Form(p, _) => p,
@@ -334,7 +349,9 @@ fn adding_a_patient_saves_their_file_and_selects_them() {
         "ids are not made from names"
     );
     let json = app.saved_json(&id).expect("patients/<id>.json is written");
-    assert_eq!(json["schema_version"], 1);
+    assert_eq!(json["schema_version"], SCHEMA_VERSION);
+    assert_eq!(json["patient"]["revision"], 1, "a first save is revision 1");
+    assert_eq!(added.revision, 1, "the model keeps the revision it saved");
     assert_eq!(json["patient"]["full_name"], "Zoë Quinn-Xu");
     assert_eq!(json["patient"]["id"], id.as_str());
     assert_eq!(app.saved_files(), vec![format!("{}.json", id.as_str())]);
@@ -638,7 +655,17 @@ fn a_new_series_follows_the_default_protocol_from_the_typed_start_date() {
     assert_eq!(app.form_purpose(), &FormPurpose::NewSeries(pid("p-ann")));
     assert_eq!(app.form().focus, 0, "focus starts on the protocol choice");
     assert_eq!(app.form().value(0), standard.name);
-    app.keys("<Tab>2026-12-01<Enter>");
+    app.keys("<Tab>2026-12-01<Tab>09:00<Enter>");
+
+    // Enter only proposes: the preview shows, nothing is booked or written yet.
+    assert!(
+        matches!(app.model.overlay, Overlay::SeriesPreview(_)),
+        "{:?}",
+        app.model.overlay
+    );
+    assert!(app.patient("p-ann").series.is_empty());
+    assert!(app.saved_files().is_empty());
+    app.keys("c");
 
     assert_eq!(app.model.overlay, Overlay::None);
     let ann = app.patient("p-ann");
@@ -649,12 +676,10 @@ fn a_new_series_follows_the_default_protocol_from_the_typed_start_date() {
         session_dates(ann),
         vec![d("2026-12-01"), d("2026-12-29"), d("2027-01-26")]
     );
-    assert!(
-        series
-            .sessions
-            .iter()
-            .all(|s| s.status == SessionStatus::Planned && s.time == nine())
-    );
+    assert!(series.sessions.iter().all(|s| s.status == SessionStatus::Booked
+        && s.time == nine()
+        && s.clinician.is_some()
+        && s.room.is_some()));
     let json = app.saved_json(&pid("p-ann")).expect("saved");
     let sessions = json["patient"]["series"][0]["sessions"]
         .as_array()
@@ -672,20 +697,18 @@ fn left_and_right_on_the_protocol_fill_in_that_protocols_numbers() {
     assert!(protocols.len() >= 2, "the test needs two protocols");
     app.select("p-joanna");
     app.keys("n");
-    let numbers = |f: &Form| {
-        (
-            f.value(3).to_string(),
-            f.value(4).to_string(),
-            f.value(5).to_string(),
-        )
-    };
+    let numbers = |f: &Form| (3..=7).map(|i| f.value(i).to_string()).collect::<Vec<_>>();
     let expected = |i: usize| {
         let p = &protocols[i];
-        (
-            p.sessions.to_string(),
-            p.interval_days.to_string(),
-            p.min_interval_days.to_string(),
-        )
+        [
+            p.sessions,
+            p.interval_days,
+            p.min_interval_days,
+            p.max_interval_days,
+            p.session_minutes,
+        ]
+        .map(|n| n.to_string())
+        .to_vec()
     };
     assert_eq!(numbers(app.form()), expected(0));
     app.keys("<Right>");
@@ -698,8 +721,8 @@ fn left_and_right_on_the_protocol_fill_in_that_protocols_numbers() {
     assert_eq!(app.form().value(0), protocols[last].name, "Left wraps around");
     assert_eq!(numbers(app.form()), expected(last));
 
-    // Saving uses the chosen protocol's number of sessions.
-    app.keys("<Right><Right><Tab>2026-12-07<Enter>");
+    // Booking uses the chosen protocol's number of sessions.
+    app.keys("<Right><Right><Tab>2026-12-07<Enter>c");
     let joanna = app.patient("p-joanna");
     let series = joanna.current_series().expect("series created");
     assert_eq!(series.protocol_id, protocols[1].id);
@@ -722,10 +745,16 @@ fn an_impossible_start_date_is_refused_inline() {
     assert!(app.patient("p-ann").series.is_empty());
     assert!(app.saved_files().is_empty());
 
-    // Corrected in place, it saves.
+    // A real day in the past is refused too: nothing is booked before today.
     app.keys("<Backspace*2>28<Enter>");
+    let (field, message) = app.form().error.clone().expect("an error is shown");
+    assert_eq!(field, 1);
+    assert!(message.contains("in the past"), "{message}");
+
+    // Corrected in place, it is proposed and then booked.
+    app.keys("<Backspace*10>2026-12-28<Enter>c");
     assert_eq!(app.model.overlay, Overlay::None);
-    assert_eq!(session_dates(app.patient("p-ann"))[0], d("2026-02-28"));
+    assert_eq!(session_dates(app.patient("p-ann"))[0], d("2026-12-28"));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -745,27 +774,36 @@ fn bob_plan_on_session_2() -> TestApp {
 }
 
 #[test]
-fn moving_a_session_too_close_warns_and_moving_it_back_clears_the_warning() {
+fn moving_a_session_too_close_is_refused_and_moving_it_back_clears_the_refusal() {
     let mut app = bob_plan_on_session_2();
     app.keys("e");
     assert_eq!(app.form_purpose(), &FormPurpose::EditSession(pid("p-bob"), 1));
     assert_eq!(app.form().value(0), "2026-10-29");
-    assert!(app.form().warnings.is_empty());
+    assert!(app.form().refusals.is_empty());
 
     // 9 days after session 1: closer than the 14-day minimum.
     app.keys("<Backspace*2>10");
     assert_eq!(app.form().value(0), "2026-10-10");
-    assert!(!app.form().warnings.is_empty(), "a warning shows while typing");
     assert!(
-        app.form().warnings.iter().any(|w| w.contains("session 1")),
+        app.form().refusals.iter().any(|w| w.contains("session 1")),
+        "a refusal shows while typing: {:?}",
+        app.form().refusals
+    );
+    assert!(
+        app.form().notes.iter().any(|n| n.contains("Override reason")),
         "{:?}",
-        app.form().warnings
+        app.form().notes
     );
 
-    // Back to a valid date: the warning goes, and one Enter saves.
+    // Back to a valid date: the refusal goes, and Enter moves it (only this one: n).
     app.keys("<Backspace*2>30");
-    assert!(app.form().warnings.is_empty(), "{:?}", app.form().warnings);
+    assert!(app.form().refusals.is_empty(), "{:?}", app.form().refusals);
     app.keys("<Enter>");
+    assert!(
+        matches!(app.model.overlay, Overlay::Reschedule(_)),
+        "session 3 comes after it"
+    );
+    app.keys("n");
     assert_eq!(app.model.overlay, Overlay::None);
     assert_eq!(
         session_dates(app.patient("p-bob")),
@@ -776,38 +814,67 @@ fn moving_a_session_too_close_warns_and_moving_it_back_clears_the_warning() {
 }
 
 #[test]
-fn a_warned_session_needs_a_second_enter_to_save() {
+fn a_too_close_session_is_refused_until_a_reason_is_typed_and_the_reason_is_stored() {
     let mut app = bob_plan_on_session_2();
     app.keys("e<Backspace*2>10");
-    assert!(!app.form().warnings.is_empty());
+    assert!(!app.form().refusals.is_empty());
 
+    // Enter does not save: the form stays, the refusal is on the date.
     app.keys("<Enter>");
+    let (field, message) = app.form().error.clone().expect("refused inline");
+    assert_eq!(field, 0, "{message}");
     assert!(
-        matches!(app.model.overlay, Overlay::Form(..)),
-        "the first Enter only acknowledges the warning"
+        message.starts_with("refused:") && message.contains("minimum interval"),
+        "{message}"
     );
-    assert!(app.form().warnings_acknowledged);
     assert_eq!(session_dates(app.patient("p-bob"))[1], d("2026-10-29"));
-    assert!(app.saved_files().is_empty(), "nothing written yet");
+    assert!(app.saved_files().is_empty(), "nothing written");
 
+    // A reason too short to mean anything is not enough.
+    app.keys("<Up>ok");
+    assert_eq!(
+        app.form().focus,
+        6,
+        "Up from the date wraps to the override reason"
+    );
+    assert!(!app.form().refusals.is_empty());
     app.keys("<Enter>");
+    let (field, message) = app.form().error.clone().expect("refused inline");
+    assert_eq!(field, 6, "the error is on the reason: {message}");
+    assert!(message.contains("at least 4 characters"), "{message}");
+    assert!(app.saved_files().is_empty());
+
+    // A real reason books it; it is stored with the session.
+    app.keys("<Backspace*2>patient flies abroad on the 12th<Enter>");
+    assert!(app.form_if_open().is_none_or(|f| f.refusals.is_empty()));
+    app.keys("n");
     assert_eq!(app.model.overlay, Overlay::None);
-    assert_eq!(session_dates(app.patient("p-bob"))[1], d("2026-10-10"));
-    assert!(app.saved_json(&pid("p-bob")).is_some());
+    let session = &app.patient("p-bob").current_series().unwrap().sessions[1];
+    assert_eq!(session.date, d("2026-10-10"));
+    assert_eq!(
+        session.interval_override.as_deref(),
+        Some("patient flies abroad on the 12th")
+    );
+    let json = app.saved_json(&pid("p-bob")).expect("saved");
+    assert_eq!(
+        json["patient"]["series"][0]["sessions"][1]["interval_override"],
+        "patient flies abroad on the 12th"
+    );
     assert!(
-        app.model.status.text.contains("despite"),
+        app.model.status.text.contains("overridden"),
         "the override is said: {:?}",
         app.model.status
     );
 }
 
 #[test]
-fn an_edit_after_acknowledging_asks_again() {
+fn clearing_the_override_reason_refuses_again() {
     let mut app = bob_plan_on_session_2();
-    app.keys("e<Backspace*2>10<Enter>");
-    assert!(app.form().warnings_acknowledged);
-    app.keys("<Backspace>2");
-    assert!(!app.form().warnings_acknowledged);
+    app.keys("e<Backspace*2>10<Up>patient request");
+    assert!(app.form().refusals.is_empty(), "{:?}", app.form().refusals);
+    assert!(app.form().warnings.iter().any(|w| w.contains("overridden")));
+    app.keys("<Backspace*15>");
+    assert!(!app.form().refusals.is_empty());
     app.keys("<Enter>");
     assert!(matches!(app.model.overlay, Overlay::Form(..)));
     assert!(app.saved_files().is_empty());
@@ -1243,7 +1310,7 @@ fn event_for(key: &Key) -> KeyEvent {
 
 fn panes_of(scope: Scope) -> Vec<Pane> {
     match scope {
-        Scope::Everywhere => Pane::ALL.to_vec(),
+        Scope::Global | Scope::Everywhere => Pane::ALL.to_vec(),
         Scope::Pane(p) => vec![p],
     }
 }
@@ -1309,14 +1376,14 @@ fn every_binding_in_the_key_bar_is_listed_in_the_help_overlay() {
 #[test]
 fn a_session_moved_past_its_neighbour_takes_its_new_place_and_stays_selected() {
     let mut app = bob_plan_on_session_2();
-    // 2026-10-29 -> 2026-12-20: after session 3 (2026-11-26), 24 days from it.
-    app.keys("e<Backspace*5>12-20");
-    assert!(app.form().warnings.is_empty(), "{:?}", app.form().warnings);
-    app.keys("<Enter>");
+    // 2026-10-29 -> 2026-12-21: after session 3 (2026-11-26), 25 days from it.
+    app.keys("e<Backspace*5>12-21");
+    assert!(app.form().refusals.is_empty(), "{:?}", app.form().refusals);
+    app.keys("<Enter>n");
     assert_eq!(app.model.overlay, Overlay::None);
     assert_eq!(
         session_dates(app.patient("p-bob")),
-        vec![d("2026-10-01"), d("2026-11-26"), d("2026-12-20")]
+        vec![d("2026-10-01"), d("2026-11-26"), d("2026-12-21")]
     );
     assert_eq!(app.model.session, 2, "the moved session stays selected");
     assert!(
@@ -1342,16 +1409,25 @@ fn a_new_patient_hidden_by_the_filter_clears_it_so_they_show() {
 }
 
 #[test]
-fn a_new_series_over_one_with_sessions_to_come_needs_a_second_enter() {
+fn a_new_series_over_one_with_sessions_to_come_shows_why_and_books_on_confirm() {
     let mut app = TestApp::small_clinic();
     app.select("p-bob");
     app.keys("n");
     assert!(!app.form().warnings.is_empty(), "Bob still has sessions to come");
     app.keys("<Tab>2027-01-04<Enter>");
-    assert!(matches!(app.model.overlay, Overlay::Form(..)));
+    // The note stays in sight in the preview; confirming it is the acknowledgement.
+    let Overlay::SeriesPreview(preview) = &app.model.overlay else {
+        panic!("expected the preview, found {:?}", app.model.overlay);
+    };
+    assert!(
+        preview
+            .notes
+            .iter()
+            .any(|n| n.contains("still has 2 session(s) to come"))
+    );
     assert_eq!(app.patient("p-bob").series.len(), 1);
     assert!(app.saved_files().is_empty());
-    app.keys("<Enter>");
+    app.keys("c");
     assert_eq!(app.model.overlay, Overlay::None);
     let bob = app.patient("p-bob");
     assert_eq!(bob.series.len(), 2, "the old series is kept");

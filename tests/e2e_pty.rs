@@ -22,6 +22,7 @@ use tempfile::TempDir;
 
 use needleplan::domain::patient::{Patient, PatientDetails, PatientId};
 use needleplan::store::PatientStore;
+use needleplan::store::patient_file::SCHEMA_VERSION;
 
 const BIN: &str = env!("CARGO_BIN_EXE_needleplan");
 const TIMEOUT: Duration = Duration::from_secs(10);
@@ -435,7 +436,8 @@ fn adds_a_patient_by_typing_and_finds_it_on_disk() {
         "a name in a file name: {files:?}"
     );
     let doc = read_json(&sandbox.patients_dir().join(&files[0]));
-    assert_eq!(doc["schema_version"], 1, "{doc:#}");
+    assert_eq!(doc["schema_version"], SCHEMA_VERSION, "{doc:#}");
+    assert_eq!(doc["patient"]["revision"], 1, "{doc:#}");
     assert_eq!(doc["patient"]["full_name"], "Ada Lovelace", "{doc:#}");
     assert_eq!(doc["patient"]["date_of_birth"], "1990-12-10", "{doc:#}");
     assert_eq!(doc["patient"]["phone"], "+44 7700 900123", "{doc:#}");

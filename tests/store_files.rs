@@ -12,10 +12,11 @@ use needleplan::domain::aftercare::ChecklistEntry;
 use needleplan::domain::patient::{Patient, PatientId};
 use needleplan::domain::series::{Series, Session, SessionStatus};
 use needleplan::store::demo::{demo_patients, install};
+use needleplan::store::lock::LOCK_FILE;
 use needleplan::store::paths::{PATIENTS_DIR, choose_data_dir};
 use needleplan::store::patient_file::{self, DecodeError, SCHEMA_VERSION};
 use needleplan::store::templates::{PROTOCOLS_FILE, Templates};
-use needleplan::store::{LoadProblem, LoadReport, PatientStore};
+use needleplan::store::{LoadProblem, LoadReport, PatientStore, SaveError};
 use proptest::prelude::*;
 use tempfile::TempDir;
 
@@ -50,6 +51,11 @@ fn load(data: &Path) -> (PatientStore, LoadReport) {
     let mut store = open(data);
     let report = store.load_all().unwrap();
     (store, report)
+}
+
+/// Saves `p` as the app does: from the revision it was loaded at, keeping the new one.
+fn save(store: &PatientStore, p: &mut Patient) {
+    p.revision = store.save(p).unwrap();
 }
 
 fn sorted(mut patients: Vec<Patient>) -> Vec<Patient> {
@@ -110,6 +116,9 @@ fn sample_patient(raw_id: &str) -> Patient {
         notes: "Fitzpatrick II".into(),
         archived: false,
         created: d("2026-10-01"),
+        revision: 0,
+        skin: Vec::new(),
+        screening: Default::default(),
         series: vec![Series {
             protocol_id: "acne-scars-standard".into(),
             protocol_name: "Acne scars, standard".into(),
@@ -136,9 +145,11 @@ fn sample_patient(raw_id: &str) -> Patient {
                             ticked_at: None,
                         },
                     ],
+                    ..Default::default()
                 },
                 Session::planned(d("2026-11-07"), None),
             ],
+            ..Default::default()
         }],
     }
 }
@@ -160,11 +171,12 @@ fn problem_for<'a>(report: &'a LoadReport, name: &str) -> &'a LoadProblem {
 #[test]
 fn demo_patients_round_trip_through_save_and_load_all() {
     let (_tmp, data) = fresh_dir();
-    let patients = demo_patients(today());
+    let mut patients = demo_patients(today());
     assert!(!patients.is_empty());
     let store = open(&data);
-    for p in &patients {
-        store.save(p).unwrap();
+    for p in &mut patients {
+        save(&store, p);
+        assert_eq!(p.revision, 1, "a first save makes revision 1");
     }
     let (store, report) = load(&data);
     assert!(report.problems.is_empty(), "{:?}", report.problems);
@@ -196,10 +208,11 @@ fn saving_again_replaces_the_file_and_loads_the_new_version() {
     let (_tmp, data) = fresh_dir();
     let store = open(&data);
     let mut p = sample_patient("p-0000b001");
-    store.save(&p).unwrap();
+    save(&store, &mut p);
     p.full_name = "Changed Name".into();
     p.series[0].sessions[1].status = SessionStatus::Booked;
-    store.save(&p).unwrap();
+    save(&store, &mut p);
+    assert_eq!(p.revision, 2);
     let (_, report) = load(&data);
     assert!(report.problems.is_empty(), "{:?}", report.problems);
     assert_eq!(report.patients, vec![p]);
@@ -271,6 +284,7 @@ fn arb_session() -> impl Strategy<Value = Session> {
             status,
             notes,
             checklist,
+            ..Default::default()
         })
 }
 
@@ -291,6 +305,7 @@ fn arb_series() -> impl Strategy<Value = Series> {
                 min_interval_days,
                 created,
                 sessions,
+                ..Default::default()
             },
         )
 }
@@ -303,10 +318,18 @@ fn arb_patient() -> impl Strategy<Value = Patient> {
     (
         (arb_id(), arb_text(), prop::option::of(arb_date())),
         (arb_text(), arb_text(), arb_text(), any::<bool>()),
-        (arb_date(), prop::collection::vec(arb_series(), 0..3)),
+        (
+            arb_date(),
+            prop::collection::vec(arb_series(), 0..3),
+            prop_oneof![4 => 0u64..5, 1 => any::<u64>()],
+        ),
     )
         .prop_map(
-            |((id, full_name, date_of_birth), (phone, email, notes, archived), (created, series))| Patient {
+            |(
+                (id, full_name, date_of_birth),
+                (phone, email, notes, archived),
+                (created, series, revision),
+            )| Patient {
                 id,
                 full_name,
                 date_of_birth,
@@ -316,6 +339,9 @@ fn arb_patient() -> impl Strategy<Value = Patient> {
                 archived,
                 created,
                 series,
+                revision,
+                skin: Vec::new(),
+                screening: Default::default(),
             },
         )
 }
@@ -341,12 +367,15 @@ proptest! {
     #[test]
     fn save_then_load_all_is_identity(patients in prop::collection::vec(arb_patient(), 0..6)) {
         // Unique ids (a later patient with the same id replaces the earlier one).
-        let by_id: BTreeMap<PatientId, Patient> =
-            patients.into_iter().map(|p| (p.id.clone(), p)).collect();
+        let mut by_id: BTreeMap<PatientId, Patient> =
+            patients.into_iter().map(|mut p| { p.revision %= 1 << 40; (p.id.clone(), p) }).collect();
         let (_tmp, data) = fresh_dir();
         let store = open(&data);
-        for p in by_id.values() {
-            store.save(p).unwrap();
+        for p in by_id.values_mut() {
+            // No file yet: written whatever revision the record had, one higher.
+            let before = p.revision;
+            save(&store, p);
+            prop_assert_eq!(p.revision, before + 1);
         }
         let (store, report) = load(&data);
         prop_assert!(report.problems.is_empty(), "{:?}", report.problems);
@@ -434,10 +463,10 @@ fn bad_files() -> Vec<BadFile> {
 /// everything the brief asks of a file that cannot be loaded.
 fn check_bad_files(bad: &[BadFile]) {
     let (_tmp, data) = fresh_dir();
-    let good = demo_patients(today());
+    let mut good = demo_patients(today());
     let store = open(&data);
-    for p in &good {
-        store.save(p).unwrap();
+    for p in &mut good {
+        save(&store, p);
     }
     for b in bad {
         fs::write(patients_path(&data).join(format!("{}.json", b.stem)), &b.bytes).unwrap();
@@ -472,11 +501,20 @@ fn check_bad_files(bad: &[BadFile]) {
             let err = store
                 .save(&sample_patient(b.stem))
                 .expect_err("saving over an unreadable file must be refused");
-            assert!(err.contains(&format!("patients/{name}")), "{err}");
+            assert!(matches!(err, SaveError::Protected(_)), "{err:?}");
+            assert!(err.to_string().contains(&format!("patients/{name}")), "{err}");
+            assert_eq!(fs::read(&path).unwrap(), b.bytes, "{name} changed by save");
+
+            // So is one by an instance that never loaded it: the save reads the file first.
+            let err = open(&data)
+                .save(&sample_patient(b.stem))
+                .expect_err("saving over an unreadable file must be refused");
+            assert!(matches!(err, SaveError::Protected(_)), "{err:?}");
+            assert!(err.to_string().contains(&format!("patients/{name}")), "{err}");
             assert_eq!(fs::read(&path).unwrap(), b.bytes, "{name} changed by save");
         }
         // Saving the good ones is still fine.
-        store.save(&good[0]).unwrap();
+        save(&store, &mut good[0]);
     }
     // No temp files left anywhere.
     assert!(
@@ -563,8 +601,8 @@ fn the_decode_errors_have_the_expected_kinds() {
 fn a_double_extension_copy_is_not_loaded_as_a_duplicate() {
     let (_tmp, data) = fresh_dir();
     let store = open(&data);
-    let p = sample_patient("p-0000d001");
-    store.save(&p).unwrap();
+    let mut p = sample_patient("p-0000d001");
+    save(&store, &mut p);
     let copy = patients_path(&data).join("p-0000d001.json.json");
     fs::copy(store.path_of(&p.id), &copy).unwrap();
     let (_, report) = load(&data);
@@ -820,19 +858,169 @@ fn the_v1_sample_file_loads_with_its_values() {
     // Loading never rewrites the file.
     assert_eq!(fs::read(&sample_path).unwrap(), original);
 
-    // While version 1 is current, the sample is exactly what this release writes, so it
-    // really is "a v1 file as the first release writes it". Later versions migrate it.
-    if SCHEMA_VERSION == 1 {
-        assert_eq!(
-            String::from_utf8(patient_file::encode(p)).unwrap(),
-            String::from_utf8(original).unwrap()
-        );
-    }
+    // A v1 file on disk was saved at least once: the migration makes it revision 1.
+    assert_eq!(p.revision, 1);
 
-    // And it can be saved again (by this version) and reloaded unchanged.
-    store.save(p).unwrap();
+    // Migrated, it is exactly what version 2 wrote for the same record: the v2 sample
+    // (the v1 sample itself was checked byte for byte against the v1 release's `encode`),
+    // stamped with the current version (v3 only added optional, empty-by-default fields).
+    let v2_sample = fs::read(sample_dir_of(2).join("patients/p-0000a001.json")).unwrap();
+    assert_eq!(
+        String::from_utf8(patient_file::encode(p)).unwrap(),
+        v2_as_current(&v2_sample)
+    );
+
+    // And it can be saved again (by this version, on top of revision 1) and reloaded
+    // unchanged but for the revision; the file is then a current-version file.
+    let mut p = p.clone();
+    save(&store, &mut p);
+    assert_eq!(p.revision, 2);
     let (_, again) = load(&data);
-    assert_eq!(again.patients, report.patients);
+    assert_eq!(again.patients, vec![p]);
+    let v: serde_json::Value = serde_json::from_slice(&fs::read(&sample_path).unwrap()).unwrap();
+    assert_eq!(v["schema_version"], serde_json::json!(SCHEMA_VERSION));
+}
+
+/// Every sample of every schema version, one dir each under `tests/samples/`.
+fn sample_dir_of(version: u64) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/samples/v{version}"))
+}
+
+#[test]
+fn there_is_a_sample_for_every_schema_version_and_each_loads() {
+    for version in 1..=SCHEMA_VERSION {
+        let dir = sample_dir_of(version);
+        assert!(
+            dir.is_dir(),
+            "no sample of schema_version {version} in {}",
+            dir.display()
+        );
+        let tmp = tempfile::tempdir().unwrap();
+        copy_tree(&dir, tmp.path());
+        let (store, report) = load(tmp.path());
+        assert!(report.problems.is_empty(), "v{version}: {:?}", report.problems);
+        assert!(store.protected_ids().is_empty());
+        assert!(!report.patients.is_empty(), "v{version}: no patients");
+        for name in names_in(&patients_path(tmp.path())) {
+            let bytes = fs::read(patients_path(tmp.path()).join(&name)).unwrap();
+            let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+            assert_eq!(v["schema_version"], serde_json::json!(version), "{name}");
+        }
+    }
+    assert!(
+        !sample_dir_of(SCHEMA_VERSION + 1).exists(),
+        "a sample of a version this release does not know"
+    );
+}
+
+/// The v2 sample's text as the current version writes the same record: only the version
+/// differs (v3's clinical fields are left out when empty).
+fn v2_as_current(v2: &[u8]) -> String {
+    let text = String::from_utf8(v2.to_vec()).unwrap();
+    assert!(text.contains("\"schema_version\": 2,"));
+    text.replacen(
+        "\"schema_version\": 2,",
+        &format!("\"schema_version\": {SCHEMA_VERSION},"),
+        1,
+    )
+}
+
+#[test]
+fn the_v2_sample_is_rewritten_unchanged_but_for_its_version() {
+    let bytes = fs::read(sample_dir_of(2).join("patients/p-0000a001.json")).unwrap();
+    let p = patient_file::decode(&bytes).unwrap();
+    assert_eq!(p.revision, 1);
+    assert!(p.skin.is_empty() && p.screening == Default::default());
+    assert!(
+        p.series[0]
+            .sessions
+            .iter()
+            .all(|s| s.chart.is_none() && s.prep == Default::default())
+    );
+    assert_eq!(
+        String::from_utf8(patient_file::encode(&p)).unwrap(),
+        v2_as_current(&bytes)
+    );
+}
+
+#[test]
+fn the_v3_sample_round_trips_byte_for_byte_with_its_clinical_record() {
+    let bytes = fs::read(sample_dir_of(3).join("patients/p-0000a001.json")).unwrap();
+    let p = patient_file::decode(&bytes).unwrap();
+    assert_eq!(
+        String::from_utf8(patient_file::encode(&p)).unwrap(),
+        String::from_utf8(bytes).unwrap()
+    );
+    // The same record as v1 and v2, plus the clinical fields.
+    let v2 =
+        patient_file::decode(&fs::read(sample_dir_of(2).join("patients/p-0000a001.json")).unwrap()).unwrap();
+    let mut bare = p.clone();
+    bare.skin.clear();
+    bare.screening = Default::default();
+    for s in &mut bare.series[0].sessions {
+        s.prep = Default::default();
+        s.chart = None;
+    }
+    assert_eq!(bare, v2);
+    assert_eq!(p.skin.len(), 2);
+    assert_eq!(p.screening.reviewed_by, "Dr Okafor");
+    assert_eq!(p.screening.overrides[0].target, "washout:tan");
+    let chart = p.series[0].sessions[0].chart.as_ref().unwrap();
+    assert_eq!(chart.signature().unwrap().by, "Dr Okafor");
+    assert_eq!(chart.amendments().len(), 1);
+    assert_eq!(
+        chart
+            .current_depths()
+            .values()
+            .map(|d| d.to_string())
+            .collect::<Vec<_>>(),
+        ["0.5", "1.25"]
+    );
+    assert_eq!(p.series[0].sessions[0].prep.photos.len(), 3);
+}
+
+#[test]
+fn v1_and_v2_samples_hold_the_same_record() {
+    let v1 = fs::read(sample_dir().join("patients/p-0000a001.json")).unwrap();
+    let v2 = fs::read(sample_dir_of(2).join("patients/p-0000a001.json")).unwrap();
+    assert_eq!(patient_file::decode(&v1), patient_file::decode(&v2));
+}
+
+#[test]
+fn a_v2_file_keeps_its_revision_and_a_v1_file_gets_one() {
+    let mut v: serde_json::Value = serde_json::from_slice(&valid_bytes("p-0000a002")).unwrap();
+    v["patient"]["revision"] = serde_json::json!(41);
+    let bytes = serde_json::to_vec(&v).unwrap();
+    assert_eq!(patient_file::decode(&bytes).unwrap().revision, 41);
+
+    // As the first release wrote it: version 1, no revision.
+    v["schema_version"] = serde_json::json!(1);
+    v["patient"].as_object_mut().unwrap().remove("revision");
+    let bytes = serde_json::to_vec(&v).unwrap();
+    assert_eq!(patient_file::decode(&bytes).unwrap().revision, 1);
+}
+
+#[test]
+fn a_file_newer_than_this_release_is_refused_and_never_saved_over() {
+    let (_tmp, data) = fresh_dir();
+    let store = open(&data);
+    let path = store.path_of(&id("p-0000a003"));
+    let mut v: serde_json::Value = serde_json::from_slice(&valid_bytes("p-0000a003")).unwrap();
+    v["schema_version"] = serde_json::json!(SCHEMA_VERSION + 1);
+    let bytes = serde_json::to_vec_pretty(&v).unwrap();
+    fs::write(&path, &bytes).unwrap();
+    assert_eq!(
+        patient_file::decode(&bytes),
+        Err(DecodeError::FutureVersion(SCHEMA_VERSION + 1))
+    );
+    let mut p = sample_patient("p-0000a003");
+    for revision in [0, 1, 2] {
+        p.revision = revision;
+        let err = store.save(&p).unwrap_err();
+        assert!(matches!(err, SaveError::Protected(_)), "{err:?}");
+        assert!(err.to_string().contains("newer"), "{err}");
+    }
+    assert_eq!(fs::read(&path).unwrap(), bytes);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -848,9 +1036,10 @@ fn many_saves_leave_no_temp_files_behind() {
     for i in 0..150 {
         a.notes = format!("edit {i}");
         b.full_name = format!("Name {i}");
-        store.save(&a).unwrap();
-        store.save(&b).unwrap();
+        save(&store, &mut a);
+        save(&store, &mut b);
     }
+    assert_eq!((a.revision, b.revision), (150, 150));
     assert_eq!(
         names_in(&patients_path(&data)),
         vec!["p-0000e001.json", "p-0000e002.json"]
@@ -858,6 +1047,8 @@ fn many_saves_leave_no_temp_files_behind() {
     assert_eq!(
         tree(&data),
         vec![
+            LOCK_FILE,
+            "audit.log",
             "patients/",
             "patients/p-0000e001.json",
             "patients/p-0000e002.json"
@@ -871,8 +1062,8 @@ fn many_saves_leave_no_temp_files_behind() {
 fn temp_files_left_by_a_crash_are_ignored_by_load_all() {
     let (_tmp, data) = fresh_dir();
     let store = open(&data);
-    let p = sample_patient("p-0000e003");
-    store.save(&p).unwrap();
+    let mut p = sample_patient("p-0000e003");
+    save(&store, &mut p);
     let dir = patients_path(&data);
     // What a crash between create and rename can leave: half a file, a whole new
     // version, an empty one, and one with an unexpected suffix.
@@ -888,8 +1079,9 @@ fn temp_files_left_by_a_crash_are_ignored_by_load_all() {
     assert_eq!(report.patients, vec![p.clone()]);
 
     // Saving still works next to the leftovers.
-    store.save(&p).unwrap();
-    assert_eq!(fs::read(store.path_of(&p.id)).unwrap(), full);
+    save(&store, &mut p);
+    assert_eq!(p.revision, 2);
+    assert_eq!(fs::read(store.path_of(&p.id)).unwrap(), patient_file::encode(&p));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -909,10 +1101,10 @@ fn a_fresh_data_dir_and_its_files_are_private() {
     let store = open(&data);
     assert_eq!(mode(&data), 0o700, "data dir");
     assert_eq!(mode(&patients_path(&data)), 0o700, "patients dir");
-    let p = sample_patient("p-0000f001");
-    store.save(&p).unwrap();
+    let mut p = sample_patient("p-0000f001");
+    save(&store, &mut p);
     assert_eq!(mode(&store.path_of(&p.id)), 0o600, "first save");
-    store.save(&p).unwrap();
+    save(&store, &mut p);
     assert_eq!(mode(&store.path_of(&p.id)), 0o600, "replacing save");
 }
 
@@ -938,7 +1130,8 @@ fn save_into_a_read_only_dir_fails_and_keeps_the_old_file() {
     let (_tmp, data) = fresh_dir();
     let store = open(&data);
     let mut p = sample_patient("p-0000f003");
-    store.save(&p).unwrap();
+    save(&store, &mut p);
+    let saved = p.clone();
     let path = store.path_of(&p.id);
     let old = fs::read(&path).unwrap();
 
@@ -959,11 +1152,12 @@ fn save_into_a_read_only_dir_fails_and_keeps_the_old_file() {
     let names = names_in(&dir);
     restore();
     let err = result.expect_err("saving into a read-only dir must fail");
-    assert!(err.contains("patients/p-0000f003.json"), "{err}");
+    assert!(matches!(err, SaveError::Io(_)), "{err:?}");
+    assert!(err.to_string().contains("patients/p-0000f003.json"), "{err}");
     assert_eq!(fs::read(&path).unwrap(), old);
     assert_eq!(names, vec!["p-0000f003.json"]);
     let (_, report) = load(&data);
-    assert_eq!(report.patients, vec![sample_patient("p-0000f003")]);
+    assert_eq!(report.patients, vec![saved]);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1116,12 +1310,16 @@ fn demo_install_writes_only_patient_files_into_the_given_dir() {
     let data = tmp.path().join("demo");
     install(&data, today()).unwrap();
 
-    let patients = demo_patients(today());
+    let mut patients = demo_patients(today());
     let mut expected: Vec<String> = patients
         .iter()
         .map(|p| format!("patients/{}.json", p.id))
         .collect();
     expected.push("patients/".into());
+    // The writers' lock (see `store::lock`), left in place: it holds no data.
+    expected.push(LOCK_FILE.into());
+    // One audit line per patient written (see `store::audit`): ids only, no details.
+    expected.push("audit.log".into());
     expected.sort();
     assert_eq!(tree(&data), expected);
     assert_eq!(
@@ -1134,6 +1332,9 @@ fn demo_install_writes_only_patient_files_into_the_given_dir() {
 
     let (_, report) = load(&data);
     assert!(report.problems.is_empty(), "{:?}", report.problems);
+    for p in &mut patients {
+        p.revision = 1;
+    }
     assert_eq!(sorted(report.patients), sorted(patients));
 
     if !platform_existed {
@@ -1154,7 +1355,7 @@ fn demo_install_into_an_existing_empty_dir_also_writes_only_patient_files() {
         .collect();
     let files: BTreeSet<String> = tree(tmp.path())
         .into_iter()
-        .filter(|f| f != "patients/")
+        .filter(|f| f != "patients/" && f != LOCK_FILE && f != "audit.log")
         .collect();
     assert_eq!(files, ids);
 }

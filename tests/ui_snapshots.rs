@@ -3,8 +3,9 @@
 //! "now", so the pictures never depend on the day the tests run.
 
 use chrono::{NaiveDate, NaiveDateTime};
-use needleplan::app::{Model, handle_key};
+use needleplan::app::{Model, handle_key, persist};
 use needleplan::domain::aftercare::ChecklistEntry;
+use needleplan::domain::clinic::{ClinicSettings, ClosedDate};
 use needleplan::domain::patient::{Patient, PatientDetails, PatientId};
 use needleplan::domain::series::{Series, SeriesPlan, SessionStatus};
 use needleplan::store::templates::Templates;
@@ -209,17 +210,18 @@ fn series_form() {
 }
 
 #[test]
-fn session_form_with_interval_warning() {
+fn session_form_refuses_a_move_too_close() {
     let mut m = model();
     press(&mut m, &[Tab, Char('j'), Char('e')]);
-    // Session 3 moved to 4 days after session 2.
+    // Session 3 moved to 6 days after session 2.
     for _ in 0..10 {
         handle_key(&mut m, KeyEvent::new(KeyCode::Backspace, KeyModifiers::NONE));
     }
-    type_text(&mut m, "2026-11-22");
+    type_text(&mut m, "2026-11-24");
     let screen = draw(&m, 160, 50);
-    assert!(screen.contains("minimum interval is 14 days"), "{screen}");
-    snap_both("session_form_warning", &m);
+    assert!(screen.contains("✗ refused: 6 days from session 2"), "{screen}");
+    assert!(screen.contains("type a reason in Override reason"), "{screen}");
+    snap_both("session_form_too_close", &m);
 }
 
 #[test]
@@ -285,4 +287,144 @@ fn shift_tab_goes_back_a_pane() {
     let mut m = model();
     press(&mut m, &[BackTab]);
     assert!(draw(&m, 160, 50).contains("▶ Recovery checklist"));
+}
+
+#[test]
+fn idle_lock_hides_every_patient_until_a_key() {
+    let mut m = model();
+    m.idle = needleplan::app::idle::IdleLock::new(Some(5), now());
+    m.idle.tick(now() + chrono::Duration::minutes(5));
+    let screen = draw(&m, 80, 24);
+    assert!(screen.contains("locked") && !screen.contains("Amara"), "{screen}");
+    insta::assert_snapshot!("idle_lock_80x24", screen);
+    // The unlocking key does nothing else: `q` does not quit.
+    press(&mut m, &[Char('q')]);
+    assert!(!m.quit);
+    assert!(draw(&m, 80, 24).contains("Amara"));
+}
+
+// ---------------------------------------------------------------------------------------
+// Booking with the clinic's rules: a clinic with clinicians, rooms and bookings.
+// ---------------------------------------------------------------------------------------
+
+/// The same patients, booked: Amara's session 3 (Tue 2026-12-15 09:30) with Amara Okafor
+/// in Room 1, Bruno's three (Wed 2026-12-02, 12-30, 2027-01-27, 09:30) with Ben Carter
+/// in Room 2. The clinic is the default one, closed on New Year's Eve.
+fn booked_model() -> Model {
+    let mut patients = clinic();
+    let book = |s: &mut needleplan::domain::series::Session, clinician: &str, room: &str| {
+        s.clinician = Some(clinician.into());
+        s.room = Some(room.into());
+    };
+    book(&mut patients[0].series[0].sessions[2], "amara", "room-1");
+    for s in &mut patients[1].series[0].sessions {
+        book(s, "ben", "room-2");
+    }
+    let mut m = Model::new(now(), Templates::builtin(), patients);
+    m.data_dir_label = "/clinic/data".into();
+    let mut clinic = ClinicSettings::default();
+    clinic.closed_dates.push(ClosedDate {
+        date: d("2026-12-31"),
+        reason: "New Year's Eve".into(),
+    });
+    m.set_clinic(clinic);
+    m
+}
+
+fn backspace(m: &mut Model, n: usize) {
+    press(m, &vec![KeyCode::Backspace; n]);
+}
+
+#[test]
+fn series_preview_with_a_refused_row() {
+    let mut m = booked_model();
+    press(&mut m, &[Char('j'), Char('j'), Char('n'), Tab]);
+    type_text(&mut m, "2026-12-02");
+    press(&mut m, &[Tab]);
+    type_text(&mut m, "09:30");
+    press(&mut m, &[Enter]);
+    // Another user gives Bruno's session 2 (12-30 09:30) to Amara: row 2 clashes.
+    let mut bruno = m.patient(&PatientId::new("p-00000002").unwrap()).unwrap().clone();
+    bruno.revision += 1;
+    bruno.series[0].sessions[1].clinician = Some("amara".into());
+    persist::apply_external(&mut m, vec![bruno]);
+    press(&mut m, &[Char('j')]);
+    let screen = draw(&m, 160, 50);
+    assert!(
+        screen.contains("✗ refused") && screen.contains("Amara Okafor is already booked"),
+        "{screen}"
+    );
+    snap_both("series_preview_refused", &m);
+}
+
+#[test]
+fn session_form_refuses_a_double_booking() {
+    let mut m = booked_model();
+    press(&mut m, &[Tab, Char('j'), Char('e')]);
+    backspace(&mut m, 2);
+    type_text(&mut m, "02");
+    press(&mut m, &[Tab, Tab, Tab, Tab, KeyCode::Right]);
+    let screen = draw(&m, 160, 50);
+    assert!(
+        screen.contains("✗ refused: Room 2 is already booked 09:30-10:30"),
+        "{screen}"
+    );
+    snap_both("session_form_refused", &m);
+}
+
+/// Bruno's session 1 moved from Wed 2026-12-02 to `date`, Enter: the cascade question.
+fn move_brunos_first_session(date: &str) -> Model {
+    let mut m = booked_model();
+    press(&mut m, &[Char('j'), Tab, Char('e')]);
+    backspace(&mut m, 10);
+    type_text(&mut m, date);
+    press(&mut m, &[Enter]);
+    m
+}
+
+#[test]
+fn cascade_confirm() {
+    let m = move_brunos_first_session("2026-12-04");
+    let screen = draw(&m, 160, 50);
+    assert!(
+        screen.contains("Session 1 moves by +2 days") && screen.contains("sessions 2-3"),
+        "{screen}"
+    );
+    snap_both("cascade_confirm", &m);
+}
+
+#[test]
+fn cascade_refused() {
+    let m = move_brunos_first_session("2026-12-03");
+    let screen = draw(&m, 160, 50);
+    assert!(
+        screen.contains("not available") && screen.contains("New Year's Eve"),
+        "{screen}"
+    );
+    snap_both("cascade_refused", &m);
+}
+
+#[test]
+fn rebook_offer_after_a_cancellation() {
+    let mut m = booked_model();
+    press(
+        &mut m,
+        &[
+            Char('j'),
+            Tab,
+            Char('e'),
+            Tab,
+            Tab,
+            KeyCode::Right,
+            KeyCode::Right,
+            KeyCode::Right,
+            Enter,
+        ],
+    );
+    let screen = draw(&m, 160, 50);
+    assert!(
+        screen.contains("Book a replacement on Wed 2026-12-02 10:30 with Ben Carter in Room 2"),
+        "{screen}"
+    );
+    snap_both("rebook_offer", &m);
 }

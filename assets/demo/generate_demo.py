@@ -4,25 +4,37 @@
 Run from anywhere:  python3 assets/demo/generate_demo.py
 
 Every clinic date is written relative to the reference day R (2026-06-01, a Monday). When
---demo starts, the app moves all of them by whole weeks so that R becomes the Monday of
-today's week (src/store/demo.rs): weekdays are kept, so no session lands on a Sunday, when
-the clinic is closed. "Today" can thus be any day from R (Monday) to R+6 (Sunday), and the
-data is written to look alive on each of them:
-  - sessions booked on every clinic day of R's week (Monday to Friday at least two each,
-    the Saturday morning clinic at least one) and on every weekday of the week after;
-  - no session ever on a Sunday;
+--demo starts, the app (src/store/demo.rs) moves all of them by whole weeks so that R
+becomes the Monday of today's week: weekdays are kept, so every visit keeps its opening
+hours and nothing lands on a Sunday, when the clinic is closed. "Today" can thus be any
+day from R (Monday) to R+6 (Sunday). Then every planned or booked session of R's week
+that falls before today moves one week on, same weekday and time ("the roll"), so no
+appointment is left looking missed. The data is written to look alive on each of those
+seven days and to stay valid under the roll:
+  - a two-chair clinic (clinicians and rooms from assets/clinic.json): every visit that
+    holds time has a clinician, a room and a time inside the opening hours of its day,
+    and no clinician or room is ever booked twice at once;
+  - 3 to 6 sessions on every weekday from two weeks before R to the end of the week
+    after it, the Saturday morning clinic busy too, fewer further out (later sessions of
+    a course are only planned: a date, no time yet);
+  - the slots of R's week bookings are kept free one week later, and their neighbours in
+    the series are far enough (minimum interval + 7) and near enough (maximum - 7) that
+    the roll breaks no interval rule;
+  - result reviews are 30-minute visits in the last half hour of a weekday (sessions end
+    by then), booked a week after R at the earliest (reviews are not rolled);
   - at least two patients with overdue aftercare even on the Monday (sessions done in the
-    previous week with early items left open);
-  - a session done in the last days before R with aftercare items still open;
+    previous week with early items left open), and a session done in the last days
+    before R with aftercare items still open;
   - nothing ticked after R, the earliest possible today.
 Dates of birth are not moved. The output is deterministic (fixed seed, no clock).
 
 The patients cover every stage a clinic sees on a given day:
   new consults, planned series, mid-series (booked on every day of the week), finished
-  series due for review, archived records, overdue aftercare, cancelled and missed
-  sessions, sessions done on the Friday before and on the Monday, and patients with a
-  second (maintenance) series. The script checks its own output (intervals, ticks, ids,
-  weekdays, the week above) before writing.
+  series with reviews done and booked or not booked at all, archived records, overdue
+  aftercare, cancelled (one late) and missed sessions, sessions done on the Friday before
+  and on the Monday, patients with a second (maintenance) series, and the regulars who
+  fill the two chairs. The script checks its own output (intervals, ticks, ids, hours,
+  double bookings, every day of R's week with the roll applied) before writing.
 """
 
 import hashlib
@@ -30,6 +42,7 @@ import json
 import random
 import re
 import unicodedata
+from collections import Counter
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
@@ -37,7 +50,7 @@ HERE = Path(__file__).resolve().parent
 ASSETS = HERE.parent
 OUT = HERE / "clinic.json"
 
-R = date(2026, 6, 1)  # reference day; keep in step with the app's expectations
+R = date(2026, 6, 1)  # reference day, a Monday; keep in step with the app's expectations
 SEED = 20260601
 
 AFTERCARE = json.loads((ASSETS / "aftercare.json").read_text(encoding="utf-8"))["items"]
@@ -45,71 +58,56 @@ PROTOCOLS = {
     p["id"]: p
     for p in json.loads((ASSETS / "protocols.json").read_text(encoding="utf-8"))["protocols"]
 }
+CLINIC = json.loads((ASSETS / "clinic.json").read_text(encoding="utf-8"))
 
 rng = random.Random(SEED)
 
 # --------------------------------------------------------------------------------------
-# Calendar helpers
+# The clinic: opening hours, clinicians, rooms (assets/clinic.json, the built-in defaults)
 # --------------------------------------------------------------------------------------
 
-# Session start times: 09:00 to 16:00 on the half hour (the longest session ends 17:30).
-SLOT_TIMES = [time(h, m) for h in range(9, 17) for m in (0, 30) if time(h, m) <= time(16, 0)]
-MORNING = [t for t in SLOT_TIMES if t < time(12, 0)]
-AFTERNOON = [t for t in SLOT_TIMES if t >= time(13, 0)]
 
-DAY_START = (9 * 60) // 30  # first half-hour slot (09:00)
-DAY_END = (17 * 60 + 30) // 30  # end of the last half-hour slot (17:30)
-MAX_NEED = -(-max(p["session_minutes"] for p in PROTOCOLS.values()) // 30)
-
-# Half-hour slots already taken, per day offset: one treatment room in the demo.
-taken: dict[int, set[int]] = {}
+def minutes_of_day(hhmm: str) -> int:
+    h, m = hhmm.split(":")
+    return int(h) * 60 + int(m)
 
 
-def slot_index(t: time) -> int:
-    return (t.hour * 60 + t.minute) // 30
+HOURS: list[tuple[int, int] | None] = [
+    None if CLINIC["hours"][k] is None
+    else (minutes_of_day(CLINIC["hours"][k]["open"]), minutes_of_day(CLINIC["hours"][k]["close"]))
+    for k in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+]
+CLINICIANS = [c["id"] for c in CLINIC["clinicians"] if c["active"]]
+ROOMS = [r["id"] for r in CLINIC["rooms"] if r["active"]]
+REVIEW_MONTHS = CLINIC["review_months"]
+assert not CLINIC["closed_dates"], "the demo assumes no closed dates"
+assert HOURS[6] is None, "the demo assumes the clinic is closed on Sundays"
+
+STEP = 15  # appointments start on a quarter-hour grid from opening time (as the app's)
+REVIEW_MINUTES = 30  # reviews take the last half hour of a weekday, sessions end before
+LUNCH = (13 * 60, 13 * 60 + 30)  # avoided when there is a choice
 
 
-def minutes_of(protocol_id: str) -> int:
-    return PROTOCOLS[protocol_id]["session_minutes"]
+def weekday(offset: int) -> int:
+    return (R + timedelta(days=offset)).weekday()
 
 
-def book_slot(offset: int, protocol_id: str, pref: str = "any", fixed: time | None = None) -> time:
-    """Picks a free start time on day `offset` (R + offset) for a session of that protocol."""
-    need = -(-minutes_of(protocol_id) // 30)  # half-hours, rounded up
-    day = taken.setdefault(offset, set())
+def hours(offset: int) -> tuple[int, int] | None:
+    return HOURS[weekday(offset)]
 
-    def free(t: time) -> bool:
-        first = slot_index(t)
-        return all((first + k) not in day for k in range(need))
 
-    def tidy(t: time) -> bool:
-        """Leaves no free gap before or after the session too short for any session."""
-        first = slot_index(t)
-        before = 0
-        while first - before - 1 >= DAY_START and (first - before - 1) not in day:
-            before += 1
-        after = 0
-        while first + need + after < DAY_END and (first + need + after) not in day:
-            after += 1
-        return all(gap == 0 or gap >= MAX_NEED for gap in (before, after))
+def is_review_day(offset: int) -> bool:
+    return weekday(offset) < 5 and hours(offset) is not None
 
-    if fixed is not None:
-        candidates = [fixed]
-    else:
-        pool = {"morning": MORNING, "afternoon": AFTERNOON}.get(pref, SLOT_TIMES)
-        candidates = rng.sample(pool, len(pool)) + rng.sample(SLOT_TIMES, len(SLOT_TIMES))
-        # Tidy starts first, so a busy day keeps room for one more long session.
-        candidates = [t for t in candidates if free(t) and tidy(t)] + candidates
-    for t in candidates:
-        if free(t):
-            first = slot_index(t)
-            day.update(first + k for k in range(need))
-            return t
-    raise SystemExit(f"no free slot on R{offset:+d} for {protocol_id} (fixed={fixed})")
+
+def session_close(offset: int) -> int:
+    """Latest end of a session: closing time, less the review half hour on weekdays."""
+    close = hours(offset)[1]
+    return close - REVIEW_MINUTES if is_review_day(offset) else close
 
 
 def is_sunday(offset: int) -> bool:
-    return (R + timedelta(days=offset)).weekday() == 6
+    return weekday(offset) == 6
 
 
 def not_sunday_backward(offset: int) -> int:
@@ -117,52 +115,182 @@ def not_sunday_backward(offset: int) -> int:
     return offset - 1 if is_sunday(offset) else offset
 
 
-def weekday_forward(offset: int) -> int:
-    """Moves a weekend day to the following Monday (only ever widens the previous gap)."""
-    while (R + timedelta(days=offset)).weekday() >= 5:
-        offset += 1
-    return offset
-
-
-def weekday_backward(offset: int) -> int:
-    """Moves a weekend day to the Friday before (only ever widens the next gap)."""
-    while (R + timedelta(days=offset)).weekday() >= 5:
-        offset -= 1
-    return offset
-
-
-def drift() -> int:
-    """A few days either side of the target interval, mostly none."""
-    return rng.choice([0, 0, 0, 0, 1, 2, -1, 3, -2, 4])
-
-
-def forward(protocol_id: str, start: int, count: int) -> list[int]:
-    """Session day offsets from `start` onwards, one target interval (plus drift) apart."""
-    step = PROTOCOLS[protocol_id]["interval_days"]
-    out = [weekday_forward(start)]
-    while len(out) < count:
-        out.append(weekday_forward(out[-1] + step + drift()))
-    return out
-
-
-def around(protocol_id: str, count: int, anchor_index: int, anchor: int) -> list[int]:
-    """Session day offsets with session `anchor_index` on day `anchor` exactly."""
-    step = PROTOCOLS[protocol_id]["interval_days"]
-    out = {anchor_index: anchor}
-    for i in range(anchor_index - 1, -1, -1):
-        out[i] = weekday_backward(out[i + 1] - step - drift())
-    for i in range(anchor_index + 1, count):
-        # Future sessions are planned at the exact target interval, as the app would.
-        out[i] = weekday_forward(out[i - 1] + step)
-    return [out[i] for i in range(count)]
-
-
 def iso(offset: int) -> str:
     return (R + timedelta(days=offset)).isoformat()
 
 
+def clock(m: int) -> str:
+    return f"{m // 60:02d}:{m % 60:02d}:00"
+
+
+def add_months(d: date, months: int) -> date:
+    """As the app's `add_months`: the day is clamped to the month's last day."""
+    y, m = divmod(d.month - 1 + months, 12)
+    y, m = d.year + y, m + 1
+    for day in range(d.day, 0, -1):
+        try:
+            return date(y, m, day)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
 # --------------------------------------------------------------------------------------
-# Sessions, checklists, series
+# The appointment book
+# --------------------------------------------------------------------------------------
+
+# Everything that holds a clinician and a room, per day offset: (start, end, clinician,
+# room) in minutes of the day. A planned or booked session of R's week (offsets 0-5) also
+# holds its slot one week later (a "shadow"), where the roll may move it.
+busy: dict[int, list[tuple[int, int, str, str]]] = {}
+# Sessions that hold time per day (what the agenda shows), shadows and reviews left out.
+sessions_on: Counter = Counter()
+
+# How busy the days around R are: sessions per day that the regulars (below) fill up to.
+# Weekdays 3-6, R's week the busiest, Saturday mornings 1-2.
+TARGET: dict[int, int] = {}
+for _off in range(-14, 13):
+    _wd = weekday(_off)
+    if hours(_off) is None:
+        continue
+    if _wd == 5:
+        TARGET[_off] = 1 if _off == 12 else rng.choice([1, 2, 2])
+    elif _off < -7:
+        TARGET[_off] = rng.choice([3, 4, 4, 5, 5, 6])
+    elif _off < 0:
+        TARGET[_off] = rng.choice([3, 4, 4, 5])
+    elif _off <= 4:
+        TARGET[_off] = rng.choice([4, 5, 5, 6])
+    else:
+        TARGET[_off] = rng.choice([3, 3, 4])
+
+
+def cap(offset: int) -> int:
+    """Sessions a day takes before placement looks for another day: fewer further out."""
+    if hours(offset) is None:
+        return 0
+    if offset in TARGET:
+        return TARGET[offset]
+    if weekday(offset) == 5:
+        return 2
+    return 4 if offset < 0 else 3
+
+
+def hard_cap(offset: int) -> int:
+    if hours(offset) is None:
+        return 0
+    return 3 if weekday(offset) == 5 else 6
+
+
+def is_free(offset: int, start: int, end: int, clinician: str, room: str) -> bool:
+    return not any(
+        s < end and start < e and (c == clinician or r == room)
+        for s, e, c, r in busy.get(offset, ())
+    )
+
+
+# Which room each clinician works in, per day: mostly their usual one, some days swapped.
+day_rooms: dict[int, dict[str, str]] = {}
+
+
+def rooms_for(offset: int, clinician: str) -> list[str]:
+    """Rooms to try for the clinician on that day, the one they work in that day first."""
+    if offset not in day_rooms:
+        order = ROOMS if rng.random() < 0.75 else ROOMS[::-1]
+        day_rooms[offset] = dict(zip(CLINICIANS, order))
+    first = day_rooms[offset].get(clinician, ROOMS[0])
+    return [first] + [r for r in ROOMS if r != first]
+
+
+def rolls(offset: int, status: str) -> bool:
+    """Moved one week on by the app when today is later in R's week."""
+    return status in ("planned", "booked") and 0 <= offset <= 5
+
+
+def slot_candidates(offset: int, minutes: int, pref: str, clins: list[str]) -> list[tuple[int, str]]:
+    """(start, clinician) pairs to try, best first: back-to-back with the clinician's other
+    sessions and in the patient's preferred part of the day, then on the half hour."""
+    open_, _ = hours(offset)
+    last = session_close(offset) - minutes
+    starts = list(range(open_, last + 1, STEP))
+    day = busy.get(offset, [])
+
+    def in_pref(t: int) -> bool:
+        if pref == "morning":
+            return t < 12 * 60
+        if pref == "afternoon":
+            return t >= 13 * 60
+        return True
+
+    def tidy(t: int, c: str) -> bool:
+        ends = {e for _, e, cc, _ in day if cc == c}
+        begins = {s for s, _, cc, _ in day if cc == c}
+        return t == open_ or t in ends or t + minutes in begins
+
+    def lunch(t: int) -> bool:
+        return t < LUNCH[1] and LUNCH[0] < t + minutes
+
+    pairs = [(t, c) for t in starts for c in clins]
+    rng.shuffle(pairs)
+    rank = lambda tc: (  # noqa: E731
+        not in_pref(tc[0]),
+        lunch(tc[0]),
+        not tidy(*tc),
+        tc[0] % 30 != 0,
+    )
+    pairs.sort(key=rank)  # stable: ties keep the shuffled order
+    return pairs
+
+
+def find_slot(
+    offset: int,
+    minutes: int,
+    pref: str,
+    clins: list[str],
+    fixed: time | None = None,
+    roll: bool = False,
+) -> tuple[int, str, str] | None:
+    """A free (start, clinician, room) for a session on day `offset`, or None."""
+    if hours(offset) is None:
+        return None
+    open_, _ = hours(offset)
+    if fixed is not None:
+        pairs = [(fixed.hour * 60 + fixed.minute, c) for c in clins]
+    else:
+        pairs = slot_candidates(offset, minutes, pref, clins)
+    for t, c in pairs:
+        if t < open_ or t + minutes > session_close(offset):
+            continue
+        for r in rooms_for(offset, c):
+            if is_free(offset, t, t + minutes, c, r) and (
+                not roll or is_free(offset + 7, t, t + minutes, c, r)
+            ):
+                return t, c, r
+    return None
+
+
+def reserve(offset: int, slot: tuple[int, str, str], minutes: int, *, roll: bool, count: bool) -> None:
+    t, c, r = slot
+    busy.setdefault(offset, []).append((t, t + minutes, c, r))
+    if roll:
+        busy.setdefault(offset + 7, []).append((t, t + minutes, c, r))
+    if count:
+        sessions_on[offset] += 1
+
+
+def review_slot(offset: int) -> tuple[int, str, str] | None:
+    if not is_review_day(offset):
+        return None
+    t = hours(offset)[1] - REVIEW_MINUTES
+    for c in rng.sample(CLINICIANS, len(CLINICIANS)):
+        for r in rooms_for(offset, c):
+            if is_free(offset, t, t + REVIEW_MINUTES, c, r):
+                return t, c, r
+    return None
+
+
+# --------------------------------------------------------------------------------------
+# Sessions, checklists, reviews, series
 # --------------------------------------------------------------------------------------
 
 DONE_NOTES = {
@@ -177,7 +305,7 @@ DONE_NOTES = {
     ],
     "acne-scars-severe": [
         "depth 2.0 mm cheeks over rolling scars, 1.0 mm jawline; moderate erythema",
-        "depth 1.75 mm cheeks; subcision left cheek same visit",
+        "depth 1.75 mm cheeks; tolerated well, pressure 2 min for pinpoint bleeding",
         "depth 2.0 mm cheeks; tolerated well, mild swelling",
         "depth 1.5 mm cheeks (PIH watch), 0.5 mm nose; HA serum",
         "",
@@ -194,13 +322,22 @@ DONE_NOTES = {
     ],
 }
 FUTURE_NOTES = ["", "", "", "", "reminder text sent", "photo consent to renew"]
+REVIEW_NOTES = {
+    "done": [
+        "photos taken; texture clearly better, patient pleased",
+        "photos taken; rolling scars softer, boxcar edges still visible",
+        "photos and grading done; Goodman grade 3 to 2",
+        "photos taken; mild PIH left cheek fading",
+    ],
+    "booked": ["", "photos and grading", "reminder text sent"],
+}
 
 
 def note_for(protocol_id: str, status: str) -> str:
     if status == "done":
         return rng.choice(DONE_NOTES[protocol_id])
-    if status in ("booked", "planned"):
-        return rng.choice(FUTURE_NOTES) if status == "booked" else ""
+    if status == "booked":
+        return rng.choice(FUTURE_NOTES)
     return ""
 
 
@@ -208,8 +345,8 @@ def stamp(d: date, t: time) -> str:
     return datetime.combine(d, t).isoformat(timespec="seconds")
 
 
-def checklist(offset: int, at: time, minutes: int, open_items: tuple[str, ...] = ()) -> list[dict]:
-    """The aftercare checklist of a `minutes`-long session done on R + offset at `at`.
+def checklist(offset: int, start: int, minutes: int, open_items: tuple[str, ...] = ()) -> list[dict]:
+    """The aftercare checklist of a `minutes`-long session done on R + offset at `start`.
 
     The day-0 items are ticked at the chair, also for a session done on R itself. Other
     items due before R are ticked (on or shortly after their due day, at office hours),
@@ -219,7 +356,9 @@ def checklist(offset: int, at: time, minutes: int, open_items: tuple[str, ...] =
     """
     session_day = R + timedelta(days=offset)
     # The day-0 items are ticked together at the chair, a few minutes after the session.
-    at_chair = datetime.combine(session_day, at) + timedelta(minutes=minutes + rng.choice([5, 10, 15]))
+    at_chair = datetime.combine(session_day, time(0, 0)) + timedelta(
+        minutes=start + minutes + rng.choice([5, 10, 15])
+    )
     out = []
     for item in AFTERCARE:
         entry = {"item_id": item["id"], "day": item["day"], "text": item["text"]}
@@ -239,53 +378,239 @@ def checklist(offset: int, at: time, minutes: int, open_items: tuple[str, ...] =
     return out
 
 
-def default_status(offset: int) -> str:
+def counted(status: str) -> bool:
+    return status not in ("cancelled", "no_show")
+
+
+def holds_slot(status: str) -> bool:
+    """Has a time, clinician and room: done and booked sessions, and those cancelled or
+    missed (they had one; the app frees it, the demo keeps it clear anyway)."""
+    return status != "planned"
+
+
+def gap_ok(a: int, b: int, proto: dict) -> bool:
+    """Consecutive counted sessions on days a < b: inside the protocol's interval rules,
+    also after the roll (a session of R's week may move one week on)."""
+    lo, hi = proto["min_interval_days"], proto["max_interval_days"]
+    if 0 <= a <= 5:
+        lo += 7
+    if 0 <= b <= 5:
+        hi -= 7
+    return lo <= b - a <= hi
+
+
+def drift_past() -> list[int]:
+    """Days added to the target interval before a past session, likeliest first (mostly
+    none), then anything else within a week."""
+    pool = [0, 0, 0, 0, 1, 2, -1, 3, -2, 4]
+    rng.shuffle(pool)
+    out: list[int] = []
+    for d in pool + [5, -3, 6, -4, 7, -5, -6, -7]:
+        if d not in out:
+            out.append(d)
+    return out
+
+
+# Future sessions are planned at the exact target interval, as the app would, unless the
+# day is closed or full.
+DRIFT_FUTURE = [0, 1, -1, 2, -2, 3, -3, 4, -4, 5, 6, -5, 7, -6, -7]
+
+
+def auto_status(offset: int, *, anchor: bool, first_upcoming: bool) -> str:
+    """Past = done; upcoming = booked when it is the anchor, within two weeks, or (likely
+    when near) the next session of the course; else only planned, with no time yet."""
     if offset < 0:
         return "done"
-    return "booked" if offset <= 14 else "planned"
+    if anchor or offset <= 13:
+        return "booked"
+    if first_upcoming:
+        p = 0.75 if offset <= 27 else 0.4 if offset <= 49 else 0.0
+        return "booked" if rng.random() < p else "planned"
+    return "planned"
 
 
 def series(
     protocol_id: str,
-    offsets: list[int],
     *,
+    anchor: tuple[int, int] | None = None,
+    offsets: list[int] | None = None,
+    count: int | None = None,
     pref: str = "any",
+    clins: list[str] | None = None,
     statuses: dict[int, str] | None = None,
     notes: dict[int, str] | None = None,
     times: dict[int, time] | None = None,
     open_items: dict[int, tuple[str, ...]] | None = None,
+    minutes: dict[int, int] | None = None,
+    late: tuple[int, ...] = (),
     created_lead: int | None = None,
+    reviews: list[tuple[int, str]] | None = None,
 ) -> dict:
-    """A series of the protocol with sessions on the given day offsets.
+    """A series of the protocol, its sessions placed and booked in the appointment book.
 
-    Status defaults from the date (past = done, next two weeks = booked, later =
-    planned); `statuses`, `notes`, `times`, `open_items` override per session index.
+    Either `offsets` gives every session's day, or `anchor` = (index, day) fixes one and
+    the others are placed one target interval apart (plus some drift for past ones) on
+    days with room, within the interval rules (see `gap_ok`). Status defaults from the
+    date (see `auto_status`); `statuses`, `notes`, `times`, `open_items`, `minutes`
+    override per session index; `late` lists cancellations made less than 24 h before.
+    `reviews` = [(month, status)] books result reviews after a complete course.
     """
-    statuses = statuses or {}
-    notes = notes or {}
-    times = times or {}
-    open_items = open_items or {}
     proto = PROTOCOLS[protocol_id]
+    statuses = statuses or {}
+    times = times or {}
+    minutes = minutes or {}
+    notes = notes or {}
+    open_items = open_items or {}
+    clins = clins or rng.sample(CLINICIANS, len(CLINICIANS))
+    n = len(offsets) if offsets is not None else (count or proto["sessions"])
+    step = proto["interval_days"]
+    day: dict[int, int] = {}
+    status: dict[int, str] = {}
+    slot: dict[int, tuple[int, str, str]] = {}
+
+    def mins(i: int) -> int:
+        return minutes.get(i, proto["session_minutes"])
+
+    def book(i: int, off: int, st: str, strict: bool) -> bool:
+        """Puts session i on day `off` if the rules and the book allow it."""
+        if hours(off) is None:
+            return False
+        if st in ("done", "cancelled", "no_show") and off > 0:  # done on R itself is fine
+            return False
+        if st in ("planned", "booked") and off < 0:
+            return False
+        before = [j for j in day if j < i]
+        after = [j for j in day if j > i]
+        if before and off <= day[max(before)]:
+            return False
+        if after and off >= day[min(after)]:
+            return False
+        if counted(st):
+            prev = [day[j] for j in before if counted(status[j])]
+            nxt = [day[j] for j in after if counted(status[j])]
+            if prev and not gap_ok(max(prev), off, proto):
+                return False
+            if nxt and not gap_ok(off, min(nxt), proto):
+                return False
+        if holds_slot(st):
+            if sessions_on[off] >= (cap(off) if strict else hard_cap(off)):
+                return False
+            found = find_slot(off, mins(i), pref, clins, times.get(i), rolls(off, st))
+            if found is None:
+                return False
+            reserve(off, found, mins(i), roll=rolls(off, st), count=counted(st))
+            slot[i] = found
+        day[i], status[i] = off, st
+        return True
+
+    def place(i: int, bases: list[int], st: str) -> None:
+        for strict in (True, False):
+            for off in bases:
+                if book(i, off, st, strict):
+                    return
+        raise SystemExit(f"no day for session {i} of a {protocol_id} series near R{bases[0]:+d}")
+
+    if offsets is not None:
+        first_upcoming = True
+        for i, off in enumerate(offsets):
+            st = statuses.get(i) or auto_status(off, anchor=False, first_upcoming=first_upcoming)
+            if st in ("planned", "booked"):
+                first_upcoming = False
+            if not book(i, off, st, strict=False):
+                raise SystemExit(f"session {i} of a {protocol_id} series cannot go on R{off:+d}")
+    else:
+        a, a_off = anchor
+        st = statuses.get(a) or auto_status(a_off, anchor=True, first_upcoming=True)
+        if not book(a, a_off, st, strict=False):
+            raise SystemExit(f"the anchor of a {protocol_id} series cannot go on R{a_off:+d}")
+        for i in range(a - 1, -1, -1):
+            base = day[i + 1] - step
+            assert base < 0, "sessions before the anchor are in the past"
+            st = statuses.get(i) or "done"
+            place(i, [base - d for d in drift_past()], st)
+        upcoming_seen = status[a] in ("planned", "booked")
+        for i in range(a + 1, n):
+            base = day[i - 1] + step
+            if base < 0:
+                st = statuses.get(i) or "done"
+                place(i, [base + d for d in drift_past()], st)
+                continue
+            st = statuses.get(i) or auto_status(base, anchor=False, first_upcoming=not upcoming_seen)
+            upcoming_seen = True
+            place(i, [base + d for d in DRIFT_FUTURE], st)
+
     sessions = []
-    for i, off in enumerate(offsets):
-        status = statuses.get(i, default_status(off))
-        at = book_slot(off, protocol_id, pref, times.get(i))
-        s = {"date": iso(off), "time": at.isoformat(timespec="seconds"), "status": status}
-        note = notes.get(i, note_for(protocol_id, status))
+    for i in range(n):
+        off, st = day[i], status[i]
+        s: dict = {"date": iso(off)}
+        if i in slot:
+            s["time"] = clock(slot[i][0])
+        s["status"] = st
+        note = notes.get(i, note_for(protocol_id, st))
         if note:
             s["notes"] = note
-        if status == "done":
-            s["checklist"] = checklist(off, at, proto["session_minutes"], open_items.get(i, ()))
+        if st == "done":
+            s["checklist"] = checklist(off, slot[i][0], mins(i), open_items.get(i, ()))
+        if i in slot:
+            s["clinician"] = slot[i][1]
+            s["room"] = slot[i][2]
+        if mins(i) != proto["session_minutes"]:
+            s["minutes"] = mins(i)
+        if i in late:
+            assert st == "cancelled"
+            s["cancelled_late"] = True
         sessions.append(s)
+
     lead = created_lead if created_lead is not None else rng.choice([7, 10, 14, 14, 21])
-    return {
+    created = min(day[0] - lead, -rng.choice([1, 2, 4, 6]))
+    out = {
         "protocol_id": proto["id"],
         "protocol_name": proto["name"],
         "interval_days": proto["interval_days"],
         "min_interval_days": proto["min_interval_days"],
-        "created": iso(not_sunday_backward(offsets[0] - lead)),
+        "max_interval_days": proto["max_interval_days"],
+        "session_minutes": proto["session_minutes"],
+        "target_sessions": proto["sessions"],
+        "created": iso(not_sunday_backward(created)),
         "sessions": sessions,
     }
+    if reviews:
+        out["reviews"] = review_visits(day, status, reviews)
+    return out
+
+
+def review_visits(day: dict[int, int], status: dict[int, str], wanted: list[tuple[int, str]]) -> list[dict]:
+    """Result reviews of a complete course, near the day each falls due: done ones before
+    R, booked ones from R+7 on (reviews are not rolled), in the last half hour of a day."""
+    assert all(st == "done" for st in status.values() if counted(st)), "course not complete"
+    end = max(off for i, off in day.items() if status[i] == "done")
+    out = []
+    for month, st in wanted:
+        due = (add_months(R + timedelta(days=end), month) - R).days
+        for off in sorted(range(due - 10, due + 11), key=lambda o: (abs(o - due), o)):
+            if off <= end or (st == "done" and off >= 0) or (st != "done" and off < 7):
+                continue
+            found = review_slot(off)
+            if found is None:
+                continue
+            reserve(off, found, REVIEW_MINUTES, roll=False, count=False)
+            v = {
+                "month": month,
+                "date": iso(off),
+                "time": clock(found[0]),
+                "status": st,
+                "clinician": found[1],
+                "room": found[2],
+                "minutes": REVIEW_MINUTES,
+            }
+            note = rng.choice(REVIEW_NOTES.get(st, [""]))
+            if note:
+                v["notes"] = f"{month}-month review: {note}"
+            out.append(v)
+            break
+        else:
+            raise SystemExit(f"no day for the {month}-month review near R{due:+d}")
+    return out
 
 
 # --------------------------------------------------------------------------------------
@@ -351,6 +676,7 @@ def patient(
 
 
 STD, SEV, PRP, MAINT = "acne-scars-standard", "acne-scars-severe", "acne-scars-prp", "maintenance"
+AMARA_ONLY = ["amara"]  # Amara Okafor, for a patient who asked for a female practitioner
 
 patients: list[dict] = []
 add = patients.append
@@ -362,7 +688,7 @@ add = patients.append
 add(patient(
     "Hyun-woo Park", "1994-03-17",
     notes="Fitzpatrick IV: PIH caution, test patch done. Prefers mornings.",
-    series_list=[series(SEV, around(SEV, 6, 1, 0), pref="morning", times={1: time(9, 0)},
+    series_list=[series(SEV, anchor=(1, 0), pref="morning", times={1: time(9, 0)},
                         statuses={1: "done"},
                         notes={1: "depth 1.5 mm cheeks (PIH watch); tolerated well, mild erythema"})],
 ))
@@ -370,54 +696,57 @@ add(patient(
 add(patient(
     "Priya Raman", "1991-08-02",
     notes="Prefers mornings. Works shifts, text before calling.",
-    series_list=[series(STD, around(STD, 3, 1, 0), pref="morning", times={1: time(10, 30)})],
+    series_list=[series(STD, anchor=(1, 0), pref="morning", times={1: time(10, 30)})],
 ))
 add(patient(
     "Kwame Asante", "1987-11-23",
     notes="Referred by Dr Halloran (GP). Rolling scars both cheeks.",
-    series_list=[series(SEV, around(SEV, 6, 2, 0), times={2: time(13, 0)})],
+    series_list=[series(SEV, anchor=(2, 0), times={2: time(13, 30)})],
 ))
 add(patient(
     "Sofia Marchetti", "1999-01-09",
     notes="History of cold sores: antiviral prophylaxis before every session.",
-    series_list=[series(PRP, around(PRP, 4, 1, 0), pref="afternoon", times={1: time(15, 0)},
+    series_list=[series(PRP, anchor=(1, 0), pref="afternoon", times={1: time(15, 0)},
                         notes={1: "aciclovir started 2 days before, as advised"})],
 ))
 # (b) mid-series, next session booked on R+1 (Tuesday).
 add(patient(
     "Tomasz Wiśniewski", "1985-05-30",
-    notes="Needle-phobic: numbing cream 45 min before.",
-    series_list=[series(PRP, around(PRP, 4, 2, 1), times={2: time(9, 30)})],
+    notes="Needle-phobic: numbing cream 45 min before, applied in the room (book 2 h).",
+    series_list=[series(PRP, anchor=(2, 1), times={2: time(9, 30)}, minutes={2: 120})],
 ))
 add(patient(
     "Chiamaka Eze", "1996-12-14",
     notes="Fitzpatrick V: PIH caution. Prefers afternoons.",
-    series_list=[series(STD, around(STD, 3, 1, 1), pref="afternoon", times={1: time(14, 0)})],
+    series_list=[series(STD, anchor=(1, 1), pref="afternoon", times={1: time(14, 0)})],
 ))
 
 # (b) R+2 (Wednesday): last session of a course, and a first session (Oliver, below).
 add(patient(
     "Ravi Menon", "1986-02-21",
     notes="Last session of the course; 3-month review photos to book.",
-    series_list=[series(STD, around(STD, 3, 2, 2), pref="afternoon", times={2: time(11, 0)})],
+    series_list=[series(STD, anchor=(2, 2), pref="afternoon", times={2: time(11, 0)})],
 ))
 # (b) R+3 (Thursday).
 add(patient(
     "Lucas Moreau", "1993-09-14",
     notes="Shaves daily: no shaving 24 h before and after a session.",
-    series_list=[series(STD, around(STD, 3, 1, 3), pref="morning", times={1: time(9, 30)})],
+    series_list=[series(STD, anchor=(1, 3), pref="morning", times={1: time(9, 30)})],
 ))
 add(patient(
     "Fatima Benali", "1997-12-03",
-    notes="Female practitioner requested. Prefers afternoons.",
-    series_list=[series(SEV, around(SEV, 6, 3, 3), pref="afternoon", times={3: time(14, 30)})],
+    notes="Female practitioner requested (Amara). Prefers afternoons.",
+    series_list=[series(SEV, anchor=(3, 3), pref="afternoon", clins=AMARA_ONLY,
+                        times={3: time(14, 30)}, minutes={1: 105},
+                        notes={1: "depth 1.75 mm cheeks; subcision left cheek same visit"})],
 ))
 # (b) R+5: the Saturday morning clinic.
 add(patient(
     "Diego Ramírez", "1992-03-03",
-    notes="Travels for work during the week: Saturday mornings only.",
-    series_list=[series(PRP, [-30, 5, 40, 75],
-                        times={0: time(9, 30), 1: time(10, 0), 2: time(10, 0), 3: time(9, 30)})],
+    notes="Travels for work during the week: Saturday mornings only. Books all sessions ahead.",
+    series_list=[series(PRP, offsets=[-30, 5, 40, 75],
+                        times={0: time(9, 30), 1: time(10, 0), 2: time(10, 0), 3: time(9, 30)},
+                        statuses={2: "booked", 3: "booked"})],
 ))
 
 # (g) session done on the Friday before R (R-3): day-0 and day-1 items ticked, the day-3
@@ -425,7 +754,7 @@ add(patient(
 add(patient(
     "Liam O'Donnell", "1990-07-04",
     notes="Referred by Dr Okafor (dermatology). Boxcar scars temples and cheeks.",
-    series_list=[series(STD, around(STD, 3, 1, -3), notes={1: "patient late 10 min; depth 1.5 mm cheeks"})],
+    series_list=[series(STD, anchor=(1, -3), notes={1: "patient late 10 min; depth 1.5 mm cheeks"})],
 ))
 
 # --- (e) overdue aftercare: done in the week before R (R-6, R-5), early items left open
@@ -433,14 +762,14 @@ add(patient(
 add(patient(
     "Aisha Rahman", "1993-04-21",
     notes="Prefers WhatsApp to calls. Hard to reach on weekdays.",
-    series_list=[series(STD, around(STD, 3, 1, -6),
+    series_list=[series(STD, anchor=(1, -6),
                         open_items={1: ("day1-call", "day4-spf")},
                         notes={1: "depth 1.5 mm cheeks; tolerated well, mild erythema"})],
 ))
 add(patient(
     "Ewan MacLeod", "1982-09-11",
     notes="Anticoagulant (apixaban) acknowledged by Dr Reyes; expect pinpoint bleeding.",
-    series_list=[series(SEV, around(SEV, 6, 2, -5),
+    series_list=[series(SEV, anchor=(2, -5),
                         open_items={2: ("day3-check",)},
                         notes={2: "depth 1.75 mm cheeks; more bleeding than usual, pressure 5 min"})],
 ))
@@ -449,89 +778,96 @@ add(patient(
 add(patient(
     "Mei Lin Chen", "1998-06-25",
     notes="Student; Friday appointments only if possible.",
-    series_list=[series(STD, around(STD, 3, 1, 4))],
-))
-add(patient(
-    "Yusuf Demir", "1989-02-13",
-    notes="",
-    series_list=[series(SEV, around(SEV, 6, 2, 8), pref="afternoon")],
+    series_list=[series(STD, anchor=(1, 4))],
 ))
 add(patient(
     "Sara Lindgren", "1995-01-31",
     notes="Prefers the last slot of the day.",
-    series_list=[series(PRP, around(PRP, 4, 2, 11), times={2: time(16, 0)})],
+    series_list=[series(PRP, anchor=(2, 11), times={2: time(15, 45)})],
 ))
 add(patient(
     "Hannah Whitfield", "1979-10-30",
     notes="Referred by Dr Halloran (GP). Retinoid paused during series.",
-    series_list=[series(STD, around(STD, 3, 1, 18), pref="morning")],
-))
-add(patient(
-    "Zainab Bello", "2001-08-19",
-    notes="Prefers afternoons. Mother attends.",
-    series_list=[series(STD, around(STD, 3, 1, 7), pref="afternoon")],
+    series_list=[series(STD, anchor=(1, 18), pref="morning")],
 ))
 
-# --- (f) a cancelled and a missed session. ---
-c = forward(STD, -52, 1)[0]
+# --- (f) cancelled and missed sessions: a cancellation rebooked a week later, a late one
+# --- (less than 24 h before), a no-show rebooked, and a no-show not yet replaced (the
+# --- course is one session short: "due to book"). ---
 add(patient(
     "Niamh Gallagher", "1988-01-27",
     notes="History of cold sores: antiviral prophylaxis before every session.",
-    series_list=[series(STD, [c, -25, -18, 10],
+    series_list=[series(STD, offsets=[-52, -25, -18, 10],
                         statuses={1: "cancelled"},
                         notes={1: "cancelled: active cold sore, rebooked for next week",
                                2: "aciclovir course completed; depth 1.5 mm cheeks"})],
 ))
 add(patient(
+    "Zainab Bello", "2001-08-19",
+    notes="Prefers afternoons. Mother attends.",
+    series_list=[series(STD, offsets=[-24, -21, 7, 35], pref="afternoon",
+                        statuses={0: "cancelled"}, late=(0,),
+                        notes={0: "cancelled 3 h before (exam moved); rebooked for Monday"})],
+))
+add(patient(
     "Farah Haddad", "1995-11-05",
     notes="Missed one appointment; deposit policy explained.",
-    series_list=[series(SEV, [-66, -38, -10, 4, 32, 60],
+    series_list=[series(SEV, offsets=[-66, -38, -10, -3, 25, 53, 81],
                         statuses={2: "no_show"},
-                        notes={2: "no show, no answer on phone; left voicemail"})],
+                        notes={2: "no show, no answer on phone; left voicemail",
+                               3: "rebooked after the missed visit; depth 1.75 mm cheeks"})],
+))
+add(patient(
+    "Yusuf Demir", "1989-02-13",
+    notes="Missed a session; to call back about a replacement.",
+    series_list=[series(SEV, offsets=[-62, -34, -13, 8, 36, 64], pref="afternoon",
+                        statuses={2: "no_show"},
+                        notes={2: "no show; texted, replied he forgot"})],
 ))
 
 # --- Planned series, nothing done yet. ---
 add(patient(
     "Oliver Bennett-Shaw", "1997-04-08",
     notes="Isotretinoin stopped 2025-10; washout checked by Dr Reyes.",
-    series_list=[series(STD, forward(STD, 2, 3), created_lead=12)],
+    series_list=[series(STD, anchor=(0, 2), created_lead=12)],
 ))
 add(patient(
     "Anjali Desai", "1986-09-29",
     notes="Wants PRP; needle check with nurse before first session.",
-    series_list=[series(PRP, forward(PRP, 9, 4), created_lead=16)],
+    series_list=[series(PRP, anchor=(0, 9), created_lead=16)],
 ))
 
-# --- (c) series complete, last session 1-6 months before R: reviews due. ---
+# --- (c) series complete, last session 1-6 months before R: some with their result
+# --- reviews done and booked, some with none booked ("reviews missing"). ---
 add(patient(
     "Jonas Lindqvist", "1984-12-02",
     notes="Happy with results; considering maintenance next year.",
-    series_list=[series(STD, around(STD, 3, 2, -33))],
+    series_list=[series(STD, anchor=(2, -33))],
 ))
 add(patient(
     "Grace Adeyemi", "1990-05-16",
     notes="Fitzpatrick V: PIH caution. Referred by Dr Okafor (dermatology).",
-    series_list=[series(SEV, around(SEV, 6, 5, -61))],
+    series_list=[series(SEV, anchor=(5, -61), reviews=[(1, "done"), (3, "booked")])],
 ))
 add(patient(
     "Isabel Ferreira", "1977-02-24",
-    notes="3-month review photos due.",
-    series_list=[series(PRP, around(PRP, 4, 3, -95))],
+    notes="Reviews on track; 6-month photos booked.",
+    series_list=[series(PRP, anchor=(3, -95), reviews=[(1, "done"), (3, "done"), (6, "booked")])],
 ))
 add(patient(
     "Callum Price", "2000-10-12",
     notes="",
-    series_list=[series(STD, around(STD, 3, 2, -124))],
+    series_list=[series(STD, anchor=(2, -124), reviews=[(1, "done"), (3, "done"), (6, "booked")])],
 ))
 add(patient(
     "Noor Al-Sayed", "1994-07-07",
     notes="Prefers mornings. Asked about TCA CROSS for remaining ice-pick scars.",
-    series_list=[series(STD, around(STD, 3, 2, -150), pref="morning")],
+    series_list=[series(STD, anchor=(2, -150), pref="morning")],
 ))
 add(patient(
     "Samuel Osei", "1983-03-28",
     notes="Keloid history on chest only (not face), reviewed by Dr Reyes.",
-    series_list=[series(STD, around(STD, 3, 2, -178))],
+    series_list=[series(STD, anchor=(2, -178))],
 ))
 
 # --- (h) two series: an older complete course and a newer maintenance one. ---
@@ -539,16 +875,16 @@ add(patient(
     "Elena Petrova", "1981-06-13",
     notes="Yearly maintenance. Prefers mornings.",
     series_list=[
-        series(STD, around(STD, 3, 2, -390), pref="morning"),
-        series(MAINT, [9], pref="morning", created_lead=21),
+        series(STD, anchor=(2, -390), pref="morning", reviews=[(1, "done"), (3, "done"), (6, "done")]),
+        series(MAINT, anchor=(0, 9), pref="morning", created_lead=21),
     ],
 ))
 add(patient(
     "Rhys Pritchard", "1975-12-20",
     notes="Second course after 2024 series; maintenance done.",
     series_list=[
-        series(SEV, around(SEV, 6, 5, -420)),
-        series(MAINT, [-60], created_lead=30),
+        series(SEV, anchor=(5, -420), reviews=[(1, "done"), (3, "done")]),
+        series(MAINT, offsets=[-60], minutes={0: 45}, created_lead=30, reviews=[(1, "done")]),
     ],
 ))
 
@@ -585,7 +921,7 @@ add(patient(
     "Ruth Abernathy", "1968-11-01",
     notes="Moved to Edinburgh; records requested by new clinic.",
     archived=True,
-    series_list=[series(STD, around(STD, 3, 1, -259),
+    series_list=[series(STD, anchor=(1, -259),
                         statuses={2: "cancelled"},
                         notes={2: "cancelled: patient moving away"})],
 ))
@@ -593,7 +929,7 @@ add(patient(
     "Tariq Mahmood", "1980-01-19",
     notes="Course completed 2025; no further treatment wanted.",
     archived=True,
-    series_list=[series(STD, around(STD, 3, 2, -364))],
+    series_list=[series(STD, anchor=(2, -364))],
     email_domain="example.org",
 ))
 add(patient(
@@ -610,50 +946,162 @@ add(patient(
     email_domain="example.org",
 ))
 
+# --- The regulars: patients somewhere in a course who fill the two chairs up to each
+# --- day's TARGET around R. Each has one session on the day being filled (done before R,
+# --- booked from R on) and the rest of the course placed around it.
+
+REGULARS = [
+    "Amelia Hughes", "Daniel Okonkwo", "Chloe Barnes", "Mohammed Iqbal", "Freya Lindsay",
+    "Joshua Adebayo", "Ruby Sinclair", "Harvey Cole", "Layla Hussain", "Nathan Brooks",
+    "Poppy Gardner", "Adam Kowalski", "Isla Murray", "Kieran Doyle", "Maya Patel",
+    "Owen Griffiths", "Jasmine Kaur", "Finley Shaw", "Aaliyah Johnson", "Reuben Cohen",
+    "Evie Sutherland", "Arjun Sharma", "Lily-Mae Turner", "Connor Walsh", "Yasmin Khalil",
+    "Theo Marshall", "Ffion Davies", "Jamal Mensah", "Scarlett Hayes", "Kai Tanaka",
+    "Bethany Moore", "Ibrahim Yılmaz", "Sophie Laurent", "Ethan Clarke", "Nadia Popescu",
+    "Marcus Reid", "Alice Fontaine", "Rohan Gupta", "Hollie Parsons", "Stefan Horváth",
+    "Amira Saleh", "Jack Robertson", "Leah Goldberg", "Tobias Richter", "Zara Ahmed",
+    "Ciarán Byrne", "Naomi Baptiste", "Luca Romano", "Megan Lloyd", "Samir Nasser",
+    "Eilidh Campbell", "Dominic Ward", "Keisha Williams", "Victor Almeida", "Orla Kennedy",
+    "Hamza Chaudhry", "Rosa Delgado", "Benjamin Frost", "Anaya Joshi", "Patrick Quinn",
+    "Lena Schneider", "Emmanuel Boateng", "Tara O'Brien", "Henry Ashford", "Jun Watanabe",
+    "Gabriela Santos", "Rory Fletcher", "Aditi Rao", "Morgan Evans", "Selin Kaya",
+]
+REGULAR_NOTES = [
+    ("", "any"),
+    ("", "any"),
+    ("", "any"),
+    ("Prefers mornings.", "morning"),
+    ("Prefers afternoons.", "afternoon"),
+    ("Text reminders only; no voicemail.", "any"),
+    ("Fitzpatrick II: burns easily, strict SPF 50 after sessions.", "any"),
+    ("Fitzpatrick IV: PIH caution.", "any"),
+    ("Referred by Dr Halloran (GP).", "any"),
+    ("Referred by Dr Okafor (dermatology).", "any"),
+    ("Numbing cream 30 min before.", "any"),
+    ("Works nights: morning slots only.", "morning"),
+    ("Tretinoin: stops 5 days before each session.", "any"),
+    ("Photo consent for marketing declined.", "any"),
+    ("Course paid in full.", "any"),
+    ("Rolling scars cheeks; subcision discussed for later.", "any"),
+    ("Ice-pick scars temples; TCA CROSS discussed.", "any"),
+    ("Teacher: after-school slots in term time.", "afternoon"),
+    ("Mild rosacea: lower depth on cheeks.", "any"),
+]
+
+
+def regular(offset: int) -> None:
+    name = REGULARS.pop(0)
+    protocol_id = rng.choice([STD, STD, STD, SEV, SEV, PRP, PRP])
+    n = PROTOCOLS[protocol_id]["sessions"]
+    if offset >= 0:  # booked: mostly mid-course, sometimes the first session
+        index = rng.choice([0] + [i for i in range(1, n) for _ in (0, 1)])
+    else:  # done: mostly mid-course, sometimes the last session
+        index = rng.choice([i for i in range(n - 1) for _ in (0, 1)] + [n - 1])
+    note, pref = rng.choice(REGULAR_NOTES)
+    dob = date(1966, 1, 1) + timedelta(days=rng.randint(0, 365 * 38))
+    add(patient(
+        name, dob.isoformat(),
+        notes=note,
+        series_list=[series(protocol_id, anchor=(index, offset), pref=pref)],
+    ))
+
+
+for _off in sorted(TARGET):
+    while sessions_on[_off] < TARGET[_off]:
+        regular(_off)
+
 # --------------------------------------------------------------------------------------
 # Self-checks, then write
 # --------------------------------------------------------------------------------------
 
 ID_RE = re.compile(r"^[a-z0-9-]{1,64}$")
+UPCOMING = ("planned", "booked")
+
+
+def off_of(iso_date: str) -> int:
+    return (date.fromisoformat(iso_date) - R).days
+
+
+def minutes_at(hms: str) -> int:
+    t = time.fromisoformat(hms)
+    assert t.second == 0, hms
+    return t.hour * 60 + t.minute
 
 
 def check(ps: list[dict]) -> None:
     ids = [p["id"] for p in ps]
     assert len(ids) == len(set(ids)), "duplicate ids"
+    names = [p["full_name"] for p in ps]
+    assert len(names) == len(set(names)), "duplicate names"
     assert len(ps) >= 28
     for p in ps:
+        who = p["full_name"]
         assert ID_RE.match(p["id"]), p["id"]
         created = date.fromisoformat(p["created"])
-        assert created.weekday() != 6, (p["full_name"], "created on a Sunday")
+        assert created.weekday() != 6, (who, "created on a Sunday")
+        assert created <= R, (who, "created after R")
         if p.get("date_of_birth"):
             dob = date.fromisoformat(p["date_of_birth"])
-            assert date(1960, 1, 1) <= dob <= date(2005, 12, 31), p["full_name"]
+            assert date(1960, 1, 1) <= dob <= date(2005, 12, 31), who
         for s in p["series"]:
+            proto = PROTOCOLS[s["protocol_id"]]
+            for key in ("interval_days", "min_interval_days", "max_interval_days", "session_minutes"):
+                assert s[key] == proto[key], (who, key)
             s_created = date.fromisoformat(s["created"])
-            assert s_created.weekday() != 6, (p["full_name"], "series created on a Sunday")
-            assert created <= s_created, p["full_name"]
+            assert s_created.weekday() != 6, (who, "series created on a Sunday")
+            assert created <= s_created, who
             dates = [date.fromisoformat(x["date"]) for x in s["sessions"]]
-            assert dates == sorted(dates), p["full_name"]
-            assert s_created <= dates[0], p["full_name"]
-            counted = [d for d, x in zip(dates, s["sessions"]) if x["status"] not in ("cancelled", "no_show")]
-            for a, b in zip(counted, counted[1:]):
-                assert (b - a).days >= s["min_interval_days"], (p["full_name"], a, b)
+            assert dates == sorted(dates), who
+            assert s_created <= dates[0], who
+            n_counted = sum(1 for x in s["sessions"] if counted(x["status"]))
+            assert n_counted <= s["target_sessions"], who
+            counted_days = [d for d, x in zip(dates, s["sessions"]) if counted(x["status"])]
+            for a, b in zip(counted_days, counted_days[1:]):
+                assert s["min_interval_days"] <= (b - a).days <= s["max_interval_days"], (who, a, b)
             for d, x in zip(dates, s["sessions"]):
-                assert d.weekday() != 6, (p["full_name"], d, "session on a Sunday")
-                assert time(9, 0) <= time.fromisoformat(x["time"]) <= time(16, 0)
+                off = (d - R).days
+                assert d.weekday() != 6, (who, d, "session on a Sunday")
                 if d < R:
-                    assert x["status"] in ("done", "cancelled", "no_show"), (p["full_name"], d)
+                    assert x["status"] in ("done", "cancelled", "no_show"), (who, d)
                 else:
-                    assert x["status"] != "cancelled" or d < R
+                    assert x["status"] in UPCOMING or (x["status"] == "done" and d == R), (who, d)
+                length = x.get("minutes", s["session_minutes"])
+                assert x.get("minutes") != s["session_minutes"], (who, "minutes repeat the series'")
+                if "time" in x:
+                    start = minutes_at(x["time"])
+                    open_, _ = hours(off)
+                    assert (start - open_) % STEP == 0, (who, d, "off the grid")
+                    assert open_ <= start and start + length <= session_close(off), (who, d, "hours")
+                    assert x["clinician"] in CLINICIANS and x["room"] in ROOMS, (who, d)
+                else:
+                    assert x["status"] == "planned", (who, d, "a time is needed")
+                    assert "clinician" not in x and "room" not in x, (who, d)
+                assert not x.get("cancelled_late") or x["status"] == "cancelled", (who, d)
                 if x["status"] == "done":
                     assert len(x["checklist"]) == len(AFTERCARE)
                     for e in x["checklist"]:
                         if "ticked_at" in e:
                             t = datetime.fromisoformat(e["ticked_at"])
-                            assert d <= t.date() <= R, (p["full_name"], e)
+                            assert d <= t.date() <= R, (who, e)
                 else:
                     assert "checklist" not in x
+            if s.get("reviews"):
+                assert n_counted == sum(1 for x in s["sessions"] if x["status"] == "done"), who
+                end = max(d for d, x in zip(dates, s["sessions"]) if x["status"] == "done")
+                for v in s["reviews"]:
+                    d = date.fromisoformat(v["date"])
+                    off = (d - R).days
+                    assert v["month"] in REVIEW_MONTHS and d > end, (who, v)
+                    assert (v["status"] == "done") == (d < R), (who, v)
+                    assert v["status"] == "done" or off >= 7, (who, v, "reviews are not rolled")
+                    start = minutes_at(v["time"])
+                    assert is_review_day(off) and start >= session_close(off), (who, v)
+                    assert start + v["minutes"] <= hours(off)[1], (who, v)
+                    assert v["clinician"] in CLINICIANS and v["room"] in ROOMS, (who, v)
     check_week(ps)
+    check_roll(ps)
+    check_density(ps)
+    check_queues(ps)
 
 
 def all_sessions(ps: list[dict]):
@@ -677,16 +1125,15 @@ def overdue_items(p: dict, today: date) -> int:
 
 def check_week(ps: list[dict]) -> None:
     """The demo must look alive whichever day of R's week (R..R+6) is today."""
-    booked: dict[int, int] = {}
+    booked: Counter = Counter()
     for p, d, x in all_sessions(ps):
         if not p["archived"] and x["status"] == "booked":
-            off = (d - R).days
-            booked[off] = booked.get(off, 0) + 1
+            booked[(d - R).days] += 1
     for off in range(0, 6):  # R's week, Monday to Saturday
         need = 2 if off < 5 else 1
-        assert booked.get(off, 0) >= need, (iso(off), booked.get(off, 0), "booked")
+        assert booked[off] >= need, (iso(off), booked[off], "booked")
     for off in range(7, 12):  # the week after, Monday to Friday
-        assert booked.get(off, 0) >= 1, (iso(off), "nothing booked")
+        assert booked[off] >= 1, (iso(off), "nothing booked")
     for k in range(7):
         today = R + timedelta(days=k)
         overdue = [p for p in ps if not p["archived"] and overdue_items(p, today) > 0]
@@ -703,7 +1150,103 @@ def check_week(ps: list[dict]) -> None:
     assert recent, "no session done in the days before R with items still open"
 
 
+def check_roll(ps: list[dict]) -> None:
+    """With today on each day of R's week, after the app's roll: no upcoming session in the
+    past, interval rules kept, no clinician or room booked twice at once."""
+    for k in range(7):
+        by_day: dict[int, list] = {}
+        for p in ps:
+            for si, s in enumerate(p["series"]):
+                days = []
+                for i, x in enumerate(s["sessions"]):
+                    off = off_of(x["date"])
+                    if x["status"] in UPCOMING and off < k:
+                        off += 7
+                    assert not (x["status"] in UPCOMING and off < k)
+                    assert weekday(off) != 6
+                    if counted(x["status"]):
+                        days.append(off)
+                    if "time" in x and x["status"] != "cancelled" and x["status"] != "no_show":
+                        start = minutes_at(x["time"])
+                        end = start + x.get("minutes", s["session_minutes"])
+                        by_day.setdefault(off, []).append((start, end, x["clinician"], x["room"], (p["full_name"], si, i)))
+                days.sort()
+                for a, b in zip(days, days[1:]):
+                    assert s["min_interval_days"] <= b - a <= s["max_interval_days"], (k, p["full_name"], a, b)
+                for j, v in enumerate(s.get("reviews", [])):
+                    off = off_of(v["date"])
+                    start = minutes_at(v["time"])
+                    by_day.setdefault(off, []).append(
+                        (start, start + v["minutes"], v["clinician"], v["room"], (p["full_name"], si, "review", j))
+                    )
+        for off, vs in by_day.items():
+            open_, close = hours(off)
+            for n, (s1, e1, c1, r1, w1) in enumerate(vs):
+                assert open_ <= s1 and e1 <= close, (k, iso(off), w1)
+                for s2, e2, c2, r2, w2 in vs[n + 1:]:
+                    if s1 < e2 and s2 < e1:
+                        assert c1 != c2 and r1 != r2, (k, iso(off), w1, w2)
+
+
+def agenda(ps: list[dict]) -> Counter:
+    """Sessions that hold time per raw day offset."""
+    n: Counter = Counter()
+    for _, d, x in all_sessions(ps):
+        if "time" in x and counted(x["status"]):
+            n[(d - R).days] += 1
+    return n
+
+
+def check_density(ps: list[dict]) -> None:
+    n = agenda(ps)
+    for off in TARGET:
+        lo, hi = (1, 3) if weekday(off) == 5 else (3, 6)
+        assert lo <= n[off] <= hi, (iso(off), n[off])
+
+
+def check_queues(ps: list[dict]) -> None:
+    active = [p for p in ps if not p["archived"]]
+    to_book = [
+        p["full_name"]
+        for p in active
+        for s in p["series"]
+        if any(x["status"] == "planned" and "time" not in x for x in s["sessions"])
+    ]
+    assert len(to_book) >= 3, to_book
+
+    def complete(s: dict) -> bool:
+        return all(x["status"] == "done" for x in s["sessions"] if counted(x["status"]))
+
+    def ended(s: dict) -> int:
+        return max(off_of(x["date"]) for x in s["sessions"] if x["status"] == "done")
+
+    no_reviews = [
+        p["full_name"]
+        for p in active
+        for s in p["series"]
+        if complete(s) and not s.get("reviews") and -183 <= ended(s) <= -30
+    ]
+    assert len(no_reviews) >= 2, no_reviews
+    with_reviews = [
+        p["full_name"]
+        for p in active
+        for s in p["series"]
+        if {v["status"] for v in s.get("reviews", [])} >= {"done", "booked"}
+    ]
+    assert with_reviews, "no series with a review done and another booked"
+    no_shows = [p for p in active if any(x["status"] == "no_show" for _, _, x in all_sessions([p]))]
+    assert len(no_shows) >= 2
+    late = [p for p in active if any(x.get("cancelled_late") for _, _, x in all_sessions([p]))]
+    assert len(late) >= 1
+
+
 check(patients)
-doc = {"schema_version": 1, "reference_day": R.isoformat(), "patients": patients}
+# Patients whose overdue aftercare is part of the story: the app leaves their open items
+# alone; everybody else's items falling due between the reference day and the day the
+# demo is opened are ticked on their due day, as a working clinic would have done.
+keep_open = [p["id"] for p in patients if p["full_name"] in ("Aisha Rahman", "Ewan MacLeod")]
+doc = {"schema_version": 1, "reference_day": R.isoformat(), "keep_open": keep_open, "patients": patients}
 OUT.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+week = agenda(patients)
 print(f"wrote {OUT.relative_to(ASSETS.parent)}: {len(patients)} patients")
+print("sessions per day, R-14..R+12:", " ".join(str(week[o]) for o in range(-14, 13)))

@@ -21,5 +21,8 @@ pub enum Action {
     Archive,
     ShowArchived,
     Problems,
+    Conflicts,
+    /// Switch to another screen (agenda, queues, ...); `Main` is the three panes.
+    Screen(super::screen::ScreenId),
     Help,
 }

@@ -130,10 +130,14 @@ pub struct Form {
     pub focus: usize,
     /// A validation message and the field it belongs to; shown inline.
     pub error: Option<(usize, String)>,
-    /// Warnings that do not block saving but must be seen (e.g. interval too short).
+    /// Rules that refuse what is typed: Enter does not save while there are any.
+    pub refusals: Vec<String>,
+    /// Warnings that do not block saving but must be seen (e.g. too far apart).
     pub warnings: Vec<String>,
-    /// Set once Enter was pressed while warnings were shown: the next Enter saves.
-    pub warnings_acknowledged: bool,
+    /// What the user can do about a refusal (e.g. type a reason to override it).
+    pub notes: Vec<String>,
+    /// What Enter does, as the form's footer says it ("save" unless set).
+    pub enter_label: &'static str,
 }
 
 impl Form {
@@ -143,8 +147,10 @@ impl Form {
             fields,
             focus: 0,
             error: None,
+            refusals: Vec::new(),
             warnings: Vec::new(),
-            warnings_acknowledged: false,
+            notes: Vec::new(),
+            enter_label: "save",
         }
     }
 
@@ -177,7 +183,6 @@ impl Form {
             _ => {
                 if self.fields[self.focus].edit(key) {
                     self.error = None;
-                    self.warnings_acknowledged = false;
                     FormEvent::Changed
                 } else {
                     FormEvent::Nothing
@@ -218,14 +223,12 @@ mod tests {
     }
 
     #[test]
-    fn an_edit_clears_the_error_and_the_acknowledgement() {
+    fn an_edit_clears_the_error() {
         let mut f = Form::new("t", vec![Field::text("A", "", ""), Field::text("B", "", "")]);
         f.fail(1, "bad");
-        f.warnings_acknowledged = true;
         assert_eq!(f.focus, 1);
         assert_eq!(f.handle_key(&key(KeyCode::Char('x'))), FormEvent::Changed);
         assert_eq!(f.error, None);
-        assert!(!f.warnings_acknowledged);
         assert_eq!(f.handle_key(&key(KeyCode::Tab)), FormEvent::Nothing);
         assert_eq!(f.focus, 0);
     }

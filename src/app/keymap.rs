@@ -9,6 +9,9 @@ use super::model::Pane;
 /// Where a binding applies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope {
+    /// On every screen (help, quit, switching screens).
+    Global,
+    /// On the main screen, whichever pane has focus.
     Everywhere,
     Pane(Pane),
 }
@@ -19,14 +22,14 @@ pub struct Key {
     pub shift: bool,
 }
 
-const fn k(c: char) -> Key {
+pub const fn k(c: char) -> Key {
     Key {
         code: KeyCode::Char(c),
         shift: false,
     }
 }
 
-const fn code(code: KeyCode) -> Key {
+pub const fn code(code: KeyCode) -> Key {
     Key { code, shift: false }
 }
 
@@ -66,29 +69,31 @@ impl Key {
     }
 }
 
-pub struct Binding {
+/// One key binding. `A` is the action type of the screen that owns the table: the main
+/// screen uses `Action`, every other screen its own enum.
+pub struct Binding<A: 'static = Action> {
     pub keys: &'static [Key],
-    pub action: Action,
+    pub action: A,
     pub scope: Scope,
     /// Short label for the key bar; `None` keeps the binding out of the bar.
     pub bar: Option<&'static str>,
     pub help: &'static str,
 }
 
-impl Binding {
+impl<A> Binding<A> {
     pub fn keys_label(&self) -> String {
         self.keys.iter().map(Key::label).collect::<Vec<_>>().join("/")
     }
 
     pub fn applies_in(&self, pane: Pane) -> bool {
         match self.scope {
-            Scope::Everywhere => true,
+            Scope::Global | Scope::Everywhere => true,
             Scope::Pane(p) => p == pane,
         }
     }
 }
 
-use Scope::{Everywhere, Pane as In};
+use Scope::{Everywhere, Global, Pane as In};
 
 /// The main screen's keys, in the order the help lists them.
 pub static MAIN_KEYS: &[Binding] = &[
@@ -216,7 +221,7 @@ pub static MAIN_KEYS: &[Binding] = &[
         action: Action::Edit,
         scope: In(Pane::Plan),
         bar: Some("edit"),
-        help: "edit the selected session (date, time, status, notes)",
+        help: "edit the selected session (move, book, cancel, notes)",
     },
     Binding {
         keys: &[k(' ')],
@@ -226,23 +231,65 @@ pub static MAIN_KEYS: &[Binding] = &[
         help: "tick or untick the selected aftercare item",
     },
     Binding {
+        keys: &[k('1')],
+        action: Action::Screen(super::screen::ScreenId::Main),
+        scope: Global,
+        bar: None,
+        help: "patients: list, treatment plan and recovery checklist",
+    },
+    Binding {
+        keys: &[k('2')],
+        action: Action::Screen(super::screen::ScreenId::Agenda),
+        scope: Global,
+        bar: None,
+        help: "agenda: day and week views of every booking",
+    },
+    Binding {
+        keys: &[k('3')],
+        action: Action::Screen(super::screen::ScreenId::Queues),
+        scope: Global,
+        bar: None,
+        help: "queues: to book, reviews missing, follow-ups due",
+    },
+    Binding {
+        keys: &[k('4')],
+        action: Action::Screen(super::screen::ScreenId::Consult),
+        scope: Global,
+        bar: None,
+        help: "consult: profile trend, screening, depths, aftercare for the selected patient",
+    },
+    Binding {
+        keys: &[k('5')],
+        action: Action::Screen(super::screen::ScreenId::Settings),
+        scope: Global,
+        bar: None,
+        help: "clinic settings: hours, closed dates, clinicians, rooms, protocols",
+    },
+    Binding {
+        keys: &[k('C')],
+        action: Action::Conflicts,
+        scope: Global,
+        bar: None,
+        help: "compare and resolve a patient another user changed at the same time",
+    },
+    Binding {
         keys: &[k('!')],
         action: Action::Problems,
-        scope: Everywhere,
+        scope: Global,
         bar: None,
         help: "list files that could not be loaded",
     },
     Binding {
         keys: &[k('?')],
         action: Action::Help,
-        scope: Everywhere,
+        scope: Global,
         bar: Some("help"),
         help: "this help",
     },
     Binding {
         keys: &[k('q')],
         action: Action::Quit,
-        scope: Everywhere,
+        scope: Global,
         bar: Some("quit"),
         help: "quit (everything is already saved)",
     },
@@ -253,6 +300,23 @@ pub fn action_for(ev: &KeyEvent, pane: Pane) -> Option<Action> {
     MAIN_KEYS
         .iter()
         .filter(|b| b.applies_in(pane))
+        .find(|b| b.keys.iter().any(|key| key.matches(ev)))
+        .map(|b| b.action)
+}
+
+/// The action of a global key (help, quit, screens), on any screen.
+pub fn global_action_for(ev: &KeyEvent) -> Option<Action> {
+    MAIN_KEYS
+        .iter()
+        .filter(|b| b.scope == Scope::Global)
+        .find(|b| b.keys.iter().any(|key| key.matches(ev)))
+        .map(|b| b.action)
+}
+
+/// The action a key has in a screen's own table.
+pub fn screen_action_for<A: Copy>(table: &[Binding<A>], ev: &KeyEvent) -> Option<A> {
+    table
+        .iter()
         .find(|b| b.keys.iter().any(|key| key.matches(ev)))
         .map(|b| b.action)
 }

@@ -2,13 +2,24 @@
 //! effects (saves) for the runtime to carry out.
 
 pub mod action;
+pub mod agenda;
+pub mod booking;
+pub mod clinical_rules;
+pub mod consult;
 pub mod form;
+pub mod idle;
 pub mod keymap;
 pub mod model;
 pub mod patient_form;
 pub mod persist;
+pub mod preview;
+pub mod queues;
+pub mod rebook;
+pub mod reschedule;
+pub mod screen;
 pub mod series_form;
 pub mod session_form;
+pub mod settings;
 pub mod update;
 
 pub use model::{Effect, Model, Overlay, Pane};

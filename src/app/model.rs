@@ -1,7 +1,7 @@
 //! All UI state in one place. The views read it; only `update` changes it.
 
 use std::cell::Cell;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{NaiveDate, NaiveDateTime};
 
@@ -10,6 +10,10 @@ use crate::domain::series::Series;
 use crate::store::templates::Templates;
 
 use super::form::Form;
+use super::idle::IdleLock;
+use super::screen::ScreenId;
+use crate::domain::calendar::Calendar;
+use crate::domain::clinic::ClinicSettings;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pane {
@@ -38,15 +42,30 @@ pub enum FormPurpose {
     NewSeries(PatientId),
     AddSession(PatientId),
     EditSession(PatientId, usize),
+    /// A form of the consult screen (assessment, screening, chart).
+    Consult(super::consult::ConsultForm),
 }
 
+// One overlay at a time: its size does not matter, and boxing `Form` would touch every
+// form's call site.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Overlay {
     None,
     Form(FormPurpose, Form),
     ConfirmArchive(PatientId),
-    Help { scroll: usize },
+    Help {
+        scroll: usize,
+    },
     Problems,
+    /// Another user saved this patient first: compare and choose.
+    Conflict(PatientId),
+    /// A proposed series, shown before anything is booked.
+    SeriesPreview(Box<super::preview::Preview>),
+    /// A moved session with sessions after it: shift them too, or move it alone.
+    Reschedule(Box<super::reschedule::Reschedule>),
+    /// After a cancellation or no-show: the next slot that keeps the series valid.
+    Rebook(Box<super::rebook::Rebook>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,6 +85,8 @@ pub struct Status {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
     Save(PatientId),
+    /// Write `clinic` to `clinic.json` (the settings screen changed it).
+    SaveClinic,
 }
 
 #[derive(Debug)]
@@ -97,6 +118,13 @@ pub struct Model {
     pub problems: Vec<String>,
     /// Patients changed in memory whose last save failed; retried until it succeeds.
     pub unsaved: BTreeSet<PatientId>,
+    /// Patients whose save was refused because another user saved them first: THEIR
+    /// version, as on disk. My edit stays in `patients`, unsaved and not retried, until
+    /// the user compares and chooses (`persist::keep_mine` / `persist::take_theirs`).
+    pub conflicts: BTreeMap<PatientId, Patient>,
+    /// Newer versions saved by another user, held back while a form or confirmation
+    /// about that patient is open (applied by `persist::apply_external` once it closes).
+    pub incoming: BTreeMap<PatientId, Patient>,
     /// Ids that must never be handed out (files on disk that failed to load).
     pub reserved_ids: BTreeSet<String>,
     pub id_seed: u64,
@@ -104,6 +132,23 @@ pub struct Model {
     /// Set by a quit request while saves are failing: the next one quits regardless.
     pub quit_requested: bool,
     pub quit: bool,
+    pub idle: IdleLock,
+    /// Which screen is shown; the main screen is the three panes.
+    pub screen: ScreenId,
+    /// The clinic's settings (`clinic.json`, or the defaults).
+    pub clinic: ClinicSettings,
+    /// `clinic.json` exists but could not be read: the settings must not be saved over it.
+    pub clinic_read_only: bool,
+    /// Every visit holding a clinician's or a room's time, kept in step with `patients`.
+    pub calendar: Calendar,
+    /// The queues screen: its cached lists and where the user is in them.
+    pub queues: super::queues::QueuesState,
+    /// The agenda screen: the day shown, the view, the selection, the slot search.
+    pub agenda: super::agenda::AgendaState,
+    /// The settings screen: the selected row, an open form, a clinic change not yet written.
+    pub settings: super::settings::SettingsState,
+    /// The consult screen: the selected session and its popup.
+    pub consult: super::consult::ConsultState,
 }
 
 impl Model {
@@ -132,12 +177,24 @@ impl Model {
             status_fresh: false,
             problems: Vec::new(),
             unsaved: BTreeSet::new(),
+            conflicts: BTreeMap::new(),
+            incoming: BTreeMap::new(),
             reserved_ids: BTreeSet::new(),
             id_seed: now.and_utc().timestamp_nanos_opt().unwrap_or(0) as u64,
             data_dir_label: String::new(),
             quit_requested: false,
             quit: false,
+            idle: IdleLock::new(None, now),
+            screen: ScreenId::Main,
+            clinic: ClinicSettings::default(),
+            clinic_read_only: false,
+            calendar: Calendar::default(),
+            queues: Default::default(),
+            agenda: super::agenda::AgendaState::new(now.date()),
+            settings: Default::default(),
+            consult: Default::default(),
         };
+        m.calendar = Calendar::for_clinic(&m.clinic, &m.patients);
         m.refresh_visible(None);
         m
     }
@@ -212,16 +269,56 @@ impl Model {
         self.checklist_item = 0;
     }
 
+    /// Records the revision a save of `id` reached, so the next edit starts from it.
+    pub fn set_revision(&mut self, id: &PatientId, revision: u64) {
+        if let Some(i) = self.patient_index(id) {
+            self.patients[i].revision = revision;
+        }
+    }
+
+    /// Replaces or inserts a patient with the version on disk (saved by another user).
+    /// Nothing is saved; the selection stays on the same patient and within its plan.
+    pub fn replace_from_disk(&mut self, patient: Patient) {
+        let keep = self.selected_id();
+        self.store_patient(patient);
+        self.refresh_visible(keep);
+        let sessions = self.current_series().map_or(0, |s| s.sessions.len());
+        if self.session >= sessions {
+            self.reset_session_selection();
+        }
+    }
+
     /// Replaces or inserts a patient, keeps the list sorted, and asks for a save.
     pub fn put_patient(&mut self, patient: Patient) -> Effect {
         let id = patient.id.clone();
-        match self.patient_index(&id) {
-            Some(i) => self.patients[i] = patient,
-            None => self.patients.push(patient),
-        }
-        sort_patients(&mut self.patients);
+        self.store_patient(patient);
         self.refresh_visible(Some(id.clone()));
         Effect::Save(id)
+    }
+
+    /// Replaces or inserts a patient in the sorted list and keeps the calendar in step.
+    fn store_patient(&mut self, patient: Patient) {
+        let minutes = self.clinic.default_minutes;
+        match self.patient_index(&patient.id) {
+            Some(i) => {
+                let old = std::mem::replace(&mut self.patients[i], patient);
+                self.calendar
+                    .replace_patient(Some(&old), Some(&self.patients[i]), minutes);
+            }
+            None => {
+                self.calendar.replace_patient(None, Some(&patient), minutes);
+                self.patients.push(patient);
+            }
+        }
+        sort_patients(&mut self.patients);
+    }
+
+    /// Sets the clinic's settings (from `clinic.json`) and rebuilds the calendar, whose
+    /// lengths depend on them.
+    pub fn set_clinic(&mut self, clinic: ClinicSettings) {
+        self.calendar = Calendar::for_clinic(&clinic, &self.patients);
+        self.idle = IdleLock::new(clinic.idle_lock_minutes, self.now);
+        self.clinic = clinic;
     }
 
     /// A new id, unused by any loaded patient and any unreadable file.

@@ -1,19 +1,33 @@
-//! Carrying out saves. A failed save keeps the edit in memory, says so on the status
-//! line and is retried; "saved" is only ever shown after the write succeeded.
+//! Carrying out saves, and taking in what other users saved.
+//!
+//! A failed save keeps the edit in memory, says so on the status line and is retried;
+//! "saved" is only ever shown after the write succeeded. A save refused because another
+//! user saved the same patient first (a conflict) keeps the edit too, but is not retried:
+//! their version waits in `model.conflicts` until the user compares and chooses.
 
-use crate::domain::patient::Patient;
-use crate::store::PatientStore;
+use crate::domain::clinic::ClinicSettings;
+use crate::domain::patient::{Patient, PatientId};
+use crate::store::{PatientStore, SaveError};
 
-use super::model::{Effect, Model, StatusKind};
+use super::model::{Effect, FormPurpose, Model, Overlay, StatusKind};
 
-/// Anything that can write a patient; the real store, or a fake in tests.
+pub const CONFLICT_MESSAGE: &str = "CONFLICT: another user changed this patient; your edit is kept, not saved — press C to compare and choose";
+
+/// Anything that can write a patient; the real store, or a fake in tests. `patient`'s
+/// revision is the one the edit started from; success returns the new revision.
 pub trait Saver {
-    fn save(&self, patient: &Patient) -> Result<(), String>;
+    fn save(&self, patient: &Patient) -> Result<u64, SaveError>;
+    /// Writes the clinic's settings (`clinic.json`); the error says why it was not saved.
+    fn save_clinic(&self, settings: &ClinicSettings) -> Result<(), String>;
 }
 
 impl Saver for PatientStore {
-    fn save(&self, patient: &Patient) -> Result<(), String> {
+    fn save(&self, patient: &Patient) -> Result<u64, SaveError> {
         PatientStore::save(self, patient)
+    }
+
+    fn save_clinic(&self, settings: &ClinicSettings) -> Result<(), String> {
+        crate::store::clinic_file::save(self.data_dir(), settings)
     }
 }
 
@@ -23,27 +37,56 @@ pub fn run_effects(model: &mut Model, effects: Vec<Effect>, saver: &dyn Saver) {
             Effect::Save(id) => {
                 model.unsaved.insert(id);
             }
+            Effect::SaveClinic => model.settings.unsaved = true,
         }
     }
     flush(model, saver);
 }
 
-/// Tries to write every patient with unsaved changes.
+/// Tries to write every patient with unsaved changes, then the clinic's settings.
 pub fn flush(model: &mut Model, saver: &dyn Saver) {
+    flush_patients(model, saver);
+    super::settings::save_pending(model, saver);
+}
+
+fn flush_patients(model: &mut Model, saver: &dyn Saver) {
     if model.unsaved.is_empty() {
         return;
     }
     let mut failures = Vec::new();
+    let mut conflicted = false;
     for id in std::mem::take(&mut model.unsaved) {
         let Some(patient) = model.patient(&id) else {
             continue;
         };
-        if let Err(e) = saver.save(patient) {
-            failures.push(e);
-            model.unsaved.insert(id);
+        match saver.save(patient) {
+            Ok(revision) => {
+                model.set_revision(&id, revision);
+                model.conflicts.remove(&id);
+                model.incoming.remove(&id);
+            }
+            Err(SaveError::Conflict(theirs)) => {
+                model.incoming.remove(&id);
+                model.conflicts.insert(id, *theirs);
+                conflicted = true;
+            }
+            Err(e @ (SaveError::Io(_) | SaveError::Protected(_))) => {
+                failures.push(e.to_string());
+                model.unsaved.insert(id);
+            }
         }
     }
-    if failures.is_empty() {
+    let not_saved = (!failures.is_empty())
+        .then(|| format!("NOT SAVED (kept in memory, retrying): {}", failures.join("; ")));
+    if conflicted {
+        let text = match not_saved {
+            Some(more) => format!("{CONFLICT_MESSAGE}; {more}"),
+            None => CONFLICT_MESSAGE.to_string(),
+        };
+        model.set_status(StatusKind::Error, text);
+    } else if let Some(text) = not_saved {
+        model.set_status(StatusKind::Error, text);
+    } else {
         // What this key did ("session 2 saved despite ...") stays in front of "saved";
         // an older message never does.
         let prefix = match model.status.kind {
@@ -53,10 +96,138 @@ pub fn flush(model: &mut Model, saver: &dyn Saver) {
             _ => String::new(),
         };
         model.set_status(StatusKind::Saved, format!("{prefix}saved"));
-    } else {
+    }
+}
+
+/// Looks for changes saved by other instances and takes them in (see `apply_external`).
+/// Files that became unreadable are added to the problem list. Cheap when nothing
+/// changed: call it on every idle tick.
+pub fn poll(model: &mut Model, store: &PatientStore) {
+    match store.poll_changes() {
+        Ok(changes) => {
+            if let Some(first) = changes.problems.first() {
+                model.set_status(
+                    StatusKind::Error,
+                    format!(
+                        "{} file(s) changed on disk and cannot be read, press ! for the list: {}: {}",
+                        changes.problems.len(),
+                        first.file,
+                        first.message
+                    ),
+                );
+            }
+            for p in &changes.problems {
+                let stem = p.file.trim_start_matches("patients/").trim_end_matches(".json");
+                model.reserved_ids.insert(stem.to_string());
+                model.problems.push(format!("{}: {}", p.file, p.message));
+            }
+            apply_external(model, changes.updated);
+        }
+        Err(e) => {
+            let text = format!("cannot look for changes by other users: {e}");
+            if model.status.text != text {
+                model.set_status(StatusKind::Error, text);
+            }
+        }
+    }
+}
+
+/// Puts versions saved by another instance into the model:
+/// - a patient without local changes is replaced (or added) at once;
+/// - a patient with an unsaved local edit becomes a conflict (their version kept in
+///   `model.conflicts`, my edit in `patients`), never overwritten either way;
+/// - a patient already in conflict gets the newer "theirs";
+/// - a patient whose form or confirmation is open waits in `model.incoming` until it
+///   closes (applying it under an open form would let the form's stale values win);
+/// - a version not newer than the one in memory is ignored.
+pub fn apply_external(model: &mut Model, patients: Vec<Patient>) {
+    let mut waiting: Vec<Patient> = std::mem::take(&mut model.incoming).into_values().collect();
+    waiting.extend(patients);
+    let mut applied = 0;
+    let mut conflicted = false;
+    for theirs in waiting {
+        let id = theirs.id.clone();
+        if let Some(known) = model.conflicts.get_mut(&id) {
+            if theirs.revision > known.revision {
+                *known = theirs;
+            }
+            continue;
+        }
+        if let Some(local) = model.patient(&id) {
+            if theirs.revision <= local.revision {
+                continue;
+            }
+            if model.unsaved.contains(&id) {
+                if !same_content(local, &theirs) {
+                    // Same content: our own write, already on disk after a failed dir
+                    // fsync; the retry in `flush` settles it without a conflict.
+                    model.unsaved.remove(&id);
+                    model.conflicts.insert(id, theirs);
+                    conflicted = true;
+                }
+                continue;
+            }
+        }
+        if is_open(model, &id) {
+            match model.incoming.get(&id) {
+                Some(held) if held.revision >= theirs.revision => {}
+                _ => {
+                    model.incoming.insert(id, theirs);
+                }
+            }
+            continue;
+        }
+        model.replace_from_disk(theirs);
+        applied += 1;
+    }
+    if conflicted {
+        model.set_status(StatusKind::Error, CONFLICT_MESSAGE);
+    } else if applied > 0 && model.status.kind != StatusKind::Error {
         model.set_status(
-            StatusKind::Error,
-            format!("NOT SAVED (kept in memory, retrying): {}", failures.join("; ")),
+            StatusKind::Info,
+            format!("{applied} patient(s) updated by another user"),
         );
     }
+}
+
+/// Resolves a conflict with my version: it is saved on top of theirs (the returned
+/// effect), replacing it knowingly.
+pub fn keep_mine(model: &mut Model, id: &PatientId) -> Option<Effect> {
+    let theirs = model.conflicts.remove(id)?;
+    model.set_revision(id, theirs.revision);
+    Some(Effect::Save(id.clone()))
+}
+
+/// Resolves a conflict with their version: my edit of that patient is dropped.
+pub fn take_theirs(model: &mut Model, id: &PatientId) {
+    if let Some(theirs) = model.conflicts.remove(id) {
+        model.unsaved.remove(id);
+        model.replace_from_disk(theirs);
+    }
+}
+
+/// Whether a form or confirmation about `id` is open.
+fn is_open(model: &Model, id: &PatientId) -> bool {
+    match &model.overlay {
+        Overlay::Form(purpose, _) => match purpose {
+            FormPurpose::AddPatient => false,
+            FormPurpose::EditPatient(x)
+            | FormPurpose::NewSeries(x)
+            | FormPurpose::AddSession(x)
+            | FormPurpose::EditSession(x, _) => x == id,
+            FormPurpose::Consult(c) => c.patient() == id,
+        },
+        Overlay::ConfirmArchive(x) => x == id,
+        Overlay::SeriesPreview(p) => &p.patient == id,
+        Overlay::Reschedule(r) => &r.patient == id,
+        Overlay::Rebook(r) => &r.patient == id,
+        _ => false,
+    }
+}
+
+/// Equal apart from the revision.
+fn same_content(a: &Patient, b: &Patient) -> bool {
+    let mut a = a.clone();
+    a.revision = b.revision;
+    a == *b
 }

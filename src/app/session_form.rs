@@ -1,27 +1,78 @@
-//! The add/edit session form: date, time, status and notes, with a live warning when
-//! the date comes closer to a neighbouring session than the series' minimum interval.
+//! The add/edit session form: date, time, status, clinician, room, notes and an override
+//! reason. Every change is checked with the clinic's rules (`check_booking`, the
+//! session's own booking left out): a refusal shows as it is typed and Enter does not
+//! save while there is one. Only the minimum interval can be overridden, and only with
+//! a typed reason, which is stored on the session.
+//!
+//! The rules bind when something is booked or moved: a new session, a changed date,
+//! time, clinician or room, or a session becoming booked or counted again. A session
+//! left where it is (notes changed, marked done) is not refused for how it already is;
+//! what the rules say about it shows as a warning.
+
+use chrono::{NaiveDate, NaiveTime, TimeDelta};
 
 use crate::domain::dates::{DATE_HINT, parse_date, parse_optional_time};
-use crate::domain::patient::PatientId;
-use crate::domain::series::{Session, SessionStatus};
+use crate::domain::patient::{Patient, PatientId};
+use crate::domain::schedule::{
+    BookingRequest, SeriesAt, Violation, check_booking, override_reason, refusals,
+};
+use crate::domain::series::{Series, Session, SessionStatus};
 
+use super::booking::{BookingFields, field_of, position, resource_options};
 use super::form::{Field, Form};
 use super::model::{Effect, Model, StatusKind};
+use super::{rebook, reschedule};
 
 pub const DATE: usize = 0;
 pub const TIME: usize = 1;
 pub const STATUS: usize = 2;
-pub const NOTES: usize = 3;
+pub const CLINICIAN: usize = 3;
+pub const ROOM: usize = 4;
+pub const NOTES: usize = 5;
+pub const REASON: usize = 6;
+
+const FIELDS: BookingFields = BookingFields {
+    date: DATE,
+    time: TIME,
+    clinician: CLINICIAN,
+    room: ROOM,
+};
+
+pub const OVERRIDE_HINT: &str = "type a reason in Override reason to book it anyway";
+
+/// What the form holds, read and parsed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Typed {
+    pub date: NaiveDate,
+    pub time: Option<NaiveTime>,
+    pub status: SessionStatus,
+    pub clinician: Option<String>,
+    pub room: Option<String>,
+    pub notes: String,
+    pub reason: String,
+}
 
 fn status_options() -> Vec<String> {
     SessionStatus::ALL.iter().map(|s| s.label().to_string()).collect()
 }
 
-fn build(title: String, s: &Session) -> Form {
+fn series_of<'a>(model: &'a Model, id: &PatientId) -> Option<(&'a Patient, &'a Series)> {
+    let p = model.patient(id)?;
+    Some((p, p.current_series()?))
+}
+
+/// The session as stored, for an edit.
+fn stored<'a>(model: &'a Model, id: &PatientId, index: Option<usize>) -> Option<&'a Session> {
+    series_of(model, id)?.1.sessions.get(index?)
+}
+
+fn build(model: &Model, title: String, s: &Session) -> Form {
     let chosen = SessionStatus::ALL
         .iter()
         .position(|x| *x == s.status)
         .unwrap_or(0);
+    let (clin_ids, clin_labels) = resource_options(&model.clinic.clinicians, "none", s.clinician.as_deref());
+    let (room_ids, room_labels) = resource_options(&model.clinic.rooms, "none", s.room.as_deref());
     Form::new(
         title,
         vec![
@@ -32,96 +83,277 @@ fn build(title: String, s: &Session) -> Form {
                 s.time.map(|t| t.format("%H:%M").to_string()).unwrap_or_default(),
             ),
             Field::choice("Status", status_options(), chosen),
+            Field::choice(
+                "Clinician",
+                clin_labels,
+                position(&clin_ids, s.clinician.as_deref()),
+            ),
+            Field::choice("Room", room_labels, position(&room_ids, s.room.as_deref())),
             Field::text("Notes", "optional", s.notes.clone()),
+            Field::text(
+                "Override reason",
+                "only to book closer than the minimum interval",
+                "",
+            ),
         ],
     )
 }
 
 pub fn edit_form(model: &Model, id: &PatientId, index: usize) -> Option<Form> {
-    let series = model.patient(id)?.current_series()?;
-    let session = series.sessions.get(index)?;
-    let mut f = build(format!("Session {}", index + 1), session);
-    refresh_warnings(model, id, Some(index), &mut f);
+    let session = stored(model, id, Some(index))?;
+    let mut f = build(model, format!("Session {}", index + 1), session);
+    refresh(model, id, Some(index), &mut f);
     Some(f)
 }
 
+/// A new session one target interval after the last, at the last one's time, with the
+/// clinician and room the series had last.
 pub fn add_form(model: &Model, id: &PatientId) -> Option<Form> {
-    let series = model.patient(id)?.current_series()?;
+    let (_, series) = series_of(model, id)?;
     let n = series.sessions.len();
-    let time = series.sessions.last().and_then(|s| s.time);
-    let draft = Session::planned(series.next_date_suggestion(model.today), time);
-    let mut f = build(format!("New session {}", n + 1), &draft);
-    refresh_warnings(model, id, None, &mut f);
+    let last = series.sessions.last();
+    let mut draft = Session::planned(
+        series.next_date_suggestion(model.today),
+        last.and_then(|s| s.time),
+    );
+    draft.clinician = series.sessions.iter().rev().find_map(|s| s.clinician.clone());
+    draft.room = series.sessions.iter().rev().find_map(|s| s.room.clone());
+    let mut f = build(model, format!("New session {}", n + 1), &draft);
+    refresh(model, id, None, &mut f);
     Some(f)
 }
 
-/// Recomputes the interval warnings for what is typed now.
-pub fn refresh_warnings(model: &Model, id: &PatientId, index: Option<usize>, f: &mut Form) {
+/// The form's values, or the field at fault and why.
+fn read(model: &Model, id: &PatientId, index: Option<usize>, f: &Form) -> Result<Typed, (usize, String)> {
+    let current = stored(model, id, index);
+    let (clin_ids, _) = resource_options(
+        &model.clinic.clinicians,
+        "none",
+        current.and_then(|s| s.clinician.as_deref()),
+    );
+    let (room_ids, _) = resource_options(
+        &model.clinic.rooms,
+        "none",
+        current.and_then(|s| s.room.as_deref()),
+    );
+    Ok(Typed {
+        date: parse_date(f.value(DATE)).map_err(|m| (DATE, m))?,
+        time: parse_optional_time(f.value(TIME)).map_err(|m| (TIME, m))?,
+        status: SessionStatus::ALL[f.choice(STATUS)],
+        clinician: clin_ids.get(f.choice(CLINICIAN)).cloned().flatten(),
+        room: room_ids.get(f.choice(ROOM)).cloned().flatten(),
+        notes: f.value(NOTES).trim().to_string(),
+        reason: f.value(REASON).to_string(),
+    })
+}
+
+/// What the rules say about the typed session, and whether they bind (see the module
+/// comment).
+struct Checked {
+    violations: Vec<Violation>,
+    binding: bool,
+}
+
+fn check(model: &Model, id: &PatientId, index: Option<usize>, t: &Typed) -> Checked {
+    let none = Checked {
+        violations: Vec::new(),
+        binding: false,
+    };
+    let Some((patient, series)) = series_of(model, id) else {
+        return none;
+    };
+    if !t.status.counts_for_interval() {
+        return none;
+    }
+    let default = model.clinic.default_minutes;
+    let minutes = match index {
+        Some(i) => series.minutes_of(i, default),
+        None => series.session_minutes.unwrap_or(default),
+    };
+    let req = BookingRequest {
+        date: t.date,
+        time: t.time,
+        minutes,
+        clinician: t.clinician.as_deref(),
+        room: t.room.as_deref(),
+    };
+    let at = SeriesAt {
+        patient_id: id.as_str(),
+        series_index: patient.series.len() - 1,
+        series,
+    };
+    let binding = match index.and_then(|i| series.sessions.get(i)) {
+        None => true,
+        Some(old) => {
+            old.date != t.date
+                || old.time != t.time
+                || old.clinician != t.clinician
+                || old.room != t.room
+                || !old.status.counts_for_interval()
+                || (old.status != SessionStatus::Booked && t.status == SessionStatus::Booked)
+        }
+    };
+    Checked {
+        violations: check_booking(&model.clinic, &model.calendar, &at, index, &req),
+        binding,
+    }
+}
+
+/// Recomputes, for what is typed now, the refusals, warnings and notes the form shows.
+pub fn refresh(model: &Model, id: &PatientId, index: Option<usize>, f: &mut Form) {
+    f.refusals.clear();
     f.warnings.clear();
-    let Some(series) = model.patient(id).and_then(|p| p.current_series()) else {
+    f.notes.clear();
+    let Ok(t) = read(model, id, index, f) else {
         return;
     };
-    if let Ok(date) = parse_date(f.value(DATE)) {
-        let status = SessionStatus::ALL[f.choice(STATUS)];
-        f.warnings = series.interval_warnings(index, date, status);
+    let c = check(model, id, index, &t);
+    let reason = override_reason(&t.reason);
+    for v in &c.violations {
+        if !c.binding {
+            f.warnings.push(format!("as booked already: {v}"));
+        } else if v.is_warning() {
+            f.warnings.push(v.to_string());
+        } else if v.is_overridable() && reason.is_ok() {
+            f.warnings.push(format!("minimum interval overridden: {v}"));
+        } else {
+            f.refusals.push(v.to_string());
+        }
+    }
+    let too_close = c.binding && c.violations.iter().any(Violation::is_overridable);
+    match (&reason, too_close) {
+        (Err(why), true) if !t.reason.trim().is_empty() => f.notes.push(why.clone()),
+        (Err(_), true) => f.notes.push(OVERRIDE_HINT.into()),
+        _ => {}
+    }
+    if let Some(stored) = stored(model, id, index).and_then(|s| s.interval_override.as_deref())
+        && !(too_close && reason.is_ok())
+    {
+        f.notes.push(format!("override reason on record: {stored}"));
     }
 }
 
-pub fn submit(model: &mut Model, id: &PatientId, index: Option<usize>, f: &mut Form) -> Option<Effect> {
-    let date = match parse_date(f.value(DATE)) {
-        Ok(d) => d,
-        Err(m) => {
-            f.fail(DATE, m);
-            return None;
-        }
-    };
-    let time = match parse_optional_time(f.value(TIME)) {
+/// Validates and saves the form. `None` keeps it open with the reason on its field;
+/// otherwise the form is closed: saved, or waiting in a confirmation (cascade) that
+/// the returned effects do not include yet.
+pub fn submit(model: &mut Model, id: &PatientId, index: Option<usize>, f: &mut Form) -> Option<Vec<Effect>> {
+    let t = match read(model, id, index, f) {
         Ok(t) => t,
-        Err(m) => {
-            f.fail(TIME, m);
+        Err((field, message)) => {
+            f.fail(field, message);
             return None;
         }
     };
-    let status = SessionStatus::ALL[f.choice(STATUS)];
-    if status == SessionStatus::Done && date > model.today {
-        f.fail(STATUS, format!("a session on {date} cannot be done yet"));
+    if t.status == SessionStatus::Done && t.date > model.today {
+        f.fail(STATUS, format!("a session on {} cannot be done yet", t.date));
         return None;
     }
-    refresh_warnings(model, id, index, f);
-    if !f.warnings.is_empty() && !f.warnings_acknowledged {
-        f.warnings_acknowledged = true;
+    refresh(model, id, index, f);
+    let c = check(model, id, index, &t);
+    if c.binding
+        && let Some(first) = refusals(&c.violations, Some(&t.reason)).first()
+    {
+        match override_reason(&t.reason) {
+            // A reason was typed for the interval, but it is too short to count.
+            Err(why) if first.is_overridable() && !t.reason.trim().is_empty() => f.fail(REASON, why),
+            _ => f.fail(field_of(first, FIELDS), format!("refused: {first}")),
+        }
         return None;
     }
-    let aftercare = model.templates.aftercare.clone();
+    let old = stored(model, id, index).cloned();
+    // A replacement is searched for after the visit that is given up.
+    let old_end = old
+        .as_ref()
+        .zip(index)
+        .zip(series_of(model, id))
+        .map(|((o, i), (_, s))| {
+            o.starts_at() + TimeDelta::minutes(s.minutes_of(i, model.clinic.default_minutes) as i64)
+        });
+    if let Some((i, old)) = index.zip(old.as_ref())
+        && (old.date != t.date || old.time != t.time)
+        && t.status.is_upcoming()
+        && !reschedule::later_upcoming(series_of(model, id)?.1, i).is_empty()
+    {
+        reschedule::open(model, id, i, t, f.clone());
+        return Some(Vec::new());
+    }
+    let overridden = c.binding && c.violations.iter().any(Violation::is_overridable);
     let mut patient = model.patient(id)?.clone();
     let series = patient.current_series_mut()?;
     let slot = match index {
         Some(i) => i,
         None => {
-            series.sessions.push(Session::planned(date, time));
+            series.sessions.push(Session::planned(t.date, t.time));
             series.sessions.len() - 1
         }
     };
     let session = series.sessions.get_mut(slot)?;
-    session.date = date;
-    session.time = time;
-    session.notes = f.value(NOTES).trim().to_string();
-    session.set_status(status, &aftercare);
-    // Sessions are numbered in date order, so a moved session takes its new place.
-    let moved = session.clone();
-    series.sessions.sort_by_key(Session::starts_at);
-    let slot = series.sessions.iter().position(|s| *s == moved).unwrap_or(slot);
-    let overridden = !f.warnings.is_empty();
-    model.set_status(
-        StatusKind::Info,
-        if overridden {
-            format!("session {} saved despite the interval warning", slot + 1)
-        } else {
-            format!("session {} saved", slot + 1)
-        },
-    );
+    apply(session, &t, model, true);
+    if overridden {
+        session.interval_override = override_reason(&t.reason).ok();
+    } else if c.binding {
+        session.interval_override = None;
+    }
+    let cancelled_now = matches!(t.status, SessionStatus::Cancelled | SessionStatus::NoShow)
+        && old.as_ref().is_none_or(|o| o.status != t.status);
+    let saved = session.clone();
+    let (effects, slot) = finish(model, patient, slot, |n| saved_message(&saved, n, overridden));
+    if cancelled_now && let Some(old_end) = old_end {
+        rebook::offer(model, id, slot, old_end);
+    }
+    Some(effects)
+}
+
+fn saved_message(s: &Session, n: usize, overridden: bool) -> String {
+    match s.status {
+        SessionStatus::Cancelled if s.cancelled_late => {
+            format!("session {n} cancelled late (less than 24 h before it)")
+        }
+        SessionStatus::Cancelled => format!("session {n} cancelled"),
+        SessionStatus::NoShow => format!("session {n} marked no-show"),
+        _ if overridden => format!("session {n} saved with the minimum interval overridden"),
+        _ => format!("session {n} saved"),
+    }
+}
+
+/// Puts the typed values on `session`; `place` says whether its date and time too.
+/// Cancelling records whether it was late (`Session::cancel` at `model.now`).
+pub fn apply(session: &mut Session, t: &Typed, model: &Model, place: bool) {
+    if place {
+        session.date = t.date;
+        session.time = t.time;
+    }
+    session.clinician = t.clinician.clone();
+    session.room = t.room.clone();
+    session.notes = t.notes.clone();
+    match t.status {
+        SessionStatus::Cancelled if session.status == SessionStatus::Cancelled => {}
+        SessionStatus::Cancelled => session.cancel(model.now),
+        status => {
+            session.set_status(status, &model.templates.aftercare);
+            session.cancelled_late = false;
+        }
+    }
+}
+
+/// Sorts the current series by date (sessions are numbered in date order, so a moved
+/// session takes its new place), saves the patient and selects session `slot` where it
+/// ended up. `message` gets the session's number there. Returns the save and the place.
+pub fn finish(
+    model: &mut Model,
+    mut patient: Patient,
+    slot: usize,
+    message: impl FnOnce(usize) -> String,
+) -> (Vec<Effect>, usize) {
+    let mut place = slot;
+    if let Some(series) = patient.current_series_mut() {
+        let moved = series.sessions[slot].clone();
+        series.sessions.sort_by_key(Session::starts_at);
+        place = series.sessions.iter().position(|s| *s == moved).unwrap_or(slot);
+    }
+    model.set_status(StatusKind::Info, message(place + 1));
     let effect = model.put_patient(patient);
-    model.session = slot;
+    model.session = place;
     model.checklist_item = 0;
-    Some(effect)
+    (vec![effect], place)
 }

@@ -7,13 +7,17 @@ use crate::domain::patient::PatientDetails;
 
 use super::action::Action;
 use super::form::{Form, FormEvent};
-use super::keymap::action_for;
+use super::keymap::{action_for, global_action_for};
 use super::model::{Effect, FormPurpose, Model, Overlay, Pane, StatusKind};
-use super::{patient_form, series_form, session_form};
+use super::screen::{self, ScreenId};
+use super::{patient_form, persist, preview, rebook, reschedule, series_form, session_form};
 
 /// Handles one key event and returns what must be saved.
 pub fn handle_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
     if key.kind == KeyEventKind::Release {
+        return Vec::new();
+    }
+    if model.idle.key(model.now) {
         return Vec::new();
     }
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
@@ -35,6 +39,12 @@ pub fn handle_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
             filter_key(model, key);
             Vec::new()
         }
+        // A screen's own form or question takes every key, the global ones included.
+        Overlay::None if screen::takes_all_keys(model) => screen::handle_key(model, key),
+        Overlay::None if model.screen != ScreenId::Main => match global_action_for(&key) {
+            Some(action) => main_action(model, action),
+            None => screen::handle_key(model, key),
+        },
         Overlay::None => match action_for(&key, model.focus) {
             Some(action) => main_action(model, action),
             None => Vec::new(),
@@ -62,23 +72,50 @@ pub fn handle_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
             Vec::new()
         }
         Overlay::Problems => Vec::new(),
+        Overlay::Conflict(id) => match key.code {
+            KeyCode::Char('t') => {
+                persist::take_theirs(model, &id);
+                model.set_status(
+                    StatusKind::Info,
+                    "kept the other user's version; your edit was dropped",
+                );
+                Vec::new()
+            }
+            KeyCode::Char('m') => {
+                model.set_status(StatusKind::Info, "your version replaces theirs");
+                persist::keep_mine(model, &id).into_iter().collect()
+            }
+            _ => {
+                model.set_status(StatusKind::Error, "conflict still open: press C to decide");
+                Vec::new()
+            }
+        },
+        Overlay::SeriesPreview(p) => preview::handle_key(model, p, key),
+        Overlay::Reschedule(r) => reschedule::handle_key(model, r, key),
+        Overlay::Rebook(r) => rebook::handle_key(model, r, key),
     }
 }
 
 /// Quits at once when everything is on disk. With a failed save pending, the first
 /// request only explains what would be lost; asking again quits.
 fn request_quit(model: &mut Model) {
-    if model.unsaved.is_empty() || model.quit_requested {
+    if super::settings::hold_quit(model) {
+        return;
+    }
+    let pending = model.unsaved.len() + model.conflicts.len();
+    if pending == 0 || model.quit_requested {
         model.quit = true;
         return;
     }
     model.quit_requested = true;
+    let what = if model.conflicts.is_empty() {
+        "NOT SAVED yet (see the error before). Fix the disk problem and wait for \"saved\""
+    } else {
+        "in CONFLICT with another user's save, not saved. Press C to compare and choose"
+    };
     model.set_status(
         StatusKind::Error,
-        format!(
-            "{} patient(s) NOT SAVED yet (see the error before). Fix the disk problem and wait for \"saved\", or press q again to quit and lose those changes",
-            model.unsaved.len()
-        ),
+        format!("{pending} patient(s) {what}, or press q again to quit and lose those changes"),
     );
 }
 
@@ -156,7 +193,24 @@ fn main_action(model: &mut Model, action: Action) -> Vec<Effect> {
             model.set_status(StatusKind::Info, format!("archived patients {shown}"));
         }
         Action::Problems => model.overlay = Overlay::Problems,
+        Action::Conflicts => {
+            // The selected patient's conflict first, else the first one open.
+            let selected = model.selected_id().filter(|id| model.conflicts.contains_key(id));
+            match selected.or_else(|| model.conflicts.keys().next().cloned()) {
+                Some(id) => model.overlay = Overlay::Conflict(id),
+                None => model.set_status(StatusKind::Info, "no conflicts: every edit is saved"),
+            }
+        }
         Action::Help => model.overlay = Overlay::Help { scroll: 0 },
+        Action::Screen(id) => {
+            model.screen = id;
+            if id == ScreenId::Queues {
+                super::queues::enter(model);
+            }
+            if id == ScreenId::Consult {
+                super::consult::enter(model);
+            }
+        }
     }
     Vec::new()
 }
@@ -247,21 +301,23 @@ fn form_key(model: &mut Model, purpose: FormPurpose, mut form: Form, key: KeyEve
         }
         FormEvent::Changed => match &purpose {
             FormPurpose::NewSeries(_) => series_form::changed(model, &mut form),
-            FormPurpose::AddSession(id) => session_form::refresh_warnings(model, id, None, &mut form),
-            FormPurpose::EditSession(id, i) => session_form::refresh_warnings(model, id, Some(*i), &mut form),
+            FormPurpose::AddSession(id) => session_form::refresh(model, id, None, &mut form),
+            FormPurpose::EditSession(id, i) => session_form::refresh(model, id, Some(*i), &mut form),
             _ => {}
         },
         FormEvent::Submit => {
-            let effect = match &purpose {
+            // `Some`: the form is done (saved, or handed on to a preview or a question).
+            let done = match &purpose {
                 FormPurpose::AddPatient | FormPurpose::EditPatient(_) => {
-                    patient_form::submit(model, &purpose, &mut form)
+                    patient_form::submit(model, &purpose, &mut form).map(|e| vec![e])
                 }
                 FormPurpose::NewSeries(id) => series_form::submit(model, id, &mut form),
                 FormPurpose::AddSession(id) => session_form::submit(model, id, None, &mut form),
                 FormPurpose::EditSession(id, i) => session_form::submit(model, id, Some(*i), &mut form),
+                FormPurpose::Consult(c) => super::consult::submit(model, c, &mut form),
             };
-            if let Some(effect) = effect {
-                return vec![effect];
+            if let Some(effects) = done {
+                return effects;
             }
         }
         FormEvent::Nothing => {}

@@ -2,8 +2,21 @@
 //! unit-testable on its own and is shared by the store, the app model and the views.
 
 pub mod aftercare;
+pub mod agenda;
+pub mod agenda_text;
+pub mod calendar;
+pub mod chart;
+pub mod clinic;
 pub mod dates;
+pub mod diff;
+pub mod handout;
+pub mod ics;
 pub mod patient;
 pub mod protocol;
+pub mod queues;
+pub mod readiness;
+pub mod schedule;
+pub mod screening;
 pub mod series;
+pub mod skin;
 pub mod status;

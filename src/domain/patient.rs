@@ -4,7 +4,9 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::dates::parse_date;
+use super::screening::Screening;
 use super::series::{Series, add_days};
+use super::skin::SkinAssessment;
 
 /// A patient's id. It names the patient's file, so it is restricted to a safe alphabet
 /// and never derived from the patient's name.
@@ -67,6 +69,21 @@ pub struct Patient {
     pub created: NaiveDate,
     #[serde(default)]
     pub series: Vec<Series>,
+    /// How many times this record has been saved. A save names the revision it was
+    /// edited from; the store refuses it (a conflict) when the file on disk has moved on,
+    /// so one user's save never silently replaces another's. New records start at 0.
+    #[serde(default)]
+    pub revision: u64,
+    /// Skin assessments, each dated and kept (the plan shows the trend). Schema v3.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skin: Vec<SkinAssessment>,
+    /// Screening answers, washout exposures, overrides and the last review. Schema v3.
+    #[serde(default, skip_serializing_if = "is_default_screening")]
+    pub screening: Screening,
+}
+
+fn is_default_screening(s: &Screening) -> bool {
+    *s == Screening::default()
 }
 
 /// The editable contact details, as validated from the patient form.
@@ -163,6 +180,9 @@ impl Patient {
             archived: false,
             created: today,
             series: Vec::new(),
+            revision: 0,
+            skin: Vec::new(),
+            screening: Screening::default(),
         };
         p.apply(details);
         p
@@ -193,12 +213,32 @@ impl Patient {
         self.created = add_days(self.created, days);
         for series in &mut self.series {
             series.created = add_days(series.created, days);
+            for review in &mut series.reviews {
+                review.date = add_days(review.date, days);
+            }
             for session in &mut series.sessions {
                 session.date = add_days(session.date, days);
                 for entry in &mut session.checklist {
                     entry.ticked_at = entry.ticked_at.map(|t| t + delta);
                 }
+                let prep = &mut session.prep;
+                prep.consent_signed = prep.consent_signed.map(|d| add_days(d, days));
+                prep.photo_consent = prep.photo_consent.map(|d| add_days(d, days));
             }
+        }
+        for a in &mut self.skin {
+            a.date = add_days(a.date, days);
+        }
+        let s = &mut self.screening;
+        s.reviewed_on = s.reviewed_on.map(|d| add_days(d, days));
+        for last in s.exposures.values_mut() {
+            *last = last.map(|d| add_days(d, days));
+        }
+        for o in &mut s.overrides {
+            o.at += delta;
+        }
+        for a in &mut s.acknowledgements {
+            a.at += delta;
         }
     }
 

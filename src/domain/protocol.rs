@@ -1,7 +1,12 @@
 //! Protocol templates: the defaults a new treatment series starts from. The numbers come
 //! from `assets/protocols.json` (a clinic may override it), never from code.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
+
+use super::chart::Depth;
+use super::skin::Area;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProtocolTemplate {
@@ -12,6 +17,10 @@ pub struct ProtocolTemplate {
     pub min_interval_days: u32,
     pub max_interval_days: u32,
     pub session_minutes: u32,
+    /// Default needle depth (mm) per treated area, from the clinical reference. Areas
+    /// without a default are entered by the clinician.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub depths: BTreeMap<Area, Depth>,
 }
 
 impl ProtocolTemplate {
@@ -39,6 +48,28 @@ impl ProtocolTemplate {
         if !(5..=480).contains(&self.session_minutes) {
             return field("session_minutes", "must be between 5 and 480");
         }
+        for (area, depth) in &self.depths {
+            if depth.hundredths() == 0 {
+                return field(&format!("depths.{}", area.key()), "must be above 0 mm");
+            }
+        }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn depths_are_optional_and_must_be_above_zero() {
+        let json = r#"{"id":"x","name":"X","sessions":3,"interval_days":28,"min_interval_days":14,"max_interval_days":42,"session_minutes":60}"#;
+        let mut p: ProtocolTemplate = serde_json::from_str(json).unwrap();
+        assert!(p.depths.is_empty());
+        assert_eq!(p.validate(), Ok(()));
+        assert_eq!(serde_json::to_string(&p).unwrap(), json);
+        p.depths.insert(Area::UnderEye, Depth::from_hundredths(0));
+        let err = p.validate().unwrap_err();
+        assert!(err.contains("'x'") && err.contains("depths.under_eye"), "{err}");
     }
 }

@@ -17,20 +17,22 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
         .tempfile_in(dir)?;
     tmp.write_all(bytes)?;
     tmp.as_file().sync_all()?;
-    set_private(tmp.as_file())?;
+    set_mode(tmp.as_file(), dir)?;
     // On error the temp file is removed by its destructor; the target is untouched.
     tmp.persist(path).map_err(|e| e.error)?;
     sync_dir(dir)
 }
 
+/// Private (`0600`), or `0660` in a dir shared by a staff group (setgid `2770`), so the
+/// colleagues who share the data dir can read what one of them saved.
 #[cfg(unix)]
-fn set_private(file: &File) -> io::Result<()> {
+fn set_mode(file: &File, dir: &Path) -> io::Result<()> {
     use std::os::unix::fs::PermissionsExt;
-    file.set_permissions(fs::Permissions::from_mode(0o600))
+    file.set_permissions(fs::Permissions::from_mode(super::permissions::file_mode_for(dir)))
 }
 
 #[cfg(not(unix))]
-fn set_private(_file: &File) -> io::Result<()> {
+fn set_mode(_file: &File, _dir: &Path) -> io::Result<()> {
     Ok(())
 }
 

@@ -3,10 +3,16 @@
 //! templates, and the bundled demo clinic.
 
 pub mod atomic;
+pub mod audit;
+pub mod backup;
+pub mod clinic_file;
 pub mod demo;
+pub mod doctor;
+pub mod lock;
 pub mod paths;
 pub mod patient_file;
 pub mod patients;
+pub mod permissions;
 pub mod templates;
 
-pub use patients::{LoadProblem, LoadReport, PatientStore};
+pub use patients::{Changes, LoadProblem, LoadReport, PatientStore, SaveError};

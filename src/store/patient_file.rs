@@ -7,7 +7,9 @@ use serde_json::Value;
 
 use crate::domain::patient::Patient;
 
-pub const SCHEMA_VERSION: u64 = 1;
+/// 1: the first release. 2: `patient.revision` (see `v1_to_v2`). 3: the clinical record
+/// (`patient.skin`, `patient.screening`, `session.prep`, `session.chart`; see `v2_to_v3`).
+pub const SCHEMA_VERSION: u64 = 3;
 
 #[derive(Serialize)]
 struct EnvelopeOut<'a> {
@@ -64,16 +66,94 @@ pub fn decode(bytes: &[u8]) -> Result<Patient, DecodeError> {
     Ok(envelope.patient)
 }
 
-/// Brings a document of `from` up to `SCHEMA_VERSION`, one step per version. Version 1
-/// is the first release, so there is nothing to do yet; each future change of the
-/// format adds a step here and a sample file under `tests/`.
-fn migrate(_value: &mut Value, from: u64) -> Result<(), DecodeError> {
+/// One migration step: turns a document of version `N` into one of version `N + 1`.
+type Step = fn(&mut Value) -> Result<(), DecodeError>;
+
+/// `STEPS[i]` brings version `i + 1` to version `i + 2`. A change of the format bumps
+/// `SCHEMA_VERSION`, adds one step here and a sample file under `tests/samples/`.
+const STEPS: [Step; (SCHEMA_VERSION - 1) as usize] = [v1_to_v2, v2_to_v3];
+
+/// Brings a document of `from` up to `SCHEMA_VERSION`, one step per version, and
+/// stamps the result with the version it now has.
+fn migrate(value: &mut Value, from: u64) -> Result<(), DecodeError> {
     if from == 0 {
         return Err(DecodeError::Corrupt("schema_version 0 is not valid".into()));
     }
+    for (i, step) in STEPS.iter().enumerate().skip((from - 1) as usize) {
+        step(value)?;
+        value["schema_version"] = Value::from(i as u64 + 2);
+    }
+    Ok(())
+}
+
+/// v2 adds `patient.revision`, the count of saves the record has had. A v1 file on disk
+/// was saved at least once, so it starts at 1 (a record never saved is revision 0).
+fn v1_to_v2(value: &mut Value) -> Result<(), DecodeError> {
+    // A missing or malformed `patient` is left for deserialisation to name.
+    if let Some(patient) = value.get_mut("patient").and_then(Value::as_object_mut) {
+        patient.entry("revision").or_insert(Value::from(1u64));
+    }
+    Ok(())
+}
+
+/// v3 adds the clinical record: `patient.skin`, `patient.screening`, and per session
+/// `prep` and `chart`. All are optional and default to empty, so a v2 document needs no
+/// change but its version. The bump exists so that a v2 release, which would drop these
+/// fields when it saves, refuses a v3 file instead (see `DecodeError::FutureVersion`).
+fn v2_to_v3(_value: &mut Value) -> Result<(), DecodeError> {
     Ok(())
 }
 
 fn corrupt(e: serde_json::Error) -> DecodeError {
     DecodeError::Corrupt(e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_version_before_the_current_one_has_a_step() {
+        assert_eq!(STEPS.len() as u64, SCHEMA_VERSION - 1);
+    }
+
+    #[test]
+    fn v1_gets_revision_1_and_is_stamped_with_the_current_version() {
+        let mut doc = serde_json::json!({"schema_version": 1, "patient": {"id": "p-1"}});
+        migrate(&mut doc, 1).unwrap();
+        assert_eq!(doc["schema_version"], serde_json::json!(SCHEMA_VERSION));
+        assert_eq!(doc["patient"]["revision"], serde_json::json!(1));
+    }
+
+    #[test]
+    fn v2_changes_nothing_but_the_version() {
+        let original = serde_json::json!({"schema_version": 2, "patient": {"id": "p-1", "revision": 4}});
+        let mut doc = original.clone();
+        migrate(&mut doc, 2).unwrap();
+        assert_eq!(doc["schema_version"], serde_json::json!(3));
+        doc["schema_version"] = serde_json::json!(2);
+        assert_eq!(doc, original);
+    }
+
+    #[test]
+    fn a_current_document_is_left_as_it_is() {
+        let original = serde_json::json!({"schema_version": 2, "patient": {"revision": 9}});
+        let mut doc = original.clone();
+        migrate(&mut doc, SCHEMA_VERSION).unwrap();
+        assert_eq!(doc, original);
+    }
+
+    #[test]
+    fn a_v1_document_without_a_patient_object_is_still_an_error_not_a_panic() {
+        for doc in [
+            r#"{"schema_version": 1}"#,
+            r#"{"schema_version": 1, "patient": null}"#,
+            r#"{"schema_version": 1, "patient": [1]}"#,
+        ] {
+            assert!(
+                matches!(decode(doc.as_bytes()), Err(DecodeError::Corrupt(_))),
+                "{doc}"
+            );
+        }
+    }
 }

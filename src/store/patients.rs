@@ -1,14 +1,24 @@
-//! The patients folder: one `<id>.json` per patient, loaded all at start and each saved
-//! on its own the moment it changes.
+//! The patients folder: one `<id>.json` per patient, loaded all at start, each saved on
+//! its own the moment it changes, and watched (cheaply) for changes made by other
+//! needleplan instances sharing the data dir.
+//!
+//! Saving is revision-checked: under the data dir's lock the file on disk is read and
+//! its revision compared with the one the edit started from. A stale edit is a
+//! conflict: nothing is written and the caller gets the version on disk, so no one's
+//! save ever silently replaces another's.
 
-use std::collections::BTreeSet;
-use std::fs;
-use std::io;
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::fs::{self, File};
+use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, SystemTime};
 
 use crate::domain::patient::{Patient, PatientId};
 
 use super::atomic::write_atomic;
+use super::audit::{self, AuditAction};
+use super::lock::{self, DirLock};
 use super::paths::patients_dir;
 use super::patient_file;
 
@@ -25,11 +35,230 @@ pub struct LoadReport {
     pub problems: Vec<LoadProblem>,
 }
 
+/// What other instances changed since this one last looked (see `poll_changes`).
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Changes {
+    /// New or changed patient files, as they are on disk now.
+    pub updated: Vec<Patient>,
+    /// Files that became unreadable (or are new and unreadable); they are protected.
+    pub problems: Vec<LoadProblem>,
+}
+
+impl Changes {
+    pub fn is_empty(&self) -> bool {
+        self.updated.is_empty() && self.problems.is_empty()
+    }
+}
+
+/// Why a save did not happen. In every case nothing on disk was changed by it (except
+/// `Io` after the rename, when only the final directory fsync failed: the new version is
+/// then in place but may not survive a power cut, and a retry makes it durable).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SaveError {
+    /// Someone else saved this patient since the edit began. Carries their version (as
+    /// on disk, which is kept); the edit was not written.
+    Conflict(Box<Patient>),
+    /// The disk refused (full, read-only, permission, lock timeout). The message names
+    /// the file and says "not saved".
+    Io(String),
+    /// The file on disk cannot be read by this version (corrupt, from a newer release):
+    /// it is never overwritten.
+    Protected(String),
+}
+
+impl std::fmt::Display for SaveError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SaveError::Conflict(theirs) => write!(
+                f,
+                "patients/{}.json not saved: another user changed it first (now revision {})",
+                theirs.id, theirs.revision
+            ),
+            SaveError::Io(message) | SaveError::Protected(message) => f.write_str(message),
+        }
+    }
+}
+
+impl std::error::Error for SaveError {}
+
+impl From<SaveError> for String {
+    fn from(e: SaveError) -> Self {
+        e.to_string()
+    }
+}
+
+/// A step of the atomic write, for fault injection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteStep {
+    /// Writing the temp file (half of it gets written, as when the disk fills up).
+    Write,
+    /// fsync of the temp file.
+    Fsync,
+    /// Renaming the temp file over the patient file.
+    Rename,
+    /// fsync of the patients dir, after the rename.
+    DirFsync,
+}
+
+/// How patient files are written: the real atomic write, or (for fault tests) the same
+/// steps failing at one of them with an error of the given kind, as the OS reports it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Writer {
+    #[default]
+    Atomic,
+    FailAt {
+        step: WriteStep,
+        kind: io::ErrorKind,
+    },
+}
+
+impl Writer {
+    fn write(self, path: &Path, bytes: &[u8]) -> io::Result<()> {
+        match self {
+            Writer::Atomic => write_atomic(path, bytes),
+            Writer::FailAt { step, kind } => write_failing_at(path, bytes, step, kind),
+        }
+    }
+
+    fn sync_dir(self, dir: &Path) -> io::Result<()> {
+        match self {
+            Writer::FailAt {
+                step: WriteStep::DirFsync,
+                kind,
+            } => Err(fault(kind)),
+            _ => sync_dir(dir),
+        }
+    }
+}
+
+/// The steps of `write_atomic`, failing at `fail`. Before the rename the temp file is
+/// removed (by its destructor) and the target is untouched.
+fn write_failing_at(path: &Path, bytes: &[u8], fail: WriteStep, kind: io::ErrorKind) -> io::Result<()> {
+    let dir = path.parent().expect("patient files live in a dir");
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".tmp-")
+        .suffix(".json")
+        .tempfile_in(dir)?;
+    if fail == WriteStep::Write {
+        tmp.write_all(&bytes[..bytes.len() / 2])?;
+        return Err(fault(kind));
+    }
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    if matches!(fail, WriteStep::Fsync | WriteStep::Rename) {
+        return Err(fault(kind));
+    }
+    tmp.persist(path).map_err(|e| e.error)?;
+    sync_dir(dir)?;
+    Err(fault(kind))
+}
+
+/// An error of `kind` worded as the OS words it (so "No space left on device").
+fn fault(kind: io::ErrorKind) -> io::Error {
+    #[cfg(unix)]
+    {
+        let errno = match kind {
+            io::ErrorKind::StorageFull => Some(28),        // ENOSPC
+            io::ErrorKind::PermissionDenied => Some(13),   // EACCES
+            io::ErrorKind::ReadOnlyFilesystem => Some(30), // EROFS
+            io::ErrorKind::Other => Some(5),               // EIO
+            _ => None,
+        };
+        if let Some(errno) = errno {
+            return io::Error::from_raw_os_error(errno);
+        }
+    }
+    io::Error::from(kind)
+}
+
+#[cfg(unix)]
+fn sync_dir(dir: &Path) -> io::Result<()> {
+    File::open(dir)?.sync_all()
+}
+
+#[cfg(not(unix))]
+fn sync_dir(_dir: &Path) -> io::Result<()> {
+    Ok(())
+}
+
+/// Timestamps closer to "now" than this are not trusted to reveal a later change: a
+/// filesystem's clock ticks coarsely, so a second change in the same tick can leave the
+/// same mtime. Such a file (or the dir) is looked at again on the next poll.
+const RACY: Duration = Duration::from_secs(2);
+
+/// What identifies one version of a file without reading it. Every save makes a new
+/// file (temp + rename), so the inode changes too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Signature {
+    len: u64,
+    mtime: Option<SystemTime>,
+    ino: u64,
+    ctime: (i64, i64),
+}
+
+impl Signature {
+    fn of(meta: &fs::Metadata) -> Self {
+        #[cfg(unix)]
+        let (ino, ctime) = {
+            use std::os::unix::fs::MetadataExt;
+            (meta.ino(), (meta.ctime(), meta.ctime_nsec()))
+        };
+        #[cfg(not(unix))]
+        let (ino, ctime) = (0, (0, 0));
+        Self {
+            len: meta.len(),
+            mtime: meta.modified().ok(),
+            ino,
+            ctime,
+        }
+    }
+
+    /// The signature, if it can be trusted to change with the next write.
+    fn settled(self, now: SystemTime) -> Option<Self> {
+        is_settled(self.mtime, now).then_some(self)
+    }
+}
+
+fn is_settled(mtime: Option<SystemTime>, now: SystemTime) -> bool {
+    mtime.is_some_and(|t| now.duration_since(t).is_ok_and(|age| age >= RACY))
+}
+
+/// What this instance last knew of one file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Known {
+    /// `None`: read it again on the next poll.
+    sig: Option<Signature>,
+    /// The revision last loaded, saved or reported; `None` for an unreadable file.
+    revision: Option<u64>,
+    /// The problem last reported for it.
+    problem: Option<String>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    /// Ids whose files failed to load: saving to them would destroy what is there.
+    protected: BTreeSet<String>,
+    /// mtime of `patients/` when last scanned; `None`: scan on the next poll.
+    dir_mtime: Option<SystemTime>,
+    /// By file stem (the patient id).
+    files: HashMap<String, Known>,
+}
+
 #[derive(Debug)]
 pub struct PatientStore {
     data_dir: PathBuf,
-    /// Ids whose files failed to load: saving to them would destroy what is there.
-    protected: BTreeSet<String>,
+    patients_dir: PathBuf,
+    writer: Writer,
+    lock_wait: Duration,
+    state: Mutex<State>,
+}
+
+/// One file read from disk: its signature (taken from the open file, so it belongs to
+/// the bytes read) and the patient or why it cannot be loaded.
+struct ReadFile {
+    /// `None` when the file could not be opened.
+    sig: Option<Signature>,
+    result: Result<Patient, String>,
 }
 
 impl PatientStore {
@@ -39,8 +268,21 @@ impl PatientStore {
         create_private_dir(&patients_dir(data_dir))?;
         Ok(Self {
             data_dir: data_dir.to_path_buf(),
-            protected: BTreeSet::new(),
+            patients_dir: patients_dir(data_dir),
+            writer: Writer::Atomic,
+            lock_wait: lock::DEFAULT_WAIT,
+            state: Mutex::new(State::default()),
         })
+    }
+
+    /// Replaces the file writer (fault tests use `Writer::FailAt`).
+    pub fn set_writer(&mut self, writer: Writer) {
+        self.writer = writer;
+    }
+
+    /// How long a save waits for another instance holding the lock.
+    pub fn set_lock_wait(&mut self, wait: Duration) {
+        self.lock_wait = wait;
     }
 
     pub fn data_dir(&self) -> &Path {
@@ -48,68 +290,300 @@ impl PatientStore {
     }
 
     pub fn path_of(&self, id: &PatientId) -> PathBuf {
-        patients_dir(&self.data_dir).join(format!("{id}.json"))
+        self.patients_dir.join(format!("{id}.json"))
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        // A panic while holding it cannot leave the state inconsistent in a harmful way:
+        // the worst case is one more read of a file.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Loads every `*.json` in `patients/`. A file that fails is reported and remembered
     /// so that it is never overwritten; every other patient still loads.
     pub fn load_all(&mut self) -> io::Result<LoadReport> {
+        let now = SystemTime::now();
+        let dir_mtime = fs::metadata(&self.patients_dir)?.modified().ok();
         let mut report = LoadReport::default();
-        let mut entries: Vec<PathBuf> = fs::read_dir(patients_dir(&self.data_dir))?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "json"))
-            .filter(|p| !file_name(p).starts_with('.'))
-            .collect();
-        entries.sort();
-        for path in entries {
-            let name = file_name(&path);
-            let stem = name.strip_suffix(".json").unwrap_or(&name).to_string();
-            let result = fs::read(&path)
-                .map_err(|e| format!("cannot be read: {e}"))
-                .and_then(|bytes| patient_file::decode(&bytes).map_err(|e| e.to_string()))
-                .and_then(|p| {
-                    if p.id.as_str() == stem {
-                        Ok(p)
-                    } else {
-                        Err(format!("holds patient id '{}', not '{stem}'", p.id))
-                    }
-                });
-            match result {
-                Ok(p) => report.patients.push(p),
+        let mut state = State::default();
+        for (stem, path) in self.list_files()? {
+            let read = match read_file(&path, &stem) {
+                OnDisk::Missing => continue,
+                OnDisk::Unopenable(e) => unreadable(e),
+                OnDisk::Read(read) => *read,
+            };
+            let sig = read.sig.and_then(|s| s.settled(now));
+            match read.result {
+                Ok(p) => {
+                    state.files.insert(stem, known(sig, Some(p.revision), None));
+                    report.patients.push(p);
+                }
                 Err(message) => {
-                    self.protected.insert(stem);
+                    state.protected.insert(stem.clone());
+                    state
+                        .files
+                        .insert(stem.clone(), known(sig, None, Some(message.clone())));
                     report.problems.push(LoadProblem {
-                        file: format!("patients/{name}"),
+                        file: format!("patients/{stem}.json"),
                         message,
                     });
                 }
             }
         }
+        state.dir_mtime = dir_mtime.filter(|_| is_settled(dir_mtime, now));
+        *self.state() = state;
         Ok(report)
     }
 
-    /// Saves one patient atomically. Refuses to replace a file that failed to load.
-    pub fn save(&self, patient: &Patient) -> Result<(), String> {
-        if self.protected.contains(patient.id.as_str()) {
-            return Err(format!(
-                "patients/{}.json could not be read at start and is left untouched",
-                patient.id
-            ));
+    /// Patient files in `patients/` as (stem, path), sorted; temp files (`.tmp-*`) and
+    /// anything not ending in `.json` are not patients.
+    fn list_files(&self) -> io::Result<Vec<(String, PathBuf)>> {
+        let mut files: Vec<(String, PathBuf)> = fs::read_dir(&self.patients_dir)?
+            .filter_map(|e| e.ok())
+            .filter_map(|e| {
+                let name = e.file_name().to_string_lossy().into_owned();
+                let stem = name.strip_suffix(".json")?;
+                (!name.starts_with('.')).then(|| (stem.to_string(), e.path()))
+            })
+            .collect();
+        files.sort();
+        Ok(files)
+    }
+
+    /// Saves one patient atomically if the file on disk is still at the revision the edit
+    /// started from (`patient.revision`; a patient never saved is 0 and has no file).
+    /// Returns the new revision, which the caller keeps for its next edit.
+    ///
+    /// Holds the data dir's lock for the read-check-write only.
+    pub fn save(&self, patient: &Patient) -> Result<u64, SaveError> {
+        let stem = patient.id.as_str();
+        let name = format!("patients/{stem}.json");
+        {
+            let state = self.state();
+            if state.protected.contains(stem) {
+                let why = state.files.get(stem).and_then(|k| k.problem.as_deref());
+                return Err(SaveError::Protected(format!(
+                    "{name} {}; it is left untouched, not saved",
+                    why.unwrap_or("could not be read")
+                )));
+            }
         }
-        write_atomic(&self.path_of(&patient.id), &patient_file::encode(patient))
-            .map_err(|e| format!("patients/{}.json not saved: {e}", patient.id))
+        let _lock = DirLock::acquire(&self.data_dir, self.lock_wait)
+            .map_err(|e| SaveError::Io(format!("{name} not saved: {e}")))?;
+        let path = self.path_of(&patient.id);
+        let now = SystemTime::now();
+        let mut before = None;
+        // Revision and archived flag of the version being replaced, for the audit line.
+        let mut replaced: Option<(u64, bool)> = None;
+        match read_file(&path, stem) {
+            OnDisk::Missing => {}
+            OnDisk::Unopenable(e) => {
+                return Err(SaveError::Io(format!(
+                    "{name} not saved: the version on disk cannot be read first: {e}"
+                )));
+            }
+            OnDisk::Read(read) => {
+                let ReadFile { sig: raw, result } = *read;
+                before = raw;
+                let sig = raw.and_then(|s| s.settled(now));
+                let theirs = match result {
+                    Ok(theirs) => theirs,
+                    Err(why) => {
+                        let mut state = self.state();
+                        state.protected.insert(stem.to_string());
+                        state
+                            .files
+                            .insert(stem.to_string(), known(sig, None, Some(why.clone())));
+                        return Err(SaveError::Protected(format!(
+                            "{name} {why}; it is left untouched, not saved"
+                        )));
+                    }
+                };
+                if theirs.revision != patient.revision {
+                    if same_content(&theirs, patient) {
+                        // Already there: our own save whose dir fsync failed, or the very
+                        // same change made by someone else. Make it durable; no write.
+                        self.writer
+                            .sync_dir(&self.patients_dir)
+                            .map_err(|e| SaveError::Io(format!("{name} not saved: {e}")))?;
+                        self.remember(stem, sig, theirs.revision);
+                        return Ok(theirs.revision);
+                    }
+                    self.remember(stem, sig, theirs.revision);
+                    return Err(SaveError::Conflict(Box::new(theirs)));
+                }
+                replaced = Some((theirs.revision, theirs.archived));
+            }
+        }
+        let Some(revision) = patient.revision.checked_add(1) else {
+            return Err(SaveError::Protected(format!(
+                "{name} has revision {} which cannot be increased; not saved",
+                patient.revision
+            )));
+        };
+        let mut next = patient.clone();
+        next.revision = revision;
+        let written = self.writer.write(&path, &patient_file::encode(&next));
+        // Remember what is there now (even after a failed dir fsync, when the new file is
+        // already in place), so that polling does not report this instance's own save.
+        if let Ok(meta) = fs::metadata(&path) {
+            let sig = Signature::of(&meta);
+            if Some(sig) != before {
+                self.remember(stem, sig.settled(now), revision);
+            }
+        }
+        written.map_err(|e| SaveError::Io(format!("{name} not saved: {e}")))?;
+        // Still under the lock, so the audit chain has one order across instances. If
+        // the line cannot be written the save is reported as failed: the retry finds the
+        // file already saved, and `doctor` shows the missing audit line.
+        let action = match replaced {
+            None => AuditAction::Create,
+            Some((_, was)) if was != next.archived && next.archived => AuditAction::Archive,
+            Some((_, was)) if was != next.archived => AuditAction::Restore,
+            Some(_) => AuditAction::Update,
+        };
+        audit::append(
+            &self.data_dir,
+            action,
+            &patient.id,
+            replaced.map(|r| r.0),
+            revision,
+        )
+        .map_err(|e| SaveError::Io(format!("{name} saved, but audit.log could not be written: {e}")))?;
+        Ok(revision)
+    }
+
+    fn remember(&self, stem: &str, sig: Option<Signature>, revision: u64) {
+        self.state()
+            .files
+            .insert(stem.to_string(), known(sig, Some(revision), None));
+    }
+
+    /// What other instances changed in `patients/` since the last load, poll or save.
+    ///
+    /// Cheap when nothing changed: one stat of the dir (every save renames a file into
+    /// it, which moves its mtime). Otherwise every file is stat'ed and only those whose
+    /// signature changed are read; a file is reported when its revision differs from the
+    /// one this instance last knew, so its own saves never come back.
+    pub fn poll_changes(&self) -> io::Result<Changes> {
+        let dir_mtime = fs::metadata(&self.patients_dir)?.modified().ok();
+        let mut state = self.state();
+        if dir_mtime.is_some() && state.dir_mtime == dir_mtime {
+            return Ok(Changes::default());
+        }
+        let now = SystemTime::now();
+        let mut changes = Changes::default();
+        let files = self.list_files()?;
+        let present: HashSet<&str> = files.iter().map(|(stem, _)| stem.as_str()).collect();
+        state.files.retain(|stem, _| present.contains(stem.as_str()));
+        for (stem, path) in &files {
+            let (old_revision, old_problem) = match state.files.get(stem) {
+                Some(k) => {
+                    let unchanged =
+                        k.sig.is_some() && fs::metadata(path).is_ok_and(|m| k.sig == Some(Signature::of(&m)));
+                    if unchanged {
+                        continue;
+                    }
+                    (k.revision, k.problem.clone())
+                }
+                None => (None, None),
+            };
+            let read = match read_file(path, stem) {
+                OnDisk::Missing => continue,
+                OnDisk::Unopenable(e) => unreadable(e),
+                OnDisk::Read(read) => *read,
+            };
+            let sig = read.sig.and_then(|s| s.settled(now));
+            match read.result {
+                Ok(p) => {
+                    state.protected.remove(stem);
+                    state
+                        .files
+                        .insert(stem.clone(), known(sig, Some(p.revision), None));
+                    if old_revision != Some(p.revision) {
+                        changes.updated.push(p);
+                    }
+                }
+                Err(message) => {
+                    state.protected.insert(stem.clone());
+                    if old_problem.as_ref() != Some(&message) {
+                        changes.problems.push(LoadProblem {
+                            file: format!("patients/{stem}.json"),
+                            message: message.clone(),
+                        });
+                    }
+                    state.files.insert(stem.clone(), known(sig, None, Some(message)));
+                }
+            }
+        }
+        state.dir_mtime = dir_mtime.filter(|_| is_settled(dir_mtime, now));
+        Ok(changes)
     }
 
     /// Ids of files that failed to load: a new patient must never be given one.
-    pub fn protected_ids(&self) -> &BTreeSet<String> {
-        &self.protected
+    pub fn protected_ids(&self) -> BTreeSet<String> {
+        self.state().protected.clone()
     }
 }
 
-fn file_name(p: &Path) -> String {
-    p.file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default()
+fn known(sig: Option<Signature>, revision: Option<u64>, problem: Option<String>) -> Known {
+    Known {
+        sig,
+        revision,
+        problem,
+    }
+}
+
+/// Equal apart from the revision.
+fn same_content(a: &Patient, b: &Patient) -> bool {
+    let mut a = a.clone();
+    a.revision = b.revision;
+    a == *b
+}
+
+/// One patient file as found on disk.
+enum OnDisk {
+    /// No such file (or it vanished while being looked at).
+    Missing,
+    /// It exists but cannot even be opened (permissions, I/O error).
+    Unopenable(io::Error),
+    Read(Box<ReadFile>),
+}
+
+/// Reads one patient file, checking that it holds the patient its name says.
+fn read_file(path: &Path, stem: &str) -> OnDisk {
+    let opened = File::open(path).and_then(|f| {
+        let meta = f.metadata()?;
+        Ok((f, meta))
+    });
+    let (mut file, meta) = match opened {
+        Ok(x) => x,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return OnDisk::Missing,
+        Err(e) => return OnDisk::Unopenable(e),
+    };
+    let sig = Some(Signature::of(&meta));
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    let result = match file.read_to_end(&mut bytes) {
+        Err(e) => Err(format!("cannot be read: {e}")),
+        Ok(_) => patient_file::decode(&bytes)
+            .map_err(|e| e.to_string())
+            .and_then(|p| {
+                if p.id.as_str() == stem {
+                    Ok(p)
+                } else {
+                    Err(format!("holds patient id '{}', not '{stem}'", p.id))
+                }
+            }),
+    };
+    OnDisk::Read(Box::new(ReadFile { sig, result }))
+}
+
+/// A file that was listed but cannot be read: a problem, looked at again on every poll.
+fn unreadable(e: io::Error) -> ReadFile {
+    ReadFile {
+        sig: None,
+        result: Err(format!("cannot be read: {e}")),
+    }
 }
 
 fn create_private_dir(dir: &Path) -> io::Result<()> {
@@ -120,7 +594,9 @@ fn create_private_dir(dir: &Path) -> io::Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        fs::set_permissions(dir, fs::Permissions::from_mode(0o700))?;
+        // 0700, or 2770 inside a dir shared by a staff group.
+        let mode = dir.parent().map_or(0o700, super::permissions::dir_mode_for);
+        fs::set_permissions(dir, fs::Permissions::from_mode(mode))?;
     }
     Ok(())
 }

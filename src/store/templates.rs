@@ -1,6 +1,7 @@
-//! Protocol and aftercare templates: compiled in from `assets/`, and overridden by a
-//! file of the same name in the data dir. A broken override is reported (file and
-//! field) and the built-in defaults are used, so the app always starts.
+//! Templates (protocols, aftercare, screening, devices, the patient handout): compiled
+//! in from `assets/`, and overridden by a file of the same name in the data dir. A
+//! broken override is reported (file and field) and the built-in defaults are used, so
+//! the app always starts.
 
 use std::path::Path;
 
@@ -8,18 +9,30 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use crate::domain::aftercare::AftercareItem;
+use crate::domain::chart::DeviceTemplate;
+use crate::domain::handout::HandoutTemplate;
 use crate::domain::protocol::ProtocolTemplate;
+use crate::domain::screening::ScreeningTemplate;
 
 pub const PROTOCOLS_FILE: &str = "protocols.json";
 pub const AFTERCARE_FILE: &str = "aftercare.json";
+pub const SCREENING_FILE: &str = "screening.json";
+pub const DEVICES_FILE: &str = "devices.json";
+pub const HANDOUT_FILE: &str = "handout.json";
 const BUILTIN_PROTOCOLS: &str = include_str!("../../assets/protocols.json");
 const BUILTIN_AFTERCARE: &str = include_str!("../../assets/aftercare.json");
+const BUILTIN_SCREENING: &str = include_str!("../../assets/screening.json");
+const BUILTIN_DEVICES: &str = include_str!("../../assets/devices.json");
+const BUILTIN_HANDOUT: &str = include_str!("../../assets/handout.json");
 const TEMPLATE_SCHEMA: u64 = 1;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Templates {
     pub protocols: Vec<ProtocolTemplate>,
     pub aftercare: Vec<AftercareItem>,
+    pub screening: ScreeningTemplate,
+    pub devices: Vec<DeviceTemplate>,
+    pub handout: HandoutTemplate,
 }
 
 #[derive(Deserialize)]
@@ -32,12 +45,20 @@ struct AftercareDoc {
     items: Vec<AftercareItem>,
 }
 
+#[derive(Deserialize)]
+struct DevicesDoc {
+    devices: Vec<DeviceTemplate>,
+}
+
 impl Templates {
     /// The defaults shipped in `assets/`.
     pub fn builtin() -> Self {
         Self {
             protocols: parse_protocols(BUILTIN_PROTOCOLS).expect("assets/protocols.json is valid"),
             aftercare: parse_aftercare(BUILTIN_AFTERCARE).expect("assets/aftercare.json is valid"),
+            screening: parse_screening(BUILTIN_SCREENING).expect("assets/screening.json is valid"),
+            devices: parse_devices(BUILTIN_DEVICES).expect("assets/devices.json is valid"),
+            handout: parse_handout(BUILTIN_HANDOUT).expect("assets/handout.json is valid"),
         }
     }
 
@@ -52,7 +73,39 @@ impl Templates {
         if let Some(a) = read_override(data_dir, AFTERCARE_FILE, parse_aftercare, &mut problems) {
             t.aftercare = a;
         }
+        if let Some(s) = read_override(data_dir, SCREENING_FILE, parse_screening, &mut problems) {
+            t.screening = s;
+        }
+        if let Some(d) = read_override(data_dir, DEVICES_FILE, parse_devices, &mut problems) {
+            t.devices = d;
+        }
+        if let Some(h) = read_override(data_dir, HANDOUT_FILE, parse_handout, &mut problems) {
+            t.handout = h;
+        }
+        problems.extend(t.depth_mismatches());
         (t, problems)
+    }
+
+    pub fn device(&self, id: &str) -> Option<&DeviceTemplate> {
+        self.devices.iter().find(|d| d.id == id)
+    }
+
+    /// Protocol default depths that no device allows: each file is valid on its own, but
+    /// a chart started from such a default could never be signed. Reported, not fatal.
+    pub fn depth_mismatches(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for p in &self.protocols {
+            for (area, depth) in &p.depths {
+                if !self.devices.iter().any(|d| d.allows(*depth)) {
+                    out.push(format!(
+                        "{PROTOCOLS_FILE}: protocol '{}': depths.{} {depth} mm is outside the range of every device in {DEVICES_FILE}",
+                        p.id,
+                        area.key()
+                    ));
+                }
+            }
+        }
+        out
     }
 }
 
@@ -86,7 +139,23 @@ fn parse_doc<T: DeserializeOwned>(text: &str) -> Result<T, String> {
         Some(v) => check_version(v)?,
         None => return Err("schema_version is missing".into()),
     }
-    serde_json::from_value(value).map_err(|e| e.to_string())
+    serde_json::from_value(value).map_err(|e| located::<T>(text, e))
+}
+
+/// A shape error (wrong type, unknown variant, bad value) from `from_value` has no
+/// position; parsing the text again finds it, and the offending line is quoted so the
+/// field can be seen ("months": "six").
+fn located<T: DeserializeOwned>(text: &str, first: serde_json::Error) -> String {
+    let Err(e) = serde_json::from_str::<T>(text) else {
+        return first.to_string();
+    };
+    if e.line() == 0 {
+        return e.to_string();
+    }
+    match text.lines().nth(e.line() - 1).map(str::trim) {
+        Some(line) if !line.is_empty() && line.chars().count() <= 120 => format!("{e} (`{line}`)"),
+        _ => e.to_string(),
+    }
 }
 
 fn check_version(v: u64) -> Result<(), String> {
@@ -118,6 +187,34 @@ pub fn parse_aftercare(text: &str) -> Result<Vec<AftercareItem>, String> {
     let mut items = doc.items;
     items.sort_by_key(|i| i.day);
     Ok(items)
+}
+
+pub fn parse_screening(text: &str) -> Result<ScreeningTemplate, String> {
+    // The document is the template itself (plus `schema_version`, ignored by serde).
+    let screening: ScreeningTemplate = parse_doc(text)?;
+    screening.validate()?;
+    Ok(screening)
+}
+
+pub fn parse_devices(text: &str) -> Result<Vec<DeviceTemplate>, String> {
+    let doc: DevicesDoc = parse_doc(text)?;
+    if doc.devices.is_empty() {
+        return Err("devices: at least one device is needed".into());
+    }
+    let mut ids = std::collections::BTreeSet::new();
+    for (i, d) in doc.devices.iter().enumerate() {
+        d.validate()?;
+        if !ids.insert(d.id.as_str()) {
+            return Err(format!("devices[{i}].id '{}' is used twice", d.id));
+        }
+    }
+    Ok(doc.devices)
+}
+
+pub fn parse_handout(text: &str) -> Result<HandoutTemplate, String> {
+    let handout: HandoutTemplate = parse_doc(text)?;
+    handout.validate()?;
+    Ok(handout)
 }
 
 #[cfg(test)]
@@ -170,5 +267,77 @@ mod tests {
         let (t, problems) = Templates::load(dir.path());
         assert!(problems.is_empty());
         assert_eq!(t.aftercare.len(), 1);
+    }
+
+    #[test]
+    fn new_builtins_follow_the_clinical_reference() {
+        let t = Templates::builtin();
+        assert_eq!(t.screening.rescreen_after_days, 30);
+        assert_eq!(t.screening.absolute.len(), 8);
+        assert_eq!(t.screening.relative.len(), 7);
+        assert_eq!(t.screening.washouts.len(), 5);
+        assert_eq!(t.device("pen-2.5").unwrap().max_depth_mm.to_string(), "2.5");
+        assert!(t.handout.lines.iter().any(|l| l.from_day == 0));
+        assert!(t.depth_mismatches().is_empty());
+    }
+
+    fn load_with(file: &str, text: &str) -> (Templates, Vec<String>) {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(file), text).unwrap();
+        Templates::load(dir.path())
+    }
+
+    #[test]
+    fn broken_screening_devices_and_handout_overrides_name_file_and_field() {
+        let bad_screening = BUILTIN_SCREENING.replace(r#""months": 6"#, r#""months": "six""#);
+        let bad_devices = BUILTIN_DEVICES.replace(r#""max_depth_mm": 2.5"#, r#""max_depth_mm": 0.05"#);
+        let bad_handout =
+            BUILTIN_HANDOUT.replace(r#""from_day": 5, "to_day": 7"#, r#""from_day": 8, "to_day": 7"#);
+        for (file, text, words) in [
+            (
+                SCREENING_FILE,
+                bad_screening,
+                &["screening.json", "\"months\": \"six\"", "line"][..],
+            ),
+            (
+                DEVICES_FILE,
+                bad_devices,
+                &["devices.json", "'pen-2.5'", "max_depth_mm"][..],
+            ),
+            (
+                HANDOUT_FILE,
+                bad_handout,
+                &["handout.json", "lines[5].to_day"][..],
+            ),
+        ] {
+            let (t, problems) = load_with(file, &text);
+            assert_eq!(t, Templates::builtin(), "{file}");
+            assert_eq!(problems.len(), 1, "{problems:?}");
+            for w in words {
+                assert!(problems[0].contains(w), "'{w}' missing in {problems:?}");
+            }
+            assert!(problems[0].contains("built-in defaults"), "{problems:?}");
+        }
+    }
+
+    #[test]
+    fn valid_screening_and_devices_overrides_replace_the_defaults() {
+        let screening =
+            BUILTIN_SCREENING.replace(r#""rescreen_after_days": 30"#, r#""rescreen_after_days": 60"#);
+        let (t, problems) = load_with(SCREENING_FILE, &screening);
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(t.screening.rescreen_after_days, 60);
+        let (t, problems) = load_with(
+            DEVICES_FILE,
+            r#"{"schema_version":1,"devices":[{"id":"d","name":"D","min_depth_mm":0.2,"max_depth_mm":1}]}"#,
+        );
+        assert_eq!(t.devices.len(), 1);
+        // The built-in cheeks default (1.5 mm) is beyond this clinic's only device.
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.contains("protocols.json") && p.contains("depths.cheeks")),
+            "{problems:?}"
+        );
     }
 }

@@ -8,6 +8,10 @@ use ratatui::widgets::Paragraph;
 use crate::app::action::Action;
 use crate::app::keymap::{FILTER_KEYS, FORM_KEYS, MAIN_KEYS, Scope};
 use crate::app::model::{Model, Overlay, StatusKind};
+use crate::app::preview::PREVIEW_KEYS;
+use crate::app::rebook::REBOOK_KEYS;
+use crate::app::reschedule::RESCHEDULE_KEYS;
+use crate::app::screen::{self, ScreenId};
 
 use super::theme;
 
@@ -22,17 +26,42 @@ pub fn title(model: &Model, frame: &mut Frame, area: Rect) {
         Constraint::Length(warn.chars().count() as u16),
     ])
     .areas(area);
-    // The tagline is the first thing to go when the problem count needs the room.
-    let tagline = if left_area.width >= 70 {
-        "  microneedling series & aftercare "
-    } else {
-        ""
-    };
-    let left = Line::from(vec![
+    let mut spans = vec![
         Span::styled(" needleplan ", theme::key()),
-        Span::raw(format!("{tagline}  today {}", model.today.format("%a %Y-%m-%d"))),
-    ]);
-    frame.render_widget(Paragraph::new(left), left_area);
+        // Narrow terminals keep every screen key in the title and shorten the date.
+        Span::raw(format!(
+            " {} ",
+            model.today.format(if left_area.width >= 100 {
+                "%a %Y-%m-%d"
+            } else {
+                "%d %b"
+            })
+        )),
+    ];
+    // The screens and their keys, the current one marked, from the keymap itself.
+    let screens: Vec<(String, ScreenId)> = MAIN_KEYS
+        .iter()
+        .filter_map(|b| match b.action {
+            Action::Screen(id) => Some((b.keys_label(), id)),
+            _ => None,
+        })
+        .collect();
+    if screens.is_empty() {
+        if left_area.width >= 70 {
+            spans.push(Span::raw(" microneedling series & aftercare"));
+        }
+    } else {
+        spans.push(Span::raw(" "));
+        for (key, id) in screens {
+            let text = format!(" {key} {} ", id.title());
+            if id == model.screen {
+                spans.push(Span::styled(format!("[{}]", text.trim()), theme::focus()));
+            } else {
+                spans.push(Span::styled(text, theme::dim()));
+            }
+        }
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), left_area);
     frame.render_widget(Paragraph::new(Line::styled(warn, theme::error())), right_area);
 }
 
@@ -86,7 +115,33 @@ pub fn keys(model: &Model, frame: &mut Frame, area: Rect) {
             vec![],
         ),
         Overlay::Problems => (vec![("any key".into(), "close".into())], vec![]),
+        Overlay::Conflict(_) => (
+            vec![
+                ("t".into(), "keep theirs".into()),
+                ("m".into(), "keep mine".into()),
+                ("any other key".into(), "decide later".into()),
+            ],
+            vec![],
+        ),
+        Overlay::SeriesPreview(p) if p.edit.is_some() => (owned(FORM_KEYS), vec![]),
+        Overlay::SeriesPreview(_) => (shortened(screen::bar_rows(PREVIEW_KEYS)), vec![]),
+        Overlay::Reschedule(_) => (screen::bar_rows(RESCHEDULE_KEYS), vec![]),
+        Overlay::Rebook(_) => (screen::bar_rows(REBOOK_KEYS), vec![]),
         Overlay::None if model.filter_typing => (owned(FILTER_KEYS), vec![]),
+        // A screen's form or question takes every key: no Esc-back, help or quit there.
+        Overlay::None if screen::takes_all_keys(model) => (screen::bar_hints(model), vec![]),
+        Overlay::None if model.screen != ScreenId::Main => {
+            let mut pairs = screen::bar_hints(model);
+            if !pairs.iter().any(|(key, _)| key == "Esc") {
+                pairs.push(("Esc".into(), "back to patients".into()));
+            }
+            let fixed = MAIN_KEYS
+                .iter()
+                .filter(|b| b.bar.is_some() && always(b))
+                .map(bar_pair)
+                .collect();
+            (pairs, fixed)
+        }
         Overlay::None => {
             let in_bar = || {
                 MAIN_KEYS
@@ -144,8 +199,12 @@ fn owned(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
         .collect()
 }
 
+fn shortened(pairs: Vec<KeyHint>) -> Vec<KeyHint> {
+    pairs.into_iter().map(|(k, l)| (short_keys(&k), l)).collect()
+}
+
 /// "Down/j" reads as "j" in the narrow bar; the help shows every key.
-fn short_keys(label: &str) -> String {
+pub(super) fn short_keys(label: &str) -> String {
     match label {
         "Down/j" => "j/k".into(),
         "e/Enter" => "e".into(),

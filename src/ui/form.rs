@@ -1,5 +1,5 @@
-//! A form popup: one line per field, the message for a bad field right under it, and
-//! warnings at the bottom with what Enter will do about them.
+//! A form popup: one line per field, the message for a bad field right under it, and at
+//! the bottom what the rules refuse (✗), warn about (⚠) and what can be done (→).
 
 use ratatui::Frame;
 use ratatui::layout::{Position, Rect};
@@ -46,23 +46,36 @@ pub fn draw(form: &Form, frame: &mut Frame, area: Rect) {
             ));
         }
     }
-    if !form.warnings.is_empty() {
+    // A message already shown next to its field (after Enter) is not repeated here.
+    let inline = form.error.as_ref().map(|(_, m)| m.as_str());
+    let refusals = form
+        .refusals
+        .iter()
+        .map(|r| ("✗", format!("refused: {r}"), theme::error()));
+    let warnings = form.warnings.iter().map(|w| ("⚠", w.clone(), theme::warning()));
+    let notes = form.notes.iter().map(|n| ("→", n.clone(), theme::focus()));
+    let checks: Vec<Line> = refusals
+        .chain(warnings)
+        .chain(notes)
+        .filter(|(_, text, _)| inline != Some(text.as_str()))
+        .map(|(mark, text, style)| Line::styled(format!("{mark} {text}"), style))
+        .collect();
+    if !checks.is_empty() {
         lines.push(Line::raw(""));
-        for w in &form.warnings {
-            lines.push(Line::styled(format!("⚠ Warning: {w}"), theme::warning()));
-        }
-        let what = if form.warnings_acknowledged {
-            "Press Enter again to save anyway, or Esc to go back."
-        } else {
-            "Enter will ask once more before saving."
-        };
-        lines.push(Line::styled(what, theme::warning()));
+        lines.extend(checks);
     }
     lines.push(Line::raw(""));
-    lines.push(Line::styled(
-        "Enter save · Esc cancel · Tab next field",
-        theme::dim(),
-    ));
+    lines.push(if form.refusals.is_empty() {
+        Line::styled(
+            format!("Enter {} · Esc cancel · Tab next field", form.enter_label),
+            theme::dim(),
+        )
+    } else {
+        Line::styled(
+            "Enter cannot save while a rule refuses it · Esc cancel · Tab next field",
+            theme::error(),
+        )
+    });
 
     let width = area.width.saturating_sub(4).min(84);
     let inner_w = width.saturating_sub(2).max(1) as usize;

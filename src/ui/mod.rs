@@ -2,12 +2,19 @@
 //! no state changes (beyond remembering the list's scroll offset), and only visible
 //! rows are built, so a frame costs the same with 10 or 10,000 patients.
 
+mod agenda;
 mod bars;
 mod checklist;
+mod confirm;
+mod consult;
 mod form;
 mod patient_list;
 mod plan;
 mod popups;
+mod preview;
+mod queues;
+mod screens;
+mod settings;
 pub mod theme;
 
 use ratatui::Frame;
@@ -15,12 +22,17 @@ use ratatui::layout::{Alignment, Constraint, Layout, Rect};
 use ratatui::widgets::{Block, BorderType, Borders, Paragraph, Wrap};
 
 use crate::app::model::{Model, Overlay, Pane};
+use crate::app::screen::ScreenId;
 
 pub const MIN_WIDTH: u16 = 80;
 pub const MIN_HEIGHT: u16 = 24;
 
 pub fn view(model: &Model, frame: &mut Frame) {
     let area = frame.area();
+    if model.idle.locked {
+        locked(frame, area);
+        return;
+    }
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         too_small(frame, area);
         return;
@@ -32,6 +44,14 @@ pub fn view(model: &Model, frame: &mut Frame) {
         Constraint::Length(1),
     ])
     .areas(area);
+    if model.screen != ScreenId::Main {
+        bars::title(model, frame, title);
+        screens::draw(model, frame, main);
+        bars::status(model, frame, status);
+        bars::keys(model, frame, keys);
+        overlays(model, frame, main);
+        return;
+    }
     let left_pct = if area.width >= 140 { 42 } else { 50 };
     let [left, right] = Layout::horizontal([
         Constraint::Percentage(left_pct),
@@ -39,7 +59,7 @@ pub fn view(model: &Model, frame: &mut Frame) {
     ])
     .areas(main);
     // The plan takes what its sessions need; the checklist gets the rest.
-    let plan_h = plan::height_needed(model).clamp(10, right.height.saturating_sub(10).max(10));
+    let plan_h = plan::height_needed(model, right.width).clamp(10, right.height.saturating_sub(10).max(10));
     let [plan_area, checklist_area] =
         Layout::vertical([Constraint::Length(plan_h), Constraint::Min(0)]).areas(right);
 
@@ -49,13 +69,20 @@ pub fn view(model: &Model, frame: &mut Frame) {
     checklist::draw(model, frame, checklist_area);
     bars::status(model, frame, status);
     bars::keys(model, frame, keys);
+    overlays(model, frame, main);
+}
 
+fn overlays(model: &Model, frame: &mut Frame, main: Rect) {
     match &model.overlay {
         Overlay::None => {}
         Overlay::Form(_, f) => form::draw(f, frame, main),
         Overlay::ConfirmArchive(id) => popups::confirm_archive(model, id, frame, main),
         Overlay::Help { scroll } => popups::help(*scroll, frame, main),
         Overlay::Problems => popups::problems(model, frame, main),
+        Overlay::Conflict(id) => popups::conflict(model, id, frame, main),
+        Overlay::SeriesPreview(p) => preview::draw(model, p, frame, main),
+        Overlay::Reschedule(r) => confirm::reschedule(r, frame, main),
+        Overlay::Rebook(r) => confirm::rebook(model, r, frame, main),
     }
 }
 
@@ -73,6 +100,23 @@ pub(crate) fn pane_block(model: &Model, pane: Pane, title: String) -> Block<'sta
         .border_type(border)
         .border_style(if focused { theme::focus() } else { theme::dim() })
         .title(format!(" {marker}{title} "))
+}
+
+/// The idle lock: nothing about any patient is drawn.
+fn locked(frame: &mut Frame, area: Rect) {
+    let y = area.height / 2;
+    let rect = Rect::new(
+        area.x,
+        area.y + y.saturating_sub(1),
+        area.width,
+        area.height - y.saturating_sub(1),
+    );
+    frame.render_widget(
+        Paragraph::new("needleplan is locked after a while without use\n\npress any key to continue")
+            .alignment(Alignment::Center)
+            .wrap(Wrap { trim: true }),
+        rect,
+    );
 }
 
 fn too_small(frame: &mut Frame, area: Rect) {

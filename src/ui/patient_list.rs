@@ -8,6 +8,7 @@ use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState, Wrap};
 
 use crate::app::model::{Model, Pane};
 use crate::domain::patient::Patient;
+use crate::domain::queues::{Attendance, attendance};
 use crate::domain::status::{Badge, badge};
 
 use super::{pane_block, theme};
@@ -55,9 +56,12 @@ pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
     } else {
         ("%m-%d", 5)
     };
+    // What the Name column gets (the rest after the fixed columns, the marker and gaps).
+    let fixed = if with_phone { 16 + 1 } else { 0 } + 5 + date_w + 9 + 3;
+    let name_w = list_area.width.saturating_sub(1 + fixed);
     let rows = model.visible[offset..(offset + body_rows).min(model.visible.len())]
         .iter()
-        .map(|&i| row(&model.patients[i], model, with_phone, date_format));
+        .map(|&i| row(&model.patients[i], model, with_phone, date_format, name_w));
     let mut widths = vec![Constraint::Min(12)];
     let mut header = vec!["Name"];
     if with_phone {
@@ -95,7 +99,7 @@ fn keep_visible(model: &Model, rows: usize) -> usize {
     offset
 }
 
-fn row<'a>(p: &'a Patient, model: &Model, with_phone: bool, date_format: &str) -> Row<'a> {
+fn row<'a>(p: &'a Patient, model: &Model, with_phone: bool, date_format: &str, name_w: u16) -> Row<'a> {
     let b = badge(p, model.today);
     let series = p.current_series();
     let progress = series.map(|s| s.progress()).unwrap_or_else(|| "-".into());
@@ -116,14 +120,23 @@ fn row<'a>(p: &'a Patient, model: &Model, with_phone: bool, date_format: &str) -
         Badge::Complete => theme::done(),
         Badge::New => theme::due_today(),
     };
-    let mut cells = vec![Cell::from(p.full_name.as_str())];
+    let mut cells = vec![Cell::from(name_with_marker(
+        &p.full_name,
+        &attendance_marker(&attendance(p)),
+        name_w,
+    ))];
     if with_phone {
         cells.push(Cell::from(p.phone.as_str()));
     }
     cells.extend([
         Cell::from(progress),
         Cell::from(next),
-        Cell::from(Span::styled(b.label(), badge_style)),
+        Cell::from(if model.conflicts.contains_key(&p.id) {
+            // Not a state of the record but of this screen: two versions wait for a choice.
+            Span::styled("!conflict", theme::error())
+        } else {
+            Span::styled(b.label(), badge_style)
+        }),
     ]);
     Row::new(cells)
 }
@@ -153,4 +166,46 @@ fn empty_hint(model: &Model) -> String {
     } else {
         "Every patient is archived.\n\nPress A to show archived patients, or a to add one.".into()
     }
+}
+
+/// Missed appointments in a few letters: "NS2 LC1" (2 no-shows, 1 late cancellation),
+/// "" when there are none. The plan spells it out.
+pub(crate) fn attendance_marker(a: &Attendance) -> String {
+    let mut parts = Vec::new();
+    if a.no_shows > 0 {
+        parts.push(format!("NS{}", a.no_shows));
+    }
+    if a.late_cancellations > 0 {
+        parts.push(format!("LC{}", a.late_cancellations));
+    }
+    parts.join(" ")
+}
+
+/// A name followed by the attendance marker, within `width` columns: the name gives way
+/// (cut with "…") so that the marker is never lost.
+pub(crate) fn name_with_marker(name: &str, marker: &str, width: u16) -> Line<'static> {
+    if marker.is_empty() {
+        return Line::raw(name.to_string());
+    }
+    let marker_w = Span::raw(marker).width();
+    let room = (width as usize).saturating_sub(marker_w + 1);
+    let name = if Span::raw(name).width() <= room {
+        name.to_string()
+    } else {
+        let mut cut = String::new();
+        let mut used = 0;
+        for c in name.chars() {
+            let w = Span::raw(c.to_string()).width();
+            if used + w + 1 > room {
+                break;
+            }
+            used += w;
+            cut.push(c);
+        }
+        format!("{}…", cut.trim_end())
+    };
+    Line::from(vec![
+        Span::raw(format!("{name} ")),
+        Span::styled(marker.to_string(), theme::warning()),
+    ])
 }

@@ -6,23 +6,93 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState, Wrap};
 
+use crate::app::clinical_rules;
 use crate::app::model::{Model, Pane};
+use crate::domain::patient::Patient;
+use crate::domain::queues::attendance;
 use crate::domain::series::{Series, SessionStatus};
 
 use super::{pane_block, theme};
 
-/// Rows the pane needs to show the patient and every session without scrolling.
-pub fn height_needed(model: &Model) -> u16 {
+/// Rows the pane needs to show the patient and every session without scrolling, in a
+/// pane `width` columns wide (the clinical lines wrap).
+pub fn height_needed(model: &Model, width: u16) -> u16 {
     let Some(p) = model.selected_patient() else {
         return 0;
     };
     let contact = usize::from(!p.phone.is_empty() || !p.email.is_empty());
     let notes = usize::from(!p.notes.is_empty());
+    let missed = usize::from(!attendance(p).is_clean());
+    let clinical = clinical_lines(model, p, width.saturating_sub(2)).len();
     let body = match p.current_series() {
         Some(s) => 2 + 1 + s.sessions.len(),
         None => 4,
     };
-    (2 + 1 + contact + notes + body) as u16
+    (2 + 1 + contact + notes + missed + clinical + body) as u16
+}
+
+/// The clinical lines of the plan: the PIH caution, the scar trend, the prompts before
+/// every upcoming session (antiviral prophylaxis), and what the selected session still
+/// misses before it can be marked done. Wrapped to `width`.
+fn clinical_lines(model: &Model, p: &Patient, width: u16) -> Vec<Line<'static>> {
+    let width = usize::from(width.max(20));
+    let mut out = Vec::new();
+    let mut push = |text: String, style: Style| {
+        out.extend(wrap(&text, width).into_iter().map(|l| Line::styled(l, style)));
+    };
+    if let Some(pih) = clinical_rules::pih_text(&model.templates, p) {
+        push(pih, theme::warning());
+    }
+    if let Some(trend) = clinical_rules::trend_text(p) {
+        push(trend, Style::default());
+    }
+    let Some(series) = p.current_series() else {
+        return out;
+    };
+    if series.sessions.iter().any(|s| s.status.is_upcoming()) {
+        for prompt in clinical_rules::session_prompts(&model.templates, p) {
+            push(format!("Every session: {prompt}"), theme::warning());
+        }
+    }
+    let index = model.session.min(series.sessions.len().saturating_sub(1));
+    if series.sessions.get(index).is_some_and(|s| s.status.is_upcoming()) {
+        let missing = clinical_rules::missing(&model.templates, p, p.series.len() - 1, index);
+        if !missing.is_empty() {
+            // One line, cut at the pane's edge: the session table must stay in view at
+            // 80x24; the consult screen (4) lists everything.
+            let items: Vec<String> = missing.iter().map(clinical_rules::short_text).collect();
+            out.push(Line::styled(
+                format!(
+                    "Session {} not ready ({} missing): {}",
+                    index + 1,
+                    items.len(),
+                    items.join(", ")
+                ),
+                theme::warning(),
+            ));
+        }
+    }
+    out
+}
+
+/// Greedy word wrap (the texts are short and mostly ASCII).
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        let fits = line.chars().count() + 1 + word.chars().count() <= width;
+        if !line.is_empty() && !fits {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
 }
 
 pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
@@ -49,9 +119,17 @@ pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
     if !contact.is_empty() {
         lines.push(Line::from(contact.join("  ")));
     }
+    let missed = attendance(patient);
+    if !missed.is_clean() {
+        lines.push(Line::styled(
+            format!("Missed: {}", missed.label()),
+            theme::warning(),
+        ));
+    }
     if !patient.notes.is_empty() {
         lines.push(Line::styled(format!("Notes: {}", patient.notes), theme::dim()));
     }
+    lines.extend(clinical_lines(model, patient, inner.width));
     match patient.current_series() {
         None => {
             lines.push(Line::raw(""));

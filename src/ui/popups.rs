@@ -8,6 +8,11 @@ use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
 
 use crate::app::keymap::{FILTER_KEYS, FORM_KEYS, MAIN_KEYS, Scope};
 use crate::app::model::{Model, Pane};
+use crate::app::preview::PREVIEW_KEYS;
+use crate::app::rebook::REBOOK_KEYS;
+use crate::app::reschedule::RESCHEDULE_KEYS;
+use crate::app::screen;
+use crate::domain::diff;
 use crate::domain::patient::PatientId;
 
 use super::{centered, theme};
@@ -47,9 +52,21 @@ pub fn help_lines() -> Vec<Line<'static>> {
             .map(|b| (b.keys_label(), b.help.to_string()))
             .collect()
     };
-    section("Everywhere", scoped(Scope::Everywhere), &mut lines);
+    section("On every screen", scoped(Scope::Global), &mut lines);
+    section("Patients screen, any pane", scoped(Scope::Everywhere), &mut lines);
     for pane in Pane::ALL {
         section(pane.title(), scoped(Scope::Pane(pane)), &mut lines);
+    }
+    for (title, rows) in screen::help_sections() {
+        section(title, rows, &mut lines);
+    }
+    let booking = [
+        ("Series proposal (after n)", screen::help_rows(PREVIEW_KEYS)),
+        ("Moved, with later sessions", screen::help_rows(RESCHEDULE_KEYS)),
+        ("After a cancellation or no-show", screen::help_rows(REBOOK_KEYS)),
+    ];
+    for (title, rows) in booking {
+        section(title, rows, &mut lines);
     }
     let pairs = |t: &[(&str, &str)]| t.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
     section("While filtering", pairs(FILTER_KEYS), &mut lines);
@@ -116,5 +133,46 @@ pub fn problems(model: &Model, frame: &mut Frame, area: Rect) {
         .sum();
     let rect = centered(area, area.width.saturating_sub(4), rows + 2);
     let inner = popup("Problems", frame, rect);
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+}
+
+/// Two users saved the same patient: what differs, and the two ways out. Theirs is on
+/// disk; mine is only in memory until the user chooses.
+pub fn conflict(model: &Model, id: &PatientId, frame: &mut Frame, area: Rect) {
+    let (Some(mine), Some(theirs)) = (model.patient(id), model.conflicts.get(id)) else {
+        return;
+    };
+    let mut lines = vec![
+        Line::raw(format!(
+            "Another user saved {} while you were editing.",
+            theirs.full_name
+        )),
+        Line::styled(
+            "Their version is on disk; yours is kept here, not saved yet.",
+            theme::warning(),
+        ),
+        Line::raw(""),
+    ];
+    let diffs = diff::describe(theirs, mine);
+    if diffs.is_empty() {
+        lines.push(Line::raw("Both versions hold the same details."));
+    }
+    lines.extend(diffs.into_iter().map(|d| Line::raw(format!("• {d}"))));
+    lines.push(Line::raw(""));
+    lines.push(Line::from(vec![
+        Span::styled(" t ", theme::key()),
+        Span::raw(" keep theirs (drop my edit)  "),
+        Span::styled(" m ", theme::key()),
+        Span::raw(" keep mine (replace theirs)  "),
+        Span::styled(" other ", theme::key()),
+        Span::raw(" decide later"),
+    ]));
+    let inner_w = area.width.saturating_sub(6).max(1) as usize;
+    let rows: u16 = lines
+        .iter()
+        .map(|l| l.width().div_ceil(inner_w).max(1) as u16)
+        .sum();
+    let rect = centered(area, area.width.saturating_sub(4), rows + 2);
+    let inner = popup("Conflict: choose a version", frame, rect);
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }

@@ -1,0 +1,710 @@
+//! Screening before treatment: the checklist of contraindications, the date-based
+//! washouts that give an earliest eligible date, prompts such as antiviral prophylaxis
+//! for a history of cold sores, and the re-screen after a review has grown old.
+//!
+//! Every rule (which questions, which are absolute, how long each washout is, after how
+//! many days a re-screen is asked for) comes from `assets/screening.json`, which a clinic
+//! may override. This module only evaluates them.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{Days, Months, NaiveDate, NaiveDateTime};
+use serde::{Deserialize, Serialize};
+
+use super::skin::Fitzpatrick;
+
+/// Prefix of an override's target when it lifts a washout rather than a rule.
+pub const WASHOUT_PREFIX: &str = "washout:";
+
+// ---------------------------------------------------------------------------------------
+// Template
+// ---------------------------------------------------------------------------------------
+
+/// A yes/no screening question (a contraindication).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rule {
+    pub id: String,
+    pub label: String,
+}
+
+/// An exposure that makes a patient ineligible for a while: the earliest eligible date
+/// is the last exposure plus `months`, then `weeks` and `days`. Months are calendar
+/// months, clamped to the end of a shorter month (08-31 + 6 months = 02-28, or 02-29).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Washout {
+    pub id: String,
+    pub label: String,
+    #[serde(default)]
+    pub months: u32,
+    #[serde(default)]
+    pub weeks: u32,
+    #[serde(default)]
+    pub days: u32,
+}
+
+impl Washout {
+    /// The first day on which a patient last exposed on `last` may be treated.
+    pub fn eligible_from(&self, last: NaiveDate) -> NaiveDate {
+        add_period(last, self.months, self.weeks, self.days)
+    }
+
+    /// "6 months", "2 weeks", "1 month 10 days".
+    pub fn period_text(&self) -> String {
+        let mut parts = Vec::new();
+        for (n, unit) in [(self.months, "month"), (self.weeks, "week"), (self.days, "day")] {
+            if n > 0 {
+                parts.push(format!("{n} {unit}{}", if n == 1 { "" } else { "s" }));
+            }
+        }
+        parts.join(" ")
+    }
+
+    /// The id an override uses to lift this washout: `washout:<id>`.
+    pub fn target(&self) -> String {
+        format!("{WASHOUT_PREFIX}{}", self.id)
+    }
+}
+
+/// A history question that, when answered yes, prompts for something before every
+/// session (a history of cold sores prompts for antiviral prophylaxis).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PromptRule {
+    pub id: String,
+    /// The question: "History of cold sores (HSV)".
+    pub label: String,
+    /// What to do before each session: "Antiviral prophylaxis ...".
+    pub prompt: String,
+}
+
+/// Skin types whose plans show a post-inflammatory hyperpigmentation caution.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PihCaution {
+    #[serde(default)]
+    pub fitzpatrick: BTreeSet<Fitzpatrick>,
+    pub text: String,
+}
+
+/// What a session needs before it can be marked done (see `readiness`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BeforeSession {
+    pub consent: bool,
+    pub photo_consent: bool,
+    #[serde(default)]
+    pub photos: BTreeSet<super::readiness::PhotoView>,
+}
+
+/// The screening template, `assets/screening.json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScreeningTemplate {
+    /// Block booking unless a clinician overrides with a recorded reason.
+    pub absolute: Vec<Rule>,
+    /// A warning that a clinician acknowledges.
+    pub relative: Vec<Rule>,
+    pub washouts: Vec<Washout>,
+    #[serde(default)]
+    pub prompts: Vec<PromptRule>,
+    /// A session more than this many days after the last review asks for a re-screen.
+    pub rescreen_after_days: u32,
+    pub pih: PihCaution,
+    pub before_session: BeforeSession,
+}
+
+impl ScreeningTemplate {
+    /// Checks a template read from a file; the message names the field (and the id).
+    pub fn validate(&self) -> Result<(), String> {
+        let mut ids = BTreeSet::new();
+        let lists: [(&str, Vec<(&str, &str)>); 3] = [
+            (
+                "absolute",
+                self.absolute.iter().map(|r| (&*r.id, &*r.label)).collect(),
+            ),
+            (
+                "relative",
+                self.relative.iter().map(|r| (&*r.id, &*r.label)).collect(),
+            ),
+            (
+                "prompts",
+                self.prompts.iter().map(|r| (&*r.id, &*r.label)).collect(),
+            ),
+        ];
+        for (list, rules) in &lists {
+            for (i, (id, label)) in rules.iter().enumerate() {
+                check_id(list, i, id)?;
+                if !ids.insert(*id) {
+                    return Err(format!("{list}[{i}].id '{id}' is used twice"));
+                }
+                if label.trim().is_empty() {
+                    return Err(format!("{list} '{id}': label must not be empty"));
+                }
+            }
+        }
+        for p in &self.prompts {
+            if p.prompt.trim().is_empty() {
+                return Err(format!("prompts '{}': prompt must not be empty", p.id));
+            }
+        }
+        let mut washout_ids = BTreeSet::new();
+        for (i, w) in self.washouts.iter().enumerate() {
+            check_id("washouts", i, &w.id)?;
+            if !washout_ids.insert(&w.id) {
+                return Err(format!("washouts[{i}].id '{}' is used twice", w.id));
+            }
+            let field = |name: &str, why: &str| Err(format!("washouts '{}': {name} {why}", w.id));
+            if w.label.trim().is_empty() {
+                return field("label", "must not be empty");
+            }
+            if w.months > 120 {
+                return field("months", "must be at most 120");
+            }
+            if w.weeks > 520 {
+                return field("weeks", "must be at most 520");
+            }
+            if w.days > 3650 {
+                return field("days", "must be at most 3650");
+            }
+            if w.months == 0 && w.weeks == 0 && w.days == 0 {
+                return field("months", "(or weeks or days) must be set: the period is empty");
+            }
+        }
+        if !(1..=3650).contains(&self.rescreen_after_days) {
+            return Err("rescreen_after_days must be between 1 and 3650".into());
+        }
+        if self.pih.text.trim().is_empty() {
+            return Err("pih.text must not be empty".into());
+        }
+        Ok(())
+    }
+
+    pub fn washout(&self, id: &str) -> Option<&Washout> {
+        self.washouts.iter().find(|w| w.id == id)
+    }
+
+    /// Whether `target` names something an override can lift: an absolute rule's id or
+    /// `washout:<id>`.
+    pub fn is_override_target(&self, target: &str) -> bool {
+        match target.strip_prefix(WASHOUT_PREFIX) {
+            Some(id) => self.washout(id).is_some(),
+            None => self.absolute.iter().any(|r| r.id == target),
+        }
+    }
+
+    fn all_questions(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.absolute
+            .iter()
+            .chain(&self.relative)
+            .map(|r| (r.id.as_str(), r.label.as_str()))
+            .chain(self.prompts.iter().map(|p| (p.id.as_str(), p.label.as_str())))
+    }
+}
+
+fn check_id(list: &str, i: usize, id: &str) -> Result<(), String> {
+    if id.trim().is_empty() {
+        return Err(format!("{list}[{i}].id must not be empty"));
+    }
+    if id.contains(':') || id.chars().any(char::is_whitespace) {
+        return Err(format!("{list}[{i}].id '{id}' must not contain ':' or spaces"));
+    }
+    Ok(())
+}
+
+/// `date` plus calendar months (clamped to the month's end), then weeks and days.
+/// Saturates at the last representable date rather than panicking.
+pub fn add_period(date: NaiveDate, months: u32, weeks: u32, days: u32) -> NaiveDate {
+    let extra_days = weeks as u64 * 7 + days as u64;
+    date.checked_add_months(Months::new(months))
+        .and_then(|d| d.checked_add_days(Days::new(extra_days)))
+        .unwrap_or(NaiveDate::MAX)
+}
+
+// ---------------------------------------------------------------------------------------
+// A patient's screening record
+// ---------------------------------------------------------------------------------------
+
+/// A clinician's decision to book despite a block. Both the name and the reason are
+/// required and stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Override {
+    /// An absolute rule's id, or `washout:<id>`.
+    pub target: String,
+    pub by: String,
+    pub reason: String,
+    pub at: NaiveDateTime,
+}
+
+/// A clinician's acknowledgement of a relative contraindication.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Acknowledgement {
+    pub rule_id: String,
+    pub by: String,
+    pub at: NaiveDateTime,
+}
+
+/// A patient's screening answers. Embedded in the patient record.
+///
+/// Overrides and acknowledgements made before the latest review no longer count: a
+/// re-screen asks the clinician to decide again.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Screening {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reviewed_on: Option<NaiveDate>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub reviewed_by: String,
+    /// Rule id (absolute, relative or prompt) -> present. A missing id is unanswered.
+    #[serde(default)]
+    pub answers: BTreeMap<String, bool>,
+    /// Washout id -> last exposure; `None` (JSON `null`) answers "no exposure". A missing
+    /// id is unanswered.
+    #[serde(default)]
+    pub exposures: BTreeMap<String, Option<NaiveDate>>,
+    #[serde(default)]
+    pub acknowledgements: Vec<Acknowledgement>,
+    #[serde(default)]
+    pub overrides: Vec<Override>,
+}
+
+fn required(what: &str, value: &str) -> Result<String, String> {
+    let v = value.trim();
+    if v.is_empty() {
+        Err(format!("{what} must not be empty"))
+    } else {
+        Ok(v.to_string())
+    }
+}
+
+impl Screening {
+    /// Records that a clinician reviewed the screening on `on`.
+    pub fn review(&mut self, by: &str, on: NaiveDate) -> Result<(), String> {
+        self.reviewed_by = required("reviewed by: the clinician's name", by)?;
+        self.reviewed_on = Some(on);
+        Ok(())
+    }
+
+    /// Lifts a block. Refused without a clinician's name and a reason, or for a target
+    /// the template does not know.
+    pub fn add_override(
+        &mut self,
+        template: &ScreeningTemplate,
+        target: &str,
+        by: &str,
+        reason: &str,
+        at: NaiveDateTime,
+    ) -> Result<(), String> {
+        if !template.is_override_target(target) {
+            return Err(format!(
+                "'{target}' is neither an absolute contraindication nor a washout"
+            ));
+        }
+        let by = required("override: the clinician's name", by)?;
+        let reason = required("override: the reason", reason)?;
+        self.overrides.push(Override {
+            target: target.to_string(),
+            by,
+            reason,
+            at,
+        });
+        Ok(())
+    }
+
+    /// Acknowledges a relative contraindication; needs the clinician's name.
+    pub fn acknowledge(
+        &mut self,
+        template: &ScreeningTemplate,
+        rule_id: &str,
+        by: &str,
+        at: NaiveDateTime,
+    ) -> Result<(), String> {
+        if !template.relative.iter().any(|r| r.id == rule_id) {
+            return Err(format!("'{rule_id}' is not a relative contraindication"));
+        }
+        let by = required("acknowledgement: the clinician's name", by)?;
+        self.acknowledgements.push(Acknowledgement {
+            rule_id: rule_id.to_string(),
+            by,
+            at,
+        });
+        Ok(())
+    }
+
+    fn current(&self, at: NaiveDateTime) -> bool {
+        self.reviewed_on.is_none_or(|r| at.date() >= r)
+    }
+
+    /// The latest override of `target` that still counts.
+    pub fn override_for(&self, target: &str) -> Option<&Override> {
+        self.overrides
+            .iter()
+            .filter(|o| o.target == target && self.current(o.at))
+            .max_by_key(|o| o.at)
+    }
+
+    pub fn acknowledgement_for(&self, rule_id: &str) -> Option<&Acknowledgement> {
+        self.acknowledgements
+            .iter()
+            .filter(|a| a.rule_id == rule_id && self.current(a.at))
+            .max_by_key(|a| a.at)
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Evaluation
+// ---------------------------------------------------------------------------------------
+
+/// The date from which every washout has run out, and the washout that sets it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Eligibility {
+    pub date: NaiveDate,
+    pub washout_id: String,
+    pub label: String,
+    pub last_exposure: NaiveDate,
+}
+
+/// The latest of all washouts' eligible dates (which may lie in the past), or `None`
+/// when no exposure is recorded. Exposures to washouts the template no longer has are
+/// ignored.
+pub fn earliest_eligible(screening: &Screening, template: &ScreeningTemplate) -> Option<Eligibility> {
+    template
+        .washouts
+        .iter()
+        .filter_map(|w| {
+            let last = (*screening.exposures.get(&w.id)?)?;
+            Some(Eligibility {
+                date: w.eligible_from(last),
+                washout_id: w.id.clone(),
+                label: w.label.clone(),
+                last_exposure: last,
+            })
+        })
+        .max_by_key(|e| e.date)
+}
+
+/// Something that refuses booking until a clinician overrides it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Block {
+    /// An absolute rule's id, or `washout:<id>`.
+    pub rule_id: String,
+    pub message: String,
+    pub overridden_by: Option<Override>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warning {
+    pub rule_id: String,
+    pub message: String,
+    pub acknowledged_by: Option<Acknowledgement>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Prompt {
+    pub rule_id: String,
+    pub text: String,
+}
+
+/// What the screening says about a session on a given date.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScreeningResult {
+    pub session_date: NaiveDate,
+    pub blocks: Vec<Block>,
+    pub warnings: Vec<Warning>,
+    /// To do before this session (antiviral prophylaxis).
+    pub prompts: Vec<Prompt>,
+    /// Questions of the template with no answer yet (id, label).
+    pub unanswered: Vec<Rule>,
+    pub reviewed_on: Option<NaiveDate>,
+    /// The last day a session is covered by the latest review.
+    pub review_valid_until: Option<NaiveDate>,
+    /// No review yet, or the session is more than `rescreen_after_days` after it.
+    pub rescreen_needed: bool,
+    pub earliest_eligible: Option<Eligibility>,
+}
+
+impl ScreeningResult {
+    /// Blocks that no clinician has overridden.
+    pub fn open_blocks(&self) -> impl Iterator<Item = &Block> {
+        self.blocks.iter().filter(|b| b.overridden_by.is_none())
+    }
+
+    pub fn unacknowledged(&self) -> impl Iterator<Item = &Warning> {
+        self.warnings.iter().filter(|w| w.acknowledged_by.is_none())
+    }
+
+    pub fn booking_allowed(&self) -> Result<(), Vec<String>> {
+        booking_allowed(self)
+    }
+}
+
+/// Evaluates the screening for a session on `session_date`.
+pub fn evaluate(
+    screening: &Screening,
+    template: &ScreeningTemplate,
+    session_date: NaiveDate,
+) -> ScreeningResult {
+    let present = |id: &str| screening.answers.get(id).copied() == Some(true);
+    let mut blocks: Vec<Block> = template
+        .absolute
+        .iter()
+        .filter(|r| present(&r.id))
+        .map(|r| Block {
+            rule_id: r.id.clone(),
+            message: r.label.clone(),
+            overridden_by: screening.override_for(&r.id).cloned(),
+        })
+        .collect();
+    for w in &template.washouts {
+        let Some(Some(last)) = screening.exposures.get(&w.id) else {
+            continue;
+        };
+        let eligible = w.eligible_from(*last);
+        if session_date < eligible {
+            blocks.push(Block {
+                rule_id: w.target(),
+                message: format!(
+                    "{}: last {last}, {} washout; earliest eligible {eligible}",
+                    w.label,
+                    w.period_text()
+                ),
+                overridden_by: screening.override_for(&w.target()).cloned(),
+            });
+        }
+    }
+    let warnings = template
+        .relative
+        .iter()
+        .filter(|r| present(&r.id))
+        .map(|r| Warning {
+            rule_id: r.id.clone(),
+            message: r.label.clone(),
+            acknowledged_by: screening.acknowledgement_for(&r.id).cloned(),
+        })
+        .collect();
+    let prompts = template
+        .prompts
+        .iter()
+        .filter(|p| present(&p.id))
+        .map(|p| Prompt {
+            rule_id: p.id.clone(),
+            text: p.prompt.clone(),
+        })
+        .collect();
+    let mut unanswered: Vec<Rule> = template
+        .all_questions()
+        .filter(|(id, _)| !screening.answers.contains_key(*id))
+        .map(|(id, label)| Rule {
+            id: id.to_string(),
+            label: label.to_string(),
+        })
+        .collect();
+    unanswered.extend(
+        template
+            .washouts
+            .iter()
+            .filter(|w| !screening.exposures.contains_key(&w.id))
+            .map(|w| Rule {
+                id: w.target(),
+                label: w.label.clone(),
+            }),
+    );
+    let review_valid_until = screening
+        .reviewed_on
+        .map(|r| add_period(r, 0, 0, template.rescreen_after_days));
+    let rescreen_needed = review_valid_until.is_none_or(|until| session_date > until);
+    ScreeningResult {
+        session_date,
+        blocks,
+        warnings,
+        prompts,
+        unanswered,
+        reviewed_on: screening.reviewed_on,
+        review_valid_until,
+        rescreen_needed,
+        earliest_eligible: earliest_eligible(screening, template),
+    }
+}
+
+/// Booking is refused while any block is not overridden; the error lists why.
+pub fn booking_allowed(result: &ScreeningResult) -> Result<(), Vec<String>> {
+    let open: Vec<String> = result.open_blocks().map(|b| b.message.clone()).collect();
+    if open.is_empty() { Ok(()) } else { Err(open) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    fn at(s: &str) -> NaiveDateTime {
+        d(s).and_hms_opt(10, 0, 0).unwrap()
+    }
+
+    fn template() -> ScreeningTemplate {
+        let rule = |id: &str| Rule {
+            id: id.into(),
+            label: format!("{id} label"),
+        };
+        ScreeningTemplate {
+            absolute: vec![rule("pregnancy")],
+            relative: vec![rule("anticoagulants")],
+            washouts: vec![Washout {
+                id: "isotretinoin".into(),
+                label: "Oral isotretinoin".into(),
+                months: 6,
+                weeks: 0,
+                days: 0,
+            }],
+            prompts: vec![PromptRule {
+                id: "hsv".into(),
+                label: "cold sores".into(),
+                prompt: "antiviral".into(),
+            }],
+            rescreen_after_days: 30,
+            pih: PihCaution {
+                fitzpatrick: [Fitzpatrick::IV].into_iter().collect(),
+                text: "PIH".into(),
+            },
+            before_session: BeforeSession {
+                consent: true,
+                photo_consent: true,
+                photos: BTreeSet::new(),
+            },
+        }
+    }
+
+    #[test]
+    fn months_clamp_to_month_end_and_leap_days() {
+        assert_eq!(add_period(d("2026-08-31"), 6, 0, 0), d("2027-02-28"));
+        assert_eq!(add_period(d("2027-08-31"), 6, 0, 0), d("2028-02-29"));
+        assert_eq!(add_period(d("2028-02-29"), 12, 0, 0), d("2029-02-28"));
+        assert_eq!(add_period(d("2026-01-31"), 1, 0, 1), d("2026-03-01"));
+        assert_eq!(add_period(d("2026-12-25"), 0, 2, 0), d("2027-01-08"));
+        assert_eq!(add_period(NaiveDate::MAX, 1, 0, 0), NaiveDate::MAX);
+    }
+
+    #[test]
+    fn period_text_reads_naturally() {
+        let mut w = template().washouts[0].clone();
+        assert_eq!(w.period_text(), "6 months");
+        (w.months, w.weeks, w.days) = (1, 0, 1);
+        assert_eq!(w.period_text(), "1 month 1 day");
+    }
+
+    #[test]
+    fn a_block_is_lifted_only_by_a_named_reasoned_override() {
+        let t = template();
+        let mut s = Screening::default();
+        s.answers.insert("pregnancy".into(), true);
+        let r = evaluate(&s, &t, d("2026-12-01"));
+        assert_eq!(r.booking_allowed(), Err(vec!["pregnancy label".to_string()]));
+        assert!(
+            s.add_override(&t, "pregnancy", "", "why", at("2026-11-30"))
+                .is_err()
+        );
+        assert!(
+            s.add_override(&t, "pregnancy", "Dr A", "  ", at("2026-11-30"))
+                .is_err()
+        );
+        assert!(
+            s.add_override(&t, "anticoagulants", "Dr A", "x", at("2026-11-30"))
+                .is_err()
+        );
+        assert!(
+            s.add_override(&t, "washout:nope", "Dr A", "x", at("2026-11-30"))
+                .is_err()
+        );
+        assert!(s.overrides.is_empty());
+        s.add_override(&t, "pregnancy", " Dr A ", " postpartum ", at("2026-11-30"))
+            .unwrap();
+        let r = evaluate(&s, &t, d("2026-12-01"));
+        assert_eq!(r.booking_allowed(), Ok(()));
+        let o = r.blocks[0].overridden_by.as_ref().unwrap();
+        assert_eq!((o.by.as_str(), o.reason.as_str()), ("Dr A", "postpartum"));
+    }
+
+    #[test]
+    fn a_new_review_retires_older_overrides_and_acknowledgements() {
+        let t = template();
+        let mut s = Screening::default();
+        s.answers.insert("pregnancy".into(), true);
+        s.answers.insert("anticoagulants".into(), true);
+        s.review("Dr A", d("2026-10-01")).unwrap();
+        s.add_override(&t, "pregnancy", "Dr A", "reason", at("2026-10-01"))
+            .unwrap();
+        s.acknowledge(&t, "anticoagulants", "Dr A", at("2026-10-01"))
+            .unwrap();
+        let r = evaluate(&s, &t, d("2026-10-02"));
+        assert!(r.booking_allowed().is_ok());
+        assert!(r.warnings[0].acknowledged_by.is_some());
+        s.review("Dr B", d("2026-11-01")).unwrap();
+        let r = evaluate(&s, &t, d("2026-11-02"));
+        assert!(r.booking_allowed().is_err());
+        assert!(r.warnings[0].acknowledged_by.is_none());
+    }
+
+    #[test]
+    fn unanswered_questions_are_listed_but_do_not_block() {
+        let t = template();
+        let r = evaluate(&Screening::default(), &t, d("2026-12-01"));
+        let ids: Vec<&str> = r.unanswered.iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            ["pregnancy", "anticoagulants", "hsv", "washout:isotretinoin"]
+        );
+        assert!(r.booking_allowed().is_ok());
+        assert!(r.rescreen_needed);
+        let mut s = Screening::default();
+        s.exposures.insert("isotretinoin".into(), None);
+        let r = evaluate(&s, &t, d("2026-12-01"));
+        assert!(!r.unanswered.iter().any(|r| r.id == "washout:isotretinoin"));
+        assert_eq!(r.earliest_eligible, None);
+    }
+
+    #[test]
+    fn template_validation_names_the_field() {
+        assert_eq!(template().validate(), Ok(()));
+        let mut t = template();
+        t.relative[0].id = "pregnancy".into();
+        assert!(
+            t.validate()
+                .unwrap_err()
+                .contains("relative[0].id 'pregnancy' is used twice")
+        );
+        let mut t = template();
+        t.washouts[0].months = 0;
+        let err = t.validate().unwrap_err();
+        assert!(
+            err.contains("washouts 'isotretinoin'") && err.contains("months"),
+            "{err}"
+        );
+        let mut t = template();
+        t.rescreen_after_days = 0;
+        assert!(t.validate().unwrap_err().contains("rescreen_after_days"));
+        let mut t = template();
+        t.absolute[0].id = "a:b".into();
+        assert!(t.validate().unwrap_err().contains("absolute[0].id"));
+        let mut t = template();
+        t.prompts[0].prompt = "".into();
+        assert!(t.validate().unwrap_err().contains("prompts 'hsv': prompt"));
+        let mut t = template();
+        t.pih.text = " ".into();
+        assert!(t.validate().unwrap_err().contains("pih.text"));
+        let mut t = template();
+        t.absolute[0].label = "".into();
+        assert!(t.validate().unwrap_err().contains("absolute 'pregnancy': label"));
+    }
+
+    #[test]
+    fn screening_round_trips_with_null_for_no_exposure() {
+        let mut s = Screening::default();
+        s.exposures.insert("isotretinoin".into(), None);
+        s.exposures.insert("toxin".into(), Some(d("2026-05-01")));
+        s.answers.insert("pregnancy".into(), false);
+        let json = serde_json::to_string(&s).unwrap();
+        assert!(json.contains(r#""isotretinoin":null"#), "{json}");
+        assert_eq!(serde_json::from_str::<Screening>(&json).unwrap(), s);
+        assert_eq!(
+            serde_json::from_str::<Screening>("{}").unwrap(),
+            Screening::default()
+        );
+    }
+}

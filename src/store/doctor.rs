@@ -1,0 +1,275 @@
+//! `needleplan doctor`: reads every file of a data dir without changing anything and
+//! reports, one finding per line, what needleplan would stumble on: patient files that
+//! do not parse (with line and column), are from a newer version or hold another id,
+//! temporary files left by an interrupted save, broken template or clinic files,
+//! permissions that let others read patient files, and breaks in the audit chain.
+//!
+//! Lines start with `ok`, `PROBLEM` (counted; the command exits non-zero) or `note`.
+//! Findings name files by their path in the data dir, never a patient's name.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::{Duration, SystemTime};
+
+use serde::Deserialize;
+
+use crate::domain::patient::Patient;
+
+use super::audit::{self, AUDIT_FILE};
+use super::clinic_file::{self, CLINIC_FILE};
+use super::paths::PATIENTS_DIR;
+use super::patient_file::{self, DecodeError};
+use super::permissions;
+use super::templates::Templates;
+
+/// A temporary file younger than this may belong to a save happening right now.
+const TMP_GRACE: Duration = Duration::from_secs(60);
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DoctorReport {
+    pub lines: Vec<String>,
+    pub problems: usize,
+}
+
+impl DoctorReport {
+    fn ok(&mut self, text: impl AsRef<str>) {
+        self.lines.push(format!("ok       {}", text.as_ref()));
+    }
+    fn note(&mut self, text: impl AsRef<str>) {
+        self.lines.push(format!("note     {}", text.as_ref()));
+    }
+    fn problem(&mut self, text: impl AsRef<str>) {
+        self.lines.push(format!("PROBLEM  {}", text.as_ref()));
+        self.problems += 1;
+    }
+
+    pub fn is_clean(&self) -> bool {
+        self.problems == 0
+    }
+}
+
+/// Checks everything in `data_dir`; reads only.
+pub fn run(data_dir: &Path) -> DoctorReport {
+    let mut r = DoctorReport::default();
+    r.lines.push(format!("needleplan doctor: {}", data_dir.display()));
+    if !data_dir.is_dir() {
+        r.problem(format!(
+            "data dir {} does not exist or is not a dir",
+            data_dir.display()
+        ));
+        r.lines.push(summary(0, r.problems));
+        return r;
+    }
+
+    let (checked, revisions) = check_patients(data_dir, &mut r);
+    check_tmp_files(data_dir, "", &mut r);
+    check_other_files(data_dir, &mut r);
+
+    let warnings = permissions::check(data_dir);
+    if warnings.is_empty() {
+        r.ok("permissions: only the owner (or the data dir's staff group) can read the data");
+    }
+    for w in warnings {
+        r.problem(format!("permissions: {w}"));
+    }
+
+    check_audit(data_dir, &revisions, &mut r);
+    let problems = r.problems;
+    r.lines.push(summary(checked, problems));
+    r
+}
+
+fn summary(checked: usize, problems: usize) -> String {
+    format!(
+        "checked {checked} patient file{}, {problems} problem{}",
+        if checked == 1 { "" } else { "s" },
+        if problems == 1 { "" } else { "s" }
+    )
+}
+
+/// Reads every `patients/*.json`. Returns how many were checked and the revision of
+/// each patient that loaded.
+fn check_patients(data_dir: &Path, r: &mut DoctorReport) -> (usize, BTreeMap<String, u64>) {
+    let mut revisions = BTreeMap::new();
+    let dir = data_dir.join(PATIENTS_DIR);
+    if !dir.is_dir() {
+        r.note(format!("{PATIENTS_DIR}/ does not exist yet (no patient saved)"));
+        return (0, revisions);
+    }
+    let mut names: Vec<String> = match std::fs::read_dir(&dir) {
+        Ok(rd) => rd
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect(),
+        Err(e) => {
+            r.problem(format!("{PATIENTS_DIR}/ cannot be listed: {e}"));
+            return (0, revisions);
+        }
+    };
+    names.sort();
+    check_tmp_files(&dir, &format!("{PATIENTS_DIR}/"), r);
+    let mut checked = 0;
+    let mut bad = 0;
+    for name in names {
+        let rel = format!("{PATIENTS_DIR}/{name}");
+        if name.starts_with('.') {
+            continue; // temporary files, reported above
+        }
+        let Some(stem) = name.strip_suffix(".json") else {
+            if dir.join(&name).is_file() {
+                r.note(format!(
+                    "{rel} is not a patient file (not *.json); needleplan ignores it"
+                ));
+            }
+            continue;
+        };
+        checked += 1;
+        let bytes = match std::fs::read(dir.join(&name)) {
+            Ok(b) => b,
+            Err(e) => {
+                bad += 1;
+                r.problem(format!("{rel} cannot be read: {e}"));
+                continue;
+            }
+        };
+        match patient_file::decode(&bytes) {
+            Ok(p) if p.id.as_str() != stem => {
+                bad += 1;
+                r.problem(format!(
+                    "{rel} holds patient id '{}', not '{stem}': needleplan will not load it",
+                    p.id
+                ));
+            }
+            Ok(p) => {
+                revisions.insert(p.id.as_str().to_string(), p.revision);
+            }
+            Err(DecodeError::FutureVersion(v)) => {
+                bad += 1;
+                r.problem(format!(
+                    "{rel} was written by a newer needleplan (schema_version {v}; this one reads up to {}): use the newer version",
+                    patient_file::SCHEMA_VERSION
+                ));
+            }
+            Err(DecodeError::Corrupt(why)) => {
+                bad += 1;
+                r.problem(format!("{rel} cannot be read: {}", with_position(&bytes, why)));
+            }
+        }
+    }
+    if bad == 0 {
+        r.ok(format!(
+            "{checked} patient file{} read",
+            if checked == 1 { "" } else { "s" }
+        ));
+    }
+    (checked, revisions)
+}
+
+/// The decoder checks the shape of a patient on a parsed value, which has no positions;
+/// parsing the text again straight into the shape finds the line and column.
+fn with_position(bytes: &[u8], why: String) -> String {
+    if why.contains(" line ") {
+        return why;
+    }
+    #[derive(Deserialize)]
+    #[allow(dead_code)]
+    struct Probe {
+        patient: Patient,
+    }
+    match serde_json::from_slice::<Probe>(bytes) {
+        Err(e) if e.line() > 0 => e.to_string(),
+        _ => why,
+    }
+}
+
+/// `.tmp-*` files left in `dir` by a save that never finished. `prefix` is how `dir`
+/// is named in the report.
+fn check_tmp_files(dir: &Path, prefix: &str, r: &mut DoctorReport) {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut found: Vec<(String, bool)> = rd
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".tmp-"))
+        .map(|e| {
+            let fresh = e
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| SystemTime::now().duration_since(t).ok())
+                .is_some_and(|age| age < TMP_GRACE);
+            (e.file_name().to_string_lossy().into_owned(), fresh)
+        })
+        .collect();
+    found.sort();
+    for (name, fresh) in found {
+        if fresh {
+            r.note(format!(
+                "{prefix}{name} is a save in progress (or just interrupted)"
+            ));
+        } else {
+            r.problem(format!(
+                "{prefix}{name} is left over from an interrupted save; the record it belongs to is intact, this file can be deleted"
+            ));
+        }
+    }
+}
+
+/// `clinic.json` and the template overrides, when present, read as the app reads them.
+fn check_other_files(data_dir: &Path, r: &mut DoctorReport) {
+    let (_, problems) = Templates::load(data_dir);
+    for p in problems {
+        r.problem(p);
+    }
+    let clinic = clinic_file::load(data_dir);
+    match clinic.problem {
+        Some(why) => r.problem(why),
+        None if clinic.exists => r.ok(format!("{CLINIC_FILE} read")),
+        None => {}
+    }
+}
+
+/// The hash chain, then each patient's last logged revision against its file.
+fn check_audit(data_dir: &Path, revisions: &BTreeMap<String, u64>, r: &mut DoctorReport) {
+    if !data_dir.join(AUDIT_FILE).exists() {
+        r.note(format!("{AUDIT_FILE} does not exist yet (no change logged)"));
+        return;
+    }
+    match audit::verify(data_dir) {
+        Ok(n) => r.ok(format!(
+            "{AUDIT_FILE}: {n} line{}, chain intact",
+            if n == 1 { "" } else { "s" }
+        )),
+        Err(problems) => {
+            for p in problems {
+                r.problem(p.to_string());
+            }
+        }
+    }
+    // The chain cannot show that its newest lines were removed; the patient files can,
+    // when they are at a later revision than the log's last word on them.
+    let Ok(entries) = audit::read_entries(data_dir) else {
+        return;
+    };
+    let mut last: BTreeMap<&str, u64> = BTreeMap::new();
+    for e in &entries {
+        last.insert(e.patient_id.as_str(), e.revision_after);
+    }
+    for (id, logged) in last {
+        match revisions.get(id) {
+            Some(&on_disk) if on_disk > logged => r.problem(format!(
+                "{AUDIT_FILE}: {PATIENTS_DIR}/{id}.json is at revision {on_disk} but the log's last entry for it is revision {logged}: changes are missing from the log"
+            )),
+            Some(&on_disk) if on_disk < logged => r.problem(format!(
+                "{AUDIT_FILE}: {PATIENTS_DIR}/{id}.json is at revision {on_disk} but the log records revision {logged}: the file is older than the log (restored from an old copy?)"
+            )),
+            Some(_) => {}
+            None if !data_dir.join(PATIENTS_DIR).join(format!("{id}.json")).exists() => {
+                r.problem(format!(
+                    "{PATIENTS_DIR}/{id}.json is missing, but {AUDIT_FILE} records revision {logged} of it"
+                ))
+            }
+            None => {} // present but unreadable: reported with the patient files
+        }
+    }
+}

@@ -1,0 +1,676 @@
+//! The consult screen (key 4) driven by keys, over a fixed hand-built clinic and a fixed
+//! now: skin assessments, the screening list, charts (defaults, depth limits, signing,
+//! amendments) and the session prep; and snapshots of each at 80x24 and 160x50.
+
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+use needleplan::app::clinical_rules::{done_refusals, screening_refusals};
+use needleplan::app::consult::{ConsultForm, Popup};
+use needleplan::app::model::{Effect, FormPurpose, Overlay};
+use needleplan::app::screen::ScreenId;
+use needleplan::app::{Model, handle_key};
+use needleplan::domain::chart::{Amendment, ChartRecord, Depth, SIGNED_READ_ONLY, SessionChart};
+use needleplan::domain::patient::{Patient, PatientDetails, PatientId};
+use needleplan::domain::readiness::PhotoView;
+use needleplan::domain::series::{Series, SeriesPlan, SessionStatus};
+use needleplan::domain::skin::{Area, Fitzpatrick, Iga, ScarFinding, ScarType, SkinAssessment};
+use needleplan::store::templates::Templates;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use KeyCode::{Backspace, Char, Down, Enter, Esc, Tab, Up};
+
+fn d(s: &str) -> NaiveDate {
+    s.parse().unwrap()
+}
+
+fn at(s: &str) -> NaiveDateTime {
+    NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap()
+}
+
+fn now() -> NaiveDateTime {
+    at("2026-11-25 10:00")
+}
+
+fn patient(id: &str, name: &str) -> Patient {
+    let details = PatientDetails {
+        full_name: name.into(),
+        date_of_birth: Some(d("1991-03-14")),
+        ..PatientDetails::default()
+    };
+    Patient::new(PatientId::new(id).unwrap(), details, d("2026-08-01"))
+}
+
+fn series(start: &str, sessions: u32) -> Series {
+    let t = Templates::builtin();
+    let plan = SeriesPlan {
+        sessions,
+        ..SeriesPlan::from_protocol(&t.protocols[0], d(start), NaiveTime::from_hms_opt(9, 30, 0))
+    };
+    Series::from_plan(&plan, d("2026-09-01"))
+}
+
+fn assessment(date: &str, fitz: Fitzpatrick, iga: Iga, scars: &[(ScarType, u8)]) -> SkinAssessment {
+    SkinAssessment {
+        date: d(date),
+        by: "Dr Okafor".into(),
+        fitzpatrick: fitz,
+        iga,
+        scars: scars
+            .iter()
+            .map(|&(kind, grade)| ScarFinding { kind, grade })
+            .collect(),
+        quantitative_score: Some(18),
+        areas: [Area::Cheeks, Area::Forehead].into_iter().collect(),
+        notes: String::new(),
+    }
+}
+
+fn record(cheeks: u16, forehead: u16) -> ChartRecord {
+    ChartRecord {
+        device_id: "pen-2.5".into(),
+        cartridge_lot: "LOT-7731".into(),
+        depths: [
+            (Area::Cheeks, Depth::from_hundredths(cheeks)),
+            (Area::Forehead, Depth::from_hundredths(forehead)),
+        ]
+        .into_iter()
+        .collect(),
+        passes: 3,
+        end_point: "pinpoint bleeding".into(),
+        reaction: "even erythema".into(),
+        ..ChartRecord::default()
+    }
+}
+
+/// Amara: two assessments (grade 3 -> 2, Fitzpatrick V), a screening with cold sores and
+/// an anticoagulant acknowledged, session 1 charted, signed and amended, session 2
+/// charted (draft), session 3 booked. Bruno: new, no series. Chloé: a series, nothing
+/// charted or assessed.
+fn clinic() -> Vec<Patient> {
+    let t = Templates::builtin();
+    let mut amara = patient("p-00000001", "Amara Okonkwo");
+    amara.skin = vec![
+        assessment(
+            "2026-09-15",
+            Fitzpatrick::V,
+            Iga::Moderate,
+            &[(ScarType::Boxcar, 3), (ScarType::Rolling, 2)],
+        ),
+        assessment(
+            "2026-11-18",
+            Fitzpatrick::V,
+            Iga::Mild,
+            &[(ScarType::Boxcar, 2), (ScarType::Rolling, 2)],
+        ),
+    ];
+    let s = &mut amara.screening;
+    for r in t.screening.absolute.iter().chain(&t.screening.relative) {
+        s.answers.insert(r.id.clone(), r.id == "anticoagulants");
+    }
+    s.answers.insert("hsv_history".into(), true);
+    for w in &t.screening.washouts {
+        s.exposures.insert(w.id.clone(), None);
+    }
+    s.exposures.insert("isotretinoin".into(), Some(d("2026-03-01")));
+    s.review("Dr Okafor", d("2026-11-18")).unwrap();
+    s.acknowledge(
+        &t.screening,
+        "anticoagulants",
+        "Dr Okafor",
+        at("2026-11-18 09:00"),
+    )
+    .unwrap();
+    let mut sr = series("2026-10-20", 3);
+    sr.sessions[0].set_status(SessionStatus::Done, &t.aftercare);
+    sr.sessions[1].date = d("2026-11-18");
+    sr.sessions[1].set_status(SessionStatus::Done, &t.aftercare);
+    sr.sessions[2].date = d("2026-12-16");
+    sr.sessions[2].status = SessionStatus::Booked;
+    for e in &mut sr.sessions[0].checklist {
+        e.ticked_at = Some(at("2026-10-21 09:00"));
+    }
+    let mut signed = SessionChart::new(record(150, 50));
+    signed
+        .sign("Dr Okafor", at("2026-10-20 10:30"), &t.devices)
+        .unwrap();
+    signed
+        .amend(
+            Amendment {
+                at: at("2026-10-21 08:15"),
+                by: "Dr Okafor".into(),
+                text: "cheeks were 1.25 mm, not 1.5".into(),
+                depths: [(Area::Cheeks, Depth::from_hundredths(125))]
+                    .into_iter()
+                    .collect(),
+            },
+            &t.devices,
+        )
+        .unwrap();
+    sr.sessions[0].chart = Some(signed);
+    sr.sessions[1].chart = Some(SessionChart::new(record(175, 50)));
+    sr.sessions[2].prep.consent_signed = Some(d("2026-11-18"));
+    amara.series.push(sr);
+
+    let bruno = patient("p-00000002", "Bruno Costa");
+    let mut chloe = patient("p-00000003", "Chloé Martin");
+    chloe.series.push(series("2026-12-02", 3));
+    vec![amara, bruno, chloe]
+}
+
+fn model() -> Model {
+    let mut m = Model::new(now(), Templates::builtin(), clinic());
+    m.data_dir_label = "/clinic/data".into();
+    m
+}
+
+fn press(m: &mut Model, keys: &[KeyCode]) -> Vec<Effect> {
+    keys.iter()
+        .flat_map(|k| handle_key(m, KeyEvent::new(*k, KeyModifiers::NONE)))
+        .collect()
+}
+
+fn type_text(m: &mut Model, text: &str) -> Vec<Effect> {
+    text.chars()
+        .flat_map(|c| handle_key(m, KeyEvent::new(Char(c), KeyModifiers::NONE)))
+        .collect()
+}
+
+/// Clears the focused text field.
+fn clear(m: &mut Model) {
+    press(m, &[KeyCode::End]);
+    press(m, &[Backspace; 40]);
+}
+
+/// The model on the consult screen of the `n`-th patient of the list.
+fn consult(n: usize) -> Model {
+    let mut m = model();
+    press(&mut m, &vec![Down; n]);
+    press(&mut m, &[Char('4')]);
+    assert_eq!(m.screen, ScreenId::Consult);
+    m
+}
+
+fn form(m: &Model) -> (&ConsultForm, &needleplan::app::form::Form) {
+    match &m.overlay {
+        Overlay::Form(FormPurpose::Consult(c), f) => (c, f),
+        other => panic!("no consult form open: {other:?}"),
+    }
+}
+
+fn selected(m: &Model) -> &Patient {
+    m.selected_patient().unwrap()
+}
+
+fn draw(m: &Model, w: u16, h: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
+    terminal.draw(|f| needleplan::ui::view(m, f)).unwrap();
+    terminal.backend().to_string()
+}
+
+fn snap_both(name: &str, m: &Model) {
+    insta::assert_snapshot!(format!("{name}_80x24"), draw(m, 80, 24));
+    insta::assert_snapshot!(format!("{name}_160x50"), draw(m, 160, 50));
+}
+
+// ---------------------------------------------------------------------------------------
+// Skin assessments
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn p_adds_a_skin_assessment_dated_today_from_the_latest_one() {
+    let mut m = consult(0);
+    press(&mut m, &[Char('p')]);
+    let (purpose, f) = form(&m);
+    assert!(matches!(purpose, ConsultForm::Profile(_)));
+    assert_eq!(f.value(0), "2026-11-25");
+    assert_eq!(f.value(2), "V", "Fitzpatrick starts from the latest assessment");
+    type_text(&mut m, "Dr Adeyemi");
+    // Boxcar (field 5) from 2 down to 1.
+    press(&mut m, &[Tab, Tab, Tab, Tab, KeyCode::Left]);
+    let effects = press(&mut m, &[Enter]);
+    assert_eq!(effects, vec![Effect::Save(PatientId::new("p-00000001").unwrap())]);
+    assert_eq!(m.overlay, Overlay::None);
+    let p = selected(&m);
+    assert_eq!(p.skin.len(), 3);
+    let a = p.skin.last().unwrap();
+    assert_eq!(
+        (a.date, a.by.as_str(), a.grade_of(ScarType::Boxcar)),
+        (d("2026-11-25"), "Dr Adeyemi", Some(1))
+    );
+    assert_eq!(a.areas, [Area::Cheeks, Area::Forehead].into_iter().collect());
+    let screen = draw(&m, 160, 50);
+    assert!(
+        screen.contains("boxcar 1 (grade 3 -> 1 since 2026-09)"),
+        "{screen}"
+    );
+}
+
+#[test]
+fn an_impossible_date_a_missing_name_and_a_score_out_of_range_are_explained_inline() {
+    let mut m = consult(1);
+    press(&mut m, &[Char('p'), Enter]);
+    let (_, f) = form(&m);
+    assert_eq!(f.error.as_ref().map(|e| e.0), Some(1), "the name is required");
+    type_text(&mut m, "Dr A");
+    press(&mut m, &[Up]);
+    clear(&mut m);
+    type_text(&mut m, "2026-02-30");
+    press(&mut m, &[Enter]);
+    let (_, f) = form(&m);
+    let (field, message) = f.error.clone().unwrap();
+    assert_eq!(field, 0);
+    assert!(message.contains("does not exist"), "{message}");
+    clear(&mut m);
+    type_text(&mut m, "2026-12-01");
+    press(&mut m, &[Enter]);
+    assert!(form(&m).1.error.as_ref().unwrap().1.contains("future"));
+    clear(&mut m);
+    type_text(&mut m, "2026-11-20");
+    // Score (field 8): 99 is above the scale.
+    for _ in 0..8 {
+        press(&mut m, &[Tab]);
+    }
+    type_text(&mut m, "99");
+    press(&mut m, &[Enter]);
+    let (_, f) = form(&m);
+    assert_eq!(f.error.as_ref().map(|e| e.0), Some(8));
+    assert!(f.error.as_ref().unwrap().1.contains("84"), "{:?}", f.error);
+    press(&mut m, &[Backspace, Backspace, Tab]);
+    type_text(&mut m, "cheeks, neck");
+    press(&mut m, &[Enter]);
+    assert!(
+        form(&m)
+            .1
+            .error
+            .as_ref()
+            .unwrap()
+            .1
+            .contains("unknown area 'neck'")
+    );
+    // Everything typed is kept: fix the area and save.
+    press(&mut m, &[Backspace; 4]);
+    type_text(&mut m, "nose");
+    let effects = press(&mut m, &[Enter]);
+    assert_eq!(effects.len(), 1);
+    let a = &selected(&m).skin[0];
+    assert_eq!((a.date, a.areas.len()), (d("2026-11-20"), 2));
+}
+
+// ---------------------------------------------------------------------------------------
+// Screening
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn space_answers_no_yes_unanswered_and_a_yes_to_an_absolute_rule_blocks_until_overridden() {
+    let mut m = consult(1);
+    press(&mut m, &[Char('s')]);
+    assert_eq!(m.consult.popup, Popup::Screening { row: 0 });
+    let rule = Templates::builtin().screening.absolute[0].id.clone();
+    press(&mut m, &[Char(' ')]);
+    assert_eq!(selected(&m).screening.answers.get(&rule), Some(&false));
+    let effects = press(&mut m, &[Char(' ')]);
+    assert_eq!(effects.len(), 1, "saved at once");
+    assert_eq!(selected(&m).screening.answers.get(&rule), Some(&true));
+    let p = selected(&m).clone();
+    let refused = screening_refusals(&m, &p, d("2026-12-01"));
+    assert_eq!(refused.len(), 1);
+    assert!(
+        refused[0].starts_with("absolute contraindication: Active infection"),
+        "{refused:?}"
+    );
+
+    // An override needs a name and a reason, both.
+    press(&mut m, &[Char('o'), Enter]);
+    assert_eq!(form(&m).1.error.as_ref().map(|e| e.0), Some(0));
+    type_text(&mut m, "Dr Okafor");
+    press(&mut m, &[Enter]);
+    let (_, f) = form(&m);
+    assert_eq!(f.error.as_ref().map(|e| e.0), Some(1));
+    assert!(f.error.as_ref().unwrap().1.contains("reason"));
+    assert_eq!(f.focus, 1, "the reason field has the focus");
+    type_text(&mut m, "healed, checked today");
+    assert_eq!(press(&mut m, &[Enter]).len(), 1);
+    let o = &selected(&m).screening.overrides[0];
+    assert_eq!(
+        (o.by.as_str(), o.reason.as_str(), o.at),
+        ("Dr Okafor", "healed, checked today", now())
+    );
+    let p = selected(&m).clone();
+    assert!(screening_refusals(&m, &p, d("2026-12-01")).is_empty());
+    assert_eq!(m.consult.popup, Popup::Screening { row: 0 }, "back on the list");
+
+    press(&mut m, &[Char(' ')]);
+    assert_eq!(
+        selected(&m).screening.answers.get(&rule),
+        None,
+        "third press: unanswered"
+    );
+}
+
+#[test]
+fn a_washout_date_is_typed_checked_and_sets_the_earliest_eligible_date() {
+    let mut m = consult(1);
+    press(&mut m, &[Char('s')]);
+    let t = Templates::builtin().screening;
+    let row = t.absolute.len() + t.relative.len() + t.prompts.len();
+    press(&mut m, &vec![Char('j'); row]);
+    press(&mut m, &[Enter]);
+    assert!(matches!(form(&m).0, ConsultForm::Exposure(_, w) if w == "isotretinoin"));
+    type_text(&mut m, "2026-13-01");
+    press(&mut m, &[Enter]);
+    assert_eq!(form(&m).1.error.as_ref().map(|e| e.0), Some(0));
+    clear(&mut m);
+    type_text(&mut m, "2026-07-10");
+    press(&mut m, &[Enter]);
+    let p = selected(&m).clone();
+    assert_eq!(
+        p.screening.exposures.get("isotretinoin"),
+        Some(&Some(d("2026-07-10")))
+    );
+    assert!(!screening_refusals(&m, &p, d("2027-01-09")).is_empty());
+    assert!(screening_refusals(&m, &p, d("2027-01-10")).is_empty());
+    let screen = draw(&m, 160, 50);
+    assert!(screen.contains("earliest eligible 2027-01-10"), "{screen}");
+    // "none" answers the washout without a date.
+    press(&mut m, &[Char('j'), Char('e')]);
+    type_text(&mut m, "none");
+    press(&mut m, &[Enter]);
+    assert_eq!(selected(&m).screening.exposures.get("radiotherapy"), Some(&None));
+}
+
+#[test]
+fn a_relative_warning_is_acknowledged_with_a_name_and_review_marks_today() {
+    let mut m = consult(1);
+    press(&mut m, &[Char('s')]);
+    let t = Templates::builtin().screening;
+    press(&mut m, &vec![Char('j'); t.absolute.len()]);
+    press(&mut m, &[Char('a')]);
+    assert_eq!(
+        m.overlay,
+        Overlay::None,
+        "nothing to acknowledge while unanswered"
+    );
+    press(&mut m, &[Char(' '), Char(' '), Char('a'), Enter]);
+    assert_eq!(
+        form(&m).1.error.as_ref().map(|e| e.0),
+        Some(0),
+        "the name is required"
+    );
+    type_text(&mut m, "Dr Okafor");
+    press(&mut m, &[Enter]);
+    let ack = &selected(&m).screening.acknowledgements[0];
+    assert_eq!(
+        (ack.rule_id.as_str(), ack.by.as_str(), ack.at),
+        (t.relative[0].id.as_str(), "Dr Okafor", now())
+    );
+
+    press(&mut m, &[Char('r'), Enter]);
+    assert!(form(&m).1.error.is_some());
+    type_text(&mut m, "Dr Okafor");
+    press(&mut m, &[Enter]);
+    let s = &selected(&m).screening;
+    assert_eq!(
+        (s.reviewed_on, s.reviewed_by.as_str()),
+        (Some(d("2026-11-25")), "Dr Okafor")
+    );
+    press(&mut m, &[Esc]);
+    assert_eq!(
+        (m.screen, m.consult.popup.clone()),
+        (ScreenId::Consult, Popup::None)
+    );
+    press(&mut m, &[Esc]);
+    assert_eq!(m.screen, ScreenId::Main);
+}
+
+// ---------------------------------------------------------------------------------------
+// Charts
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn a_new_chart_starts_from_the_protocol_depths_and_refuses_a_depth_beyond_the_device() {
+    let mut m = consult(2);
+    press(&mut m, &[Char('c')]);
+    let (purpose, f) = form(&m);
+    assert!(matches!(purpose, ConsultForm::Chart(_, 0, 0)));
+    let protocol = &Templates::builtin().protocols[0];
+    for (i, (area, depth)) in protocol.depths.iter().enumerate() {
+        assert_eq!(f.fields[2 + i].label, area.label());
+        assert_eq!(f.value(2 + i), depth.to_string(), "{area}");
+    }
+    // Cheeks (the 5th area) typed as 2.6 mm on the 2.5 mm pen.
+    let cheeks = 2 + protocol.depths.keys().position(|a| *a == Area::Cheeks).unwrap();
+    m.overlay = match std::mem::replace(&mut m.overlay, Overlay::None) {
+        Overlay::Form(p, mut f) => {
+            f.focus = cheeks;
+            Overlay::Form(p, f)
+        }
+        o => o,
+    };
+    clear(&mut m);
+    type_text(&mut m, "2.6");
+    assert!(press(&mut m, &[Enter]).is_empty());
+    let (_, f) = form(&m);
+    let (field, message) = f.error.clone().unwrap();
+    assert_eq!(field, cheeks);
+    assert!(message.contains("between 0.1 and 2.5"), "{message}");
+    press(&mut m, &[Backspace]);
+    type_text(&mut m, "4");
+    assert_eq!(press(&mut m, &[Enter]).len(), 1);
+    let chart = selected(&m).series[0].sessions[0].chart.clone().unwrap();
+    assert_eq!(chart.record().depths[&Area::Cheeks].to_string(), "2.4");
+    assert_eq!(chart.record().device_id, "pen-2.5");
+    assert!(!chart.is_signed());
+}
+
+#[test]
+fn a_signed_chart_is_read_only_and_an_amendment_is_appended_with_who_and_when() {
+    let mut m = consult(2);
+    press(&mut m, &[Char('c'), Enter]);
+    press(&mut m, &[Char('S'), Enter]);
+    assert!(form(&m).1.error.is_some(), "a signature needs a name");
+    type_text(&mut m, "Dr Okafor");
+    assert_eq!(press(&mut m, &[Enter]).len(), 1);
+    let signed = selected(&m).series[0].sessions[0].chart.clone().unwrap();
+    assert_eq!(
+        signed.signature().map(|s| (s.by.as_str(), s.at)),
+        Some(("Dr Okafor", now()))
+    );
+
+    // Editing now shows the signed chart, not a form; the record itself refuses edits.
+    press(&mut m, &[Char('c')]);
+    assert_eq!(
+        (m.overlay.clone(), m.consult.popup.clone()),
+        (Overlay::None, Popup::ChartView)
+    );
+    assert_eq!(signed.clone().edit().unwrap_err(), SIGNED_READ_ONLY);
+    let screen = draw(&m, 80, 24);
+    assert!(
+        screen.contains("Signed by Dr Okafor on 2026-11-25 10:00"),
+        "{screen}"
+    );
+
+    press(&mut m, &[Char('m')]);
+    assert!(matches!(form(&m).0, ConsultForm::Amend(_, 0, 0)));
+    type_text(&mut m, "Dr Adeyemi");
+    press(&mut m, &[Tab]);
+    type_text(&mut m, "cheeks at 1.25 mm");
+    press(&mut m, &[Tab]);
+    type_text(&mut m, "cheeks=2.6");
+    press(&mut m, &[Enter]);
+    assert_eq!(
+        form(&m).1.error.as_ref().map(|e| e.0),
+        Some(2),
+        "2.6 mm is beyond the pen"
+    );
+    press(&mut m, &[Backspace, Backspace, Backspace]);
+    type_text(&mut m, "1.25");
+    assert_eq!(press(&mut m, &[Enter]).len(), 1);
+    let chart = selected(&m).series[0].sessions[0].chart.clone().unwrap();
+    let a = &chart.amendments()[0];
+    assert_eq!(
+        (a.by.as_str(), a.at, a.text.as_str()),
+        ("Dr Adeyemi", now(), "cheeks at 1.25 mm")
+    );
+    assert_eq!(chart.current_depths()[&Area::Cheeks].to_string(), "1.25");
+    assert_eq!(chart.record(), signed.record(), "the signed record is unchanged");
+}
+
+// ---------------------------------------------------------------------------------------
+// Session prep
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn prep_toggles_record_consents_and_photos_and_shrink_what_is_missing() {
+    let mut m = consult(2);
+    let before = done_refusals(&m, selected(&m), 0, 0);
+    assert!(before.contains(&"consent not signed".to_string()));
+    press(&mut m, &[Char('d')]);
+    assert_eq!(m.consult.popup, Popup::Prep { row: 0 });
+    press(
+        &mut m,
+        &[
+            Char(' '),
+            Char('j'),
+            Char(' '),
+            Char('j'),
+            Char(' '),
+            Char('j'),
+            Char(' '),
+            Char('j'),
+        ],
+    );
+    let effects = press(&mut m, &[Char(' ')]);
+    assert_eq!(effects.len(), 1);
+    let prep = &selected(&m).series[0].sessions[0].prep;
+    assert_eq!(
+        (prep.consent_signed, prep.photo_consent),
+        (Some(d("2026-11-25")), Some(d("2026-11-25")))
+    );
+    assert_eq!(prep.photos, PhotoView::ALL.into_iter().collect());
+    let after = done_refusals(&m, selected(&m), 0, 0);
+    assert!(
+        !after.iter().any(|r| r.contains("consent") || r.contains("photo")),
+        "{after:?}"
+    );
+    // Space again unticks.
+    press(&mut m, &[Char(' ')]);
+    assert!(
+        !selected(&m).series[0].sessions[0]
+            .prep
+            .photos
+            .contains(&PhotoView::Right)
+    );
+    press(&mut m, &[Esc]);
+    assert_eq!(m.consult.popup, Popup::None);
+}
+
+#[test]
+fn the_antiviral_prompt_is_a_prep_item_for_a_patient_with_cold_sores() {
+    let mut m = consult(0);
+    press(&mut m, &[Char('j'), Char('d')]);
+    let missing = done_refusals(&m, selected(&m), 0, 2);
+    assert!(
+        missing.iter().any(|r| r.starts_with("not confirmed: Antiviral")),
+        "{missing:?}"
+    );
+    press(&mut m, &[Char('G')]);
+    press(&mut m, &[Char('j'); 5]);
+    press(&mut m, &[Char(' ')]);
+    assert!(
+        selected(&m).series[0].sessions[2]
+            .prep
+            .confirmed_prompts
+            .contains("hsv_history")
+    );
+    let missing = done_refusals(&m, selected(&m), 0, 2);
+    assert!(!missing.iter().any(|r| r.contains("Antiviral")), "{missing:?}");
+}
+
+// ---------------------------------------------------------------------------------------
+// Snapshots
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn consult_snapshot() {
+    let m = consult(0);
+    let screen = draw(&m, 160, 50);
+    for want in [
+        "boxcar 2 (grade 3 -> 2 since 2026-09)",
+        "PIH caution",
+        "Anticoagulants (acknowledged by Dr Okafor)",
+        "Antiviral prophylaxis",
+        "1.25",
+        "signed+1",
+        "session 3 Wed 2026-12-16",
+    ] {
+        assert!(screen.contains(want), "{want} missing:\n{screen}");
+    }
+    snap_both("consult", &m);
+}
+
+#[test]
+fn profile_form_snapshot() {
+    let mut m = consult(0);
+    press(&mut m, &[Char('p')]);
+    snap_both("consult_profile_form", &m);
+}
+
+#[test]
+fn screening_snapshot() {
+    let mut m = consult(0);
+    press(&mut m, &[Char('s'), Char('j'), Char('j')]);
+    snap_both("consult_screening", &m);
+}
+
+#[test]
+fn chart_unsigned_snapshot() {
+    let mut m = consult(0);
+    press(&mut m, &[Char('c')]);
+    assert!(matches!(form(&m).0, ConsultForm::Chart(_, 0, 1)));
+    snap_both("consult_chart_unsigned", &m);
+}
+
+#[test]
+fn chart_signed_with_amendment_snapshot() {
+    let mut m = consult(0);
+    press(&mut m, &[Char('k'), Char('c')]);
+    assert_eq!(m.consult.popup, Popup::ChartView);
+    snap_both("consult_chart_signed", &m);
+}
+
+#[test]
+fn the_plan_shows_the_pih_caution_the_trend_the_prompt_and_what_is_missing() {
+    let mut m = model();
+    press(&mut m, &[Tab, Char('j')]);
+    let screen = draw(&m, 160, 50);
+    for want in [
+        "PIH caution",
+        "Scars: grade 3 -> 2 since 2026-09",
+        "Every session: Antiviral prophylaxis",
+        "Session 3 not ready (5 missing): photo consent, photo (front)",
+    ] {
+        assert!(screen.contains(want), "{want} missing:\n{screen}");
+    }
+}
+
+#[test]
+fn the_help_and_the_key_bar_come_from_the_consult_tables() {
+    use needleplan::app::keymap::MAIN_KEYS;
+    let four = MAIN_KEYS.iter().find(|b| b.keys_label() == "4").unwrap();
+    assert!(four.help.starts_with("consult: profile trend"));
+    let sections = needleplan::app::screen::help_sections();
+    let rows = sections.iter().find(|(t, _)| *t == "Consult screen (4)").unwrap();
+    for key in ["p", "s", "c", "S", "d"] {
+        assert!(
+            rows.1.iter().any(|(k, _)| k == key),
+            "{key} missing from the help"
+        );
+    }
+    let m = consult(0);
+    let bar = draw(&m, 160, 50);
+    let last = bar.lines().nth(49).unwrap();
+    for want in ["profile", "screening", "chart", "sign", "prep"] {
+        assert!(last.contains(want), "{want} missing from the key bar: {last}");
+    }
+}

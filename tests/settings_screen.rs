@@ -1,0 +1,804 @@
+//! The settings screen (key `5`): key tests that change each kind of setting and read
+//! `clinic.json` back from disk (a real `PatientStore` in a temporary dir, or a saver
+//! that fails on demand), the refusals (typed text kept, the broken file never written),
+//! and snapshots at 80x24 and 160x50.
+//!
+//! Every test runs at a fixed "now" (Wed 2026-11-25 10:00), never the real clock, never
+//! the real data dir.
+//!
+//! Keys are written as a small script: plain characters are typed as they are, `<Name>`
+//! is a named key (`<Enter>`, `<Esc>`, `<Tab>`, `<BackTab>`, `<Up>`, `<Down>`, `<Space>`,
+//! `<Backspace>`), and `<Backspace*N>` repeats one.
+
+use std::cell::{Cell, RefCell};
+
+use chrono::{Duration, NaiveDate, NaiveDateTime, NaiveTime, Weekday};
+use needleplan::app::form::Form;
+use needleplan::app::model::StatusKind;
+use needleplan::app::persist::{self, Saver};
+use needleplan::app::screen::ScreenId;
+use needleplan::app::settings::{self, Popup, ResourceKind, Row};
+use needleplan::app::{Model, Overlay, handle_key};
+use needleplan::domain::clinic::{ClinicSettings, ClosedDate, Closure, DayHours};
+use needleplan::domain::patient::{Patient, PatientDetails, PatientId};
+use needleplan::domain::series::{Series, SeriesPlan};
+use needleplan::store::templates::Templates;
+use needleplan::store::{PatientStore, SaveError, clinic_file};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use tempfile::TempDir;
+
+// ---------------------------------------------------------------------------------------
+// A small clinic, by hand
+// ---------------------------------------------------------------------------------------
+
+fn d(s: &str) -> NaiveDate {
+    s.parse().unwrap()
+}
+
+fn t(h: u32, m: u32) -> NaiveTime {
+    NaiveTime::from_hms_opt(h, m, 0).unwrap()
+}
+
+fn now() -> NaiveDateTime {
+    d("2026-11-25").and_hms_opt(10, 0, 0).unwrap()
+}
+
+/// Ann: one series, its first session on Wed 2026-12-02 10:00 with Ben in room 1, and no
+/// length of its own (so the clinic's default length applies). Her second session names
+/// "sara", a clinician no longer listed.
+fn patients() -> Vec<Patient> {
+    let templates = Templates::builtin();
+    let details = PatientDetails {
+        full_name: "Ann Lee".into(),
+        date_of_birth: Some(d("1990-06-02")),
+        phone: "+44 7700 900001".into(),
+        email: String::new(),
+        notes: String::new(),
+    };
+    let mut ann = Patient::new(PatientId::new("p-ann").unwrap(), details, d("2026-10-01"));
+    let plan = SeriesPlan::from_protocol(&templates.protocols[0], d("2026-12-02"), Some(t(10, 0)));
+    let mut series = Series::from_plan(&plan, d("2026-11-01"));
+    series.session_minutes = None;
+    for s in &mut series.sessions {
+        s.minutes = None;
+    }
+    series.sessions[0].clinician = Some("ben".into());
+    series.sessions[0].room = Some("room-1".into());
+    series.sessions[1].clinician = Some("sara".into());
+    ann.series.push(series);
+    vec![ann]
+}
+
+// ---------------------------------------------------------------------------------------
+// Driving the model
+// ---------------------------------------------------------------------------------------
+
+fn named_key(name: &str) -> KeyCode {
+    match name {
+        "Enter" => KeyCode::Enter,
+        "Esc" => KeyCode::Esc,
+        "Tab" => KeyCode::Tab,
+        "BackTab" => KeyCode::BackTab,
+        "Up" => KeyCode::Up,
+        "Down" => KeyCode::Down,
+        "Space" => KeyCode::Char(' '),
+        "Backspace" => KeyCode::Backspace,
+        other => panic!("unknown key <{other}> in a test key script"),
+    }
+}
+
+fn parse_keys(script: &str) -> Vec<KeyCode> {
+    let mut out = Vec::new();
+    let mut chars = script.chars();
+    while let Some(c) = chars.next() {
+        if c != '<' {
+            out.push(KeyCode::Char(c));
+            continue;
+        }
+        let name: String = chars.by_ref().take_while(|&c| c != '>').collect();
+        let (name, times) = match name.split_once('*') {
+            Some((n, k)) => (n.to_string(), k.parse::<usize>().unwrap()),
+            None => (name, 1),
+        };
+        out.extend(std::iter::repeat_n(named_key(&name), times));
+    }
+    out
+}
+
+fn key_event(code: KeyCode) -> KeyEvent {
+    let modifiers = match code {
+        KeyCode::Char(c) if c.is_uppercase() => KeyModifiers::SHIFT,
+        KeyCode::BackTab => KeyModifiers::SHIFT,
+        _ => KeyModifiers::NONE,
+    };
+    KeyEvent::new(code, modifiers)
+}
+
+/// Sends keys and carries out the saves they ask for, as the runtime does.
+fn keys(model: &mut Model, saver: &dyn Saver, script: &str) {
+    for code in parse_keys(script) {
+        let effects = handle_key(model, key_event(code));
+        persist::run_effects(model, effects, saver);
+    }
+}
+
+/// Moves the cursor with j/k until `row` is selected.
+fn select(model: &mut Model, saver: &dyn Saver, row: Row) {
+    let rows = settings::rows(model);
+    let target = rows.iter().position(|r| *r == row).expect("the row exists");
+    for _ in 0..rows.len() * 2 {
+        let here = settings::selected_row(model).unwrap();
+        let at = rows.iter().position(|r| *r == here).unwrap();
+        if at == target {
+            return;
+        }
+        keys(model, saver, if at < target { "j" } else { "k" });
+    }
+    panic!("could not reach {row:?}");
+}
+
+fn form(model: &Model) -> &Form {
+    match &model.settings.popup {
+        Some(Popup::Form(_, form)) => form,
+        other => panic!("expected an open form, got {other:?}"),
+    }
+}
+
+/// The model over a real data dir in a temporary folder, started as the runtime starts
+/// it (`clinic.json` loaded, read-only when it is broken).
+struct App {
+    model: Model,
+    store: PatientStore,
+    dir: TempDir,
+}
+
+impl App {
+    fn new() -> Self {
+        Self::with_clinic_file(None)
+    }
+
+    fn with_clinic_file(text: Option<&str>) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let store = PatientStore::open(dir.path()).unwrap();
+        if let Some(text) = text {
+            std::fs::write(clinic_file::path(dir.path()), text).unwrap();
+        }
+        let mut model = Model::new(now(), Templates::builtin(), patients());
+        let load = clinic_file::load(dir.path());
+        model.problems.extend(load.problem);
+        model.clinic_read_only = load.read_only;
+        model.set_clinic(load.settings);
+        keys(&mut model, &store, "5");
+        assert_eq!(model.screen, ScreenId::Settings);
+        Self { model, store, dir }
+    }
+
+    fn keys(&mut self, script: &str) {
+        keys(&mut self.model, &self.store, script);
+    }
+
+    fn select(&mut self, row: Row) {
+        select(&mut self.model, &self.store, row);
+    }
+
+    /// `clinic.json` as read back from disk; it must exist and be valid.
+    fn on_disk(&self) -> ClinicSettings {
+        let load = clinic_file::load(self.dir.path());
+        assert!(load.exists, "clinic.json was not written");
+        assert_eq!(load.problem, None);
+        load.settings
+    }
+
+    fn status(&self) -> &str {
+        &self.model.status.text
+    }
+
+    /// The saved settings are the ones in memory, and nothing waits to be written.
+    fn assert_saved(&self) {
+        assert_eq!(self.on_disk(), self.model.clinic);
+        assert!(!self.model.settings.unsaved);
+        assert_eq!(self.model.status.kind, StatusKind::Saved, "{}", self.status());
+        assert!(self.status().starts_with("settings saved"), "{}", self.status());
+    }
+}
+
+fn draw(model: &Model, w: u16, h: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
+    terminal.draw(|f| needleplan::ui::view(model, f)).unwrap();
+    terminal.backend().to_string()
+}
+
+// ---------------------------------------------------------------------------------------
+// The screen
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn five_opens_the_screen_esc_goes_back_and_the_help_lists_its_keys() {
+    let mut app = App::new();
+    assert_eq!(settings::selected_row(&app.model), Some(Row::Name));
+    app.keys("<Esc>");
+    assert_eq!(app.model.screen, ScreenId::Main);
+    app.keys("5?");
+    assert!(matches!(app.model.overlay, Overlay::Help { .. }));
+    let help = draw(&app.model, 160, 50);
+    assert!(help.contains("clinic settings: hours, closed dates"), "{help}");
+    let lines = needleplan::app::screen::help_sections();
+    let (_, rows) = lines
+        .iter()
+        .find(|(title, _)| title.starts_with("Settings"))
+        .unwrap();
+    assert!(
+        rows.iter()
+            .any(|(k, what)| k == "Space" && what.contains("weekday")),
+        "{rows:?}"
+    );
+    assert!(rows.iter().any(|(k, _)| k == "x"), "{rows:?}");
+}
+
+#[test]
+fn tab_jumps_from_section_to_section() {
+    let mut app = App::new();
+    let sections: Vec<_> = (0..6)
+        .map(|_| {
+            app.keys("<Tab>");
+            settings::selected_row(&app.model).unwrap()
+        })
+        .collect();
+    assert_eq!(
+        sections,
+        [
+            Row::Day(0),
+            Row::NoClosedDates,
+            Row::Resource(ResourceKind::Clinician, 0),
+            Row::Resource(ResourceKind::Room, 0),
+            Row::Protocol(0),
+            Row::Name,
+        ]
+    );
+    app.keys("<BackTab>");
+    assert_eq!(settings::selected_row(&app.model), Some(Row::Protocol(0)));
+}
+
+// ---------------------------------------------------------------------------------------
+// Opening hours
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn opening_hours_are_typed_checked_and_saved() {
+    let mut app = App::new();
+    app.select(Row::Day(0));
+    app.keys("<Enter><Backspace*5>25:00<Enter>");
+    let f = form(&app.model);
+    assert_eq!(f.value(0), "25:00", "what was typed is kept");
+    let (field, message) = f.error.clone().expect("refused inline");
+    assert_eq!(field, 0);
+    assert!(message.contains("'25:00' is not a time"), "{message}");
+    assert!(!clinic_file::path(app.dir.path()).exists(), "nothing written");
+
+    // Closing before opening is refused by the clinic's own rules, at the closing time.
+    app.keys("<Backspace*5>08:30<Tab><Backspace*5>07:00<Enter>");
+    let (field, message) = form(&app.model).error.clone().unwrap();
+    assert_eq!(field, 1);
+    assert!(message.contains("must be after opening time 08:30"), "{message}");
+
+    app.keys("<Backspace*5>17:00<Enter>");
+    assert_eq!(app.model.settings.popup, None);
+    assert_eq!(app.model.clinic.hours[0], Some(DayHours::new(t(8, 30), t(17, 0))));
+    app.assert_saved();
+    assert!(app.status().contains("Mondays 08:30-17:00"), "{}", app.status());
+    // Monday 2026-11-30 now opens at 08:30.
+    assert_eq!(
+        app.model.clinic.hours_on(d("2026-11-30")).map(|h| h.open),
+        Some(t(8, 30))
+    );
+}
+
+#[test]
+fn esc_in_a_form_cancels_it_and_changes_nothing() {
+    let mut app = App::new();
+    app.select(Row::Day(1));
+    app.keys("<Enter><Backspace*5>07:00<Esc>");
+    assert_eq!(app.model.settings.popup, None);
+    assert_eq!(
+        app.model.screen,
+        ScreenId::Settings,
+        "Esc closed the form, not the screen"
+    );
+    assert_eq!(app.model.clinic, ClinicSettings::default());
+    assert!(!clinic_file::path(app.dir.path()).exists());
+    app.keys("<Esc>");
+    assert_eq!(app.model.screen, ScreenId::Main);
+}
+
+#[test]
+fn space_closes_a_weekday_and_opens_it_again_with_its_hours() {
+    let mut app = App::new();
+    app.select(Row::Day(2));
+    app.keys("<Space>");
+    assert_eq!(app.model.clinic.hours[2], None);
+    app.assert_saved();
+    assert_eq!(
+        app.model.clinic.closure(d("2026-12-02")),
+        Some(Closure::Weekday(Weekday::Wed))
+    );
+    // Ann's sessions (all on Wednesdays) stay booked, and the status line says so.
+    assert!(
+        app.status().contains("3 booking(s) from today on"),
+        "{}",
+        app.status()
+    );
+    assert_eq!(app.model.calendar.bookings_on(d("2026-12-02")).count(), 1);
+
+    app.keys("<Space>");
+    assert_eq!(app.model.clinic.hours[2], Some(DayHours::new(t(9, 0), t(18, 0))));
+    app.assert_saved();
+}
+
+#[test]
+fn the_last_open_weekday_cannot_be_closed() {
+    let mut app = App::new();
+    for day in 0..6 {
+        app.select(Row::Day(day));
+        app.keys("<Space>");
+    }
+    assert_eq!(app.model.status.kind, StatusKind::Error);
+    assert!(app.status().contains("at least one weekday"), "{}", app.status());
+    assert!(app.model.clinic.hours[5].is_some(), "Saturday stays open");
+    assert_eq!(app.on_disk(), app.model.clinic);
+}
+
+// ---------------------------------------------------------------------------------------
+// Closed dates
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn closed_dates_are_added_checked_and_removed_after_asking() {
+    let mut app = App::new();
+    app.select(Row::NoClosedDates);
+    app.keys("a2026-02-30<Tab>Christmas Eve<Enter>");
+    let f = form(&app.model);
+    assert_eq!((f.value(0), f.value(1)), ("2026-02-30", "Christmas Eve"));
+    let (field, message) = f.error.clone().unwrap();
+    assert_eq!(field, 0);
+    assert!(message.contains("does not exist"), "{message}");
+    assert!(!clinic_file::path(app.dir.path()).exists());
+
+    app.keys("<Backspace*10>2026-12-24<Enter>");
+    assert_eq!(app.model.settings.popup, None);
+    assert_eq!(
+        app.model.clinic.closure(d("2026-12-24")),
+        Some(Closure::Holiday("Christmas Eve".into()))
+    );
+    assert!(!app.model.clinic.is_open(d("2026-12-24")));
+    app.assert_saved();
+    assert_eq!(settings::selected_row(&app.model), Some(Row::Closed(0)));
+
+    // An earlier date goes first; one with a booking says so.
+    app.keys("a2026-12-02<Tab>Training<Enter>");
+    let dates: Vec<NaiveDate> = app.on_disk().closed_dates.iter().map(|c| c.date).collect();
+    assert_eq!(dates, [d("2026-12-02"), d("2026-12-24")]);
+    assert!(app.status().contains("1 booking(s) that day"), "{}", app.status());
+    assert_eq!(settings::selected_row(&app.model), Some(Row::Closed(0)));
+
+    // The same date twice is refused.
+    app.keys("a2026-12-24<Enter>");
+    let (_, message) = form(&app.model).error.clone().unwrap();
+    assert!(
+        message.contains("already a closed date (Christmas Eve)"),
+        "{message}"
+    );
+    app.keys("<Esc>");
+
+    // x asks first; any key but y keeps it.
+    app.select(Row::Closed(1));
+    app.keys("x");
+    assert_eq!(app.model.settings.popup, Some(Popup::ConfirmRemove(1)));
+    let screen = draw(&app.model, 80, 24);
+    assert!(
+        screen.contains("Remove the closed date Thu 2026-12-24"),
+        "{screen}"
+    );
+    app.keys("n");
+    assert_eq!(app.model.clinic.closed_dates.len(), 2);
+    assert_eq!(app.status(), "nothing removed");
+    app.keys("xy");
+    assert_eq!(app.model.clinic.closure(d("2026-12-24")), None);
+    app.assert_saved();
+    assert_eq!(app.on_disk().closed_dates.len(), 1);
+}
+
+// ---------------------------------------------------------------------------------------
+// Clinicians and rooms
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn a_new_clinician_gets_a_file_safe_id_made_from_the_name() {
+    let mut app = App::new();
+    app.select(Row::Resource(ResourceKind::Clinician, 0));
+    app.keys("aChloé Martin-Ng");
+    assert!(
+        form(&app.model).notes[0].contains("id: chloe-martin-ng"),
+        "{:?}",
+        form(&app.model).notes
+    );
+    app.keys("<Enter>");
+    let added = app.model.clinic.clinicians.last().unwrap().clone();
+    assert_eq!(
+        (added.id.as_str(), added.name.as_str(), added.active),
+        ("chloe-martin-ng", "Chloé Martin-Ng", true)
+    );
+    app.assert_saved();
+    assert_eq!(
+        settings::selected_row(&app.model),
+        Some(Row::Resource(ResourceKind::Clinician, 2))
+    );
+
+    // "sara" is still named by one of Ann's sessions, "ben" is listed: both are skipped.
+    app.keys("aSara<Enter>aBen<Enter>");
+    let ids: Vec<String> = app.on_disk().clinicians.iter().map(|c| c.id.clone()).collect();
+    assert_eq!(ids, ["amara", "ben", "chloe-martin-ng", "sara-2", "ben-2"]);
+
+    // The same name twice, or no name, is refused with the text kept.
+    app.keys("aben carter<Enter>");
+    let (_, message) = form(&app.model).error.clone().unwrap();
+    assert!(
+        message.contains("already a clinician named Ben Carter"),
+        "{message}"
+    );
+    assert_eq!(form(&app.model).value(0), "ben carter");
+    app.keys("<Backspace*10><Enter>");
+    let (_, message) = form(&app.model).error.clone().unwrap();
+    assert!(message.contains("must not be empty"), "{message}");
+    app.keys("<Esc>");
+    assert_eq!(app.on_disk().clinicians.len(), 5);
+}
+
+#[test]
+fn renaming_keeps_the_id() {
+    let mut app = App::new();
+    app.select(Row::Resource(ResourceKind::Clinician, 1));
+    app.keys("<Enter><Backspace*10>Benjamin Carter<Enter>");
+    let ben = app.model.clinic.clinician("ben").unwrap();
+    assert_eq!(ben.name, "Benjamin Carter");
+    app.assert_saved();
+}
+
+#[test]
+fn typing_in_a_form_never_triggers_the_global_keys() {
+    let mut app = App::new();
+    app.select(Row::Resource(ResourceKind::Room, 0));
+    // q quits, ? opens the help, 2 to 5 switch screens, ! and C open popups: not here.
+    app.keys("aq?2345!C<Enter>");
+    assert!(!app.model.quit);
+    assert_eq!(app.model.screen, ScreenId::Settings);
+    assert_eq!(app.model.overlay, Overlay::None);
+    let room = app.model.clinic.rooms.last().unwrap();
+    assert_eq!((room.name.as_str(), room.id.as_str()), ("q?2345!C", "q-2345-c"));
+    app.assert_saved();
+}
+
+#[test]
+fn rooms_are_never_deleted_only_made_inactive() {
+    let mut app = App::new();
+    app.select(Row::Resource(ResourceKind::Room, 0));
+    app.keys("x");
+    assert!(app.status().contains("never removed"), "{}", app.status());
+    assert_eq!(app.model.settings.popup, None);
+    assert_eq!(app.model.clinic.rooms.len(), 2);
+
+    app.keys("<Space>");
+    assert!(!app.model.clinic.room("room-1").unwrap().active);
+    app.assert_saved();
+    assert!(!app.on_disk().room("room-1").unwrap().active);
+    assert_eq!(app.model.clinic.active_rooms().count(), 1);
+
+    // The last active room stays active.
+    app.keys("j<Space>");
+    assert_eq!(app.model.status.kind, StatusKind::Error);
+    assert!(app.status().contains("at least one active"), "{}", app.status());
+    assert!(app.on_disk().room("room-2").unwrap().active);
+
+    app.keys("k<Space>");
+    assert!(app.on_disk().room("room-1").unwrap().active);
+}
+
+// ---------------------------------------------------------------------------------------
+// Protocols, general
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn protocols_in_use_are_ticked_with_space_and_one_always_stays() {
+    let mut app = App::new();
+    let ids: Vec<String> = app
+        .model
+        .templates
+        .protocols
+        .iter()
+        .map(|p| p.id.clone())
+        .collect();
+    assert!(
+        app.model.clinic.protocols_in_use.is_empty(),
+        "first run: all in use"
+    );
+    app.select(Row::Protocol(0));
+    app.keys("<Space>");
+    assert_eq!(app.model.clinic.protocols_in_use, ids[1..].to_vec());
+    app.assert_saved();
+    let offered: Vec<&str> = needleplan::app::series_form::offered(&app.model)
+        .iter()
+        .map(|p| p.id.as_str())
+        .collect();
+    assert!(!offered.contains(&ids[0].as_str()), "{offered:?}");
+
+    app.keys("<Space>");
+    assert_eq!(
+        app.on_disk().protocols_in_use,
+        ids,
+        "ticked again, in the templates' order"
+    );
+
+    for i in 0..ids.len() {
+        app.select(Row::Protocol(i));
+        app.keys("<Space>");
+    }
+    assert_eq!(app.model.status.kind, StatusKind::Error);
+    assert!(app.status().contains("last protocol in use"), "{}", app.status());
+    assert_eq!(app.on_disk().protocols_in_use, [ids.last().unwrap().clone()]);
+}
+
+#[test]
+fn idle_lock_minutes_are_set_and_turned_off() {
+    let mut app = App::new();
+    app.select(Row::IdleLock);
+    app.keys("<Enter>ten<Enter>");
+    assert_eq!(form(&app.model).value(0), "ten");
+    assert!(form(&app.model).error.is_some());
+    app.keys("<Backspace*3>2000<Enter>");
+    let (_, message) = form(&app.model).error.clone().unwrap();
+    assert!(message.contains("between 1 and 1440"), "{message}");
+
+    app.keys("<Backspace*4>10<Enter>");
+    assert_eq!(app.model.clinic.idle_lock_minutes, Some(10));
+    assert_eq!(
+        app.model.idle.after,
+        Some(Duration::minutes(10)),
+        "the lock follows"
+    );
+    app.assert_saved();
+
+    app.keys("<Enter><Backspace*2><Enter>");
+    assert_eq!(app.model.clinic.idle_lock_minutes, None);
+    assert_eq!(app.model.idle.after, None);
+    assert_eq!(app.on_disk().idle_lock_minutes, None);
+}
+
+#[test]
+fn the_default_length_moves_bookings_without_their_own_in_the_calendar() {
+    let mut app = App::new();
+    let booked = |m: &Model| m.calendar.bookings_on(d("2026-12-02")).next().unwrap().minutes;
+    assert_eq!(booked(&app.model), 60);
+    app.select(Row::DefaultMinutes);
+    app.keys("<Enter><Backspace*2>3<Enter>");
+    let (_, message) = form(&app.model).error.clone().unwrap();
+    assert!(message.contains("between 5 and 480"), "{message}");
+    app.keys("<Backspace>45<Enter>");
+    assert_eq!(app.model.clinic.default_minutes, 45);
+    assert_eq!(booked(&app.model), 45);
+    app.assert_saved();
+}
+
+#[test]
+fn the_clinic_name_must_not_be_empty() {
+    let mut app = App::new();
+    app.keys("<Enter><Backspace*30><Enter>");
+    let (_, message) = form(&app.model).error.clone().unwrap();
+    assert!(message.contains("must not be empty"), "{message}");
+    app.keys("Harbour Skin<Enter>");
+    assert_eq!(app.on_disk().name, "Harbour Skin");
+}
+
+// ---------------------------------------------------------------------------------------
+// A broken file, a failing disk
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn a_broken_clinic_file_is_shown_and_never_written_over() {
+    let broken = "{\n  \"schema_version\": 1,\n  \"name\": \"Harbour\",\n  oops\n";
+    let mut app = App::with_clinic_file(Some(broken));
+    assert!(app.model.clinic_read_only);
+    let screen = draw(&app.model, 80, 24);
+    assert!(
+        screen.contains("READ-ONLY") && screen.contains("cannot be read"),
+        "{screen}"
+    );
+
+    let tries = [
+        (Row::Name, "<Enter>"),
+        (Row::Day(2), "<Space>"),
+        (Row::Day(2), "<Enter>"),
+        (Row::NoClosedDates, "a"),
+        (Row::Resource(ResourceKind::Clinician, 0), "a"),
+        (Row::Resource(ResourceKind::Room, 0), "<Space>"),
+        (Row::Protocol(0), "<Space>"),
+    ];
+    for (row, key) in tries {
+        app.select(row);
+        app.keys(key);
+        assert_eq!(app.model.settings.popup, None, "{row:?} {key}");
+        assert_eq!(app.model.status.kind, StatusKind::Error, "{row:?} {key}");
+        assert!(app.status().contains("cannot be read"), "{}", app.status());
+    }
+    assert_eq!(app.model.clinic, clinic_file::builtin());
+    let on_disk = std::fs::read_to_string(clinic_file::path(app.dir.path())).unwrap();
+    assert_eq!(on_disk, broken, "the file is byte for byte as it was");
+}
+
+/// Writes nothing while `failing` is set; records what it wrote otherwise.
+#[derive(Default)]
+struct FlakyClinicSaver {
+    failing: Cell<bool>,
+    written: RefCell<Vec<ClinicSettings>>,
+}
+
+impl Saver for FlakyClinicSaver {
+    fn save(&self, patient: &Patient) -> Result<u64, SaveError> {
+        Ok(patient.revision + 1)
+    }
+
+    fn save_clinic(&self, settings: &ClinicSettings) -> Result<(), String> {
+        if self.failing.get() {
+            return Err("disk full (simulated)".into());
+        }
+        self.written.borrow_mut().push(settings.clone());
+        Ok(())
+    }
+}
+
+#[test]
+fn a_failed_write_keeps_the_change_says_not_saved_and_is_retried() {
+    let saver = FlakyClinicSaver::default();
+    saver.failing.set(true);
+    let mut model = Model::new(now(), Templates::builtin(), patients());
+    keys(&mut model, &saver, "5");
+    select(&mut model, &saver, Row::Day(2));
+    keys(&mut model, &saver, "<Space>");
+    assert_eq!(model.clinic.hours[2], None, "the change is kept in memory");
+    assert!(model.settings.unsaved);
+    assert_eq!(model.status.kind, StatusKind::Error);
+    assert!(
+        model.status.text.contains("settings NOT SAVED"),
+        "{}",
+        model.status.text
+    );
+    assert!(model.status.text.contains("disk full"), "{}", model.status.text);
+    assert!(draw(&model, 80, 24).contains("NOT SAVED"));
+
+    // A retry that fails again says so once, not twice.
+    persist::flush(&mut model, &saver);
+    assert_eq!(
+        model.status.text.matches("NOT SAVED").count(),
+        1,
+        "{}",
+        model.status.text
+    );
+
+    // q warns instead of quitting.
+    keys(&mut model, &saver, "q");
+    assert!(!model.quit);
+    assert!(
+        model.status.text.contains("press q again"),
+        "{}",
+        model.status.text
+    );
+
+    // Next tick, the disk is back: written, said so.
+    saver.failing.set(false);
+    persist::flush(&mut model, &saver);
+    assert!(!model.settings.unsaved);
+    assert_eq!(model.status.kind, StatusKind::Saved);
+    assert_eq!(model.status.text, "settings saved");
+    assert_eq!(saver.written.borrow().last(), Some(&model.clinic));
+    keys(&mut model, &saver, "q");
+    assert!(model.quit, "nothing pending: q quits");
+}
+
+// ---------------------------------------------------------------------------------------
+// Snapshots
+// ---------------------------------------------------------------------------------------
+
+/// A clinic with something in every section: hours changed, two closed dates (one with
+/// a booking), an inactive clinician, a protocol not in use, the idle lock on.
+fn busy_clinic() -> ClinicSettings {
+    let mut c = ClinicSettings {
+        name: "Harbour Skin Clinic".into(),
+        ..Default::default()
+    };
+    c.hours[0] = Some(DayHours::new(t(8, 30), t(17, 0)));
+    c.hours[3] = Some(DayHours::new(t(10, 0), t(20, 0)));
+    c.closed_dates = vec![
+        ClosedDate {
+            date: d("2026-12-02"),
+            reason: "Staff training".into(),
+        },
+        ClosedDate {
+            date: d("2026-12-25"),
+            reason: "Christmas Day".into(),
+        },
+    ];
+    c.clinicians.push(needleplan::domain::clinic::Resource {
+        id: "sara".into(),
+        name: "Sara Lund".into(),
+        active: false,
+    });
+    c.protocols_in_use = vec![
+        "acne-scars-standard".into(),
+        "acne-scars-severe".into(),
+        "maintenance".into(),
+    ];
+    c.idle_lock_minutes = Some(10);
+    c
+}
+
+fn snapshot_model() -> Model {
+    let mut m = Model::new(now(), Templates::builtin(), patients());
+    m.data_dir_label = "/clinic/data".into();
+    m.set_clinic(busy_clinic());
+    let saver = FlakyClinicSaver::default();
+    keys(&mut m, &saver, "5");
+    select(&mut m, &saver, Row::Day(2));
+    m
+}
+
+fn snap_both(name: &str, m: &Model) {
+    insta::assert_snapshot!(format!("{name}_80x24"), draw(m, 80, 24));
+    insta::assert_snapshot!(format!("{name}_160x50"), draw(m, 160, 50));
+}
+
+#[test]
+fn snapshot_settings_screen() {
+    let m = snapshot_model();
+    let small = draw(&m, 80, 24);
+    assert!(
+        small.contains("Wednesday") && small.contains("Opening hours"),
+        "{small}"
+    );
+    snap_both("settings", &m);
+}
+
+#[test]
+fn snapshot_settings_scrolled_to_the_protocols() {
+    let mut m = snapshot_model();
+    let saver = FlakyClinicSaver::default();
+    keys(&mut m, &saver, "G");
+    let small = draw(&m, 80, 24);
+    assert!(
+        small.contains("Yearly maintenance") && small.contains("Protocols in use (3 of 4)"),
+        "{small}"
+    );
+    assert!(
+        !small.contains("Clinic name"),
+        "only the lines that fit are drawn: {small}"
+    );
+    insta::assert_snapshot!("settings_protocols_80x24", small);
+}
+
+#[test]
+fn snapshot_settings_hours_form_refused() {
+    let mut m = snapshot_model();
+    let saver = FlakyClinicSaver::default();
+    keys(&mut m, &saver, "<Enter><Backspace*5>25:00<Enter>");
+    snap_both("settings_hours_refused", &m);
+}
+
+#[test]
+fn snapshot_settings_read_only() {
+    let broken = "{ \"schema_version\": 1, \"name\": 7 }";
+    let app = App::with_clinic_file(Some(broken));
+    let mut m = app.model;
+    m.data_dir_label = "/clinic/data".into();
+    // The problem names the temporary dir nowhere: only the file and the field.
+    assert!(m.problems[0].starts_with("clinic.json"), "{:?}", m.problems);
+    snap_both("settings_read_only", &m);
+}
