@@ -450,7 +450,8 @@ fn popup_block(title: String, frame: &mut Frame, rect: Rect) -> Rect {
 
 fn screening_popup(model: &Model, patient: &Patient, row: usize, frame: &mut Frame, area: Rect) {
     let rows = consult::screening_rows(model);
-    let rect = centered(area, area.width.saturating_sub(4).min(110), area.height);
+    let height = (rows.len() as u16 + 4).min(area.height);
+    let rect = centered(area, area.width.saturating_sub(4).min(110), height);
     let inner = popup_block(format!("Screening · {}", patient.full_name), frame, rect);
     let date = screening_date(model, patient);
     let r = clinical_rules::screening_for(&model.templates, patient, date);
