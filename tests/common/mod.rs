@@ -1,0 +1,5 @@
+//! Scaffolding shared by the integration tests. Each test file includes it with
+//! `mod common;` and uses only part of it, hence the `dead_code` allowance.
+#![allow(dead_code)]
+
+pub mod pty;
