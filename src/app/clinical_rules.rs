@@ -13,7 +13,11 @@ use crate::domain::series::SessionStatus;
 use crate::domain::skin::{self, pih_caution};
 use crate::store::templates::Templates;
 
+use super::action::Action;
+use super::consult::{CONSULT_KEYS, ConsultAction, ListAction, PREP_KEYS, SCREENING_KEYS};
+use super::keymap::{Binding, MAIN_KEYS};
 use super::model::Model;
+use super::screen::ScreenId;
 
 /// The patient's screening evaluated for a session on `date`, with the clinic's template.
 pub fn screening_for(templates: &Templates, patient: &Patient, date: NaiveDate) -> ScreeningResult {
@@ -42,10 +46,126 @@ pub fn screening_refusals(model: &Model, patient: &Patient, date: NaiveDate) -> 
         .collect()
 }
 
+/// The labels of the blocks that refuse booking `patient` on `date` (an absolute rule's
+/// label, or a washout's), as the consult screen's screening list names their rows.
+pub fn open_block_labels(model: &Model, patient: &Patient, date: NaiveDate) -> Vec<String> {
+    let t = &model.templates.screening;
+    screening_for(&model.templates, patient, date)
+        .open_blocks()
+        .map(|b| match b.rule_id.strip_prefix(WASHOUT_PREFIX) {
+            Some(id) => t.washout(id).map_or_else(|| id.to_string(), |w| w.label.clone()),
+            None => b.message.clone(),
+        })
+        .collect()
+}
+
+/// The washout that keeps the patient from treatment longest, among those no clinician
+/// has lifted: (the first day it allows, its label). It may lie in the past; `None`
+/// when no such washout has a recorded exposure.
+pub fn eligible_from(model: &Model, patient: &Patient) -> Option<(NaiveDate, String)> {
+    model
+        .templates
+        .screening
+        .washouts
+        .iter()
+        .filter(|w| patient.screening.override_for(&w.target()).is_none())
+        .filter_map(|w| {
+            let last = (*patient.screening.exposures.get(&w.id)?)?;
+            Some((w.eligible_from(last), w.label.clone()))
+        })
+        .max_by_key(|(date, _)| *date)
+}
+
+/// The label of the first key bound to `action` in `table` (e.g. "s").
+fn key_of<A: PartialEq>(table: &[Binding<A>], action: A) -> String {
+    table
+        .iter()
+        .find(|b| b.action == action)
+        .and_then(|b| b.keys.first())
+        .map(|k| k.label())
+        .unwrap_or_default()
+}
+
+/// The key that opens the consult screen from the main screen ("4").
+fn consult_key() -> String {
+    key_of(MAIN_KEYS, Action::Screen(ScreenId::Consult))
+}
+
+/// Where a clinician lifts the screening blocks `labels`, in the keys that do it (read
+/// from the key tables, so the note follows the keymap). A booking form's override
+/// reason never lifts them: only the clinician's name and reason on the consult screen.
+pub fn override_note(labels: &[String]) -> String {
+    let rows = labels
+        .iter()
+        .map(|l| format!("\"{l}\""))
+        .collect::<Vec<_>>()
+        .join(" / ");
+    format!(
+        "only a clinician can lift this (a booking's Override reason does not): Esc, {} (consult), {} (screening), Up/Down to {rows}, {}, their name and reason, Enter",
+        consult_key(),
+        key_of(CONSULT_KEYS, ConsultAction::Screening),
+        key_of(SCREENING_KEYS, ListAction::Override),
+    )
+}
+
+/// Where each kind of missing item is recorded on the consult screen, in keys: the
+/// session prep (`d`) for consents, photos and prompts; the screening list (`s`) for the
+/// review, answers, overrides and acknowledgements. `number` is the session's 1-based
+/// number, `None` for a session not saved yet.
+pub fn record_notes(missing: &[Missing], number: Option<usize>) -> Vec<String> {
+    let prep = missing.iter().any(|m| {
+        matches!(
+            m,
+            Missing::Consent | Missing::PhotoConsent | Missing::Photo(_) | Missing::Prompt(_)
+        )
+    });
+    let screening = missing.iter().any(|m| {
+        matches!(
+            m,
+            Missing::ScreeningNotReviewed
+                | Missing::Rescreen { .. }
+                | Missing::Unanswered(_)
+                | Missing::OpenBlock(_)
+                | Missing::Unacknowledged(_)
+        )
+    });
+    let consult = consult_key();
+    let mut out = Vec::new();
+    if prep {
+        let which = match number {
+            Some(n) => format!("Up/Down to session {n}"),
+            None => "save this session first (as planned or booked), then Up/Down to it".into(),
+        };
+        out.push(format!(
+            "record consents, photos and prompts: Esc, {consult} (consult), {which}, {} (prep), {} ticks each",
+            key_of(CONSULT_KEYS, ConsultAction::Prep),
+            key_of(PREP_KEYS, ListAction::Toggle),
+        ));
+    }
+    if screening {
+        out.push(format!(
+            "screening: Esc, {consult} (consult), {} (screening): {} answers, {} marks it reviewed, {} acknowledges, {} overrides",
+            key_of(CONSULT_KEYS, ConsultAction::Screening),
+            key_of(SCREENING_KEYS, ListAction::Toggle),
+            key_of(SCREENING_KEYS, ListAction::Review),
+            key_of(SCREENING_KEYS, ListAction::Acknowledge),
+            key_of(SCREENING_KEYS, ListAction::Override),
+        ));
+    }
+    if missing.iter().any(|m| matches!(m, Missing::Interval(_))) {
+        out.push("interval: move the session, or type why in Override reason".into());
+    }
+    out
+}
+
 /// What is missing before session `session_idx` of series `series_idx` can be marked
 /// done (consent, photo consent, before-photos, a current screening with nothing open,
 /// prompts confirmed, the interval respected), in the order the plan lists it. Empty when
 /// the session is ready, or when there is no such session.
+///
+/// An interval below the minimum counts as respected when a reason was recorded for it
+/// (issue 3: the minimum interval may be overridden with a typed reason): on this
+/// session, or on the neighbour it is too close to.
 pub fn missing(
     templates: &Templates,
     patient: &Patient,
@@ -59,7 +179,20 @@ pub fn missing(
         return Vec::new();
     };
     let screening = screening_for(templates, patient, session.date);
-    let interval = series.interval_warnings(Some(session_idx), session.date, SessionStatus::Done);
+    let interval = if session.interval_override.is_some() {
+        Vec::new()
+    } else {
+        // A neighbour holding a reason was booked too close on purpose: it does not count.
+        let mut counted = series.clone();
+        for s in counted
+            .sessions
+            .iter_mut()
+            .filter(|s| s.interval_override.is_some())
+        {
+            s.status = SessionStatus::Cancelled;
+        }
+        counted.interval_warnings(Some(session_idx), session.date, SessionStatus::Done)
+    };
     missing_before_done(
         &session.prep,
         &screening,
@@ -330,5 +463,72 @@ mod tests {
         let short: Vec<String> = missing(&m.templates, &p, 0, 1).iter().map(short_text).collect();
         assert!(short.contains(&"interval too short".to_string()));
         assert!(short.contains(&"photo (left)".to_string()));
+    }
+
+    #[test]
+    fn an_interval_booked_with_a_typed_reason_counts_as_respected_on_either_session() {
+        let m = model();
+        let mut p = patient();
+        p.series[0].sessions[1].date = d("2026-12-05");
+        let interval = |p: &Patient, i| {
+            missing(&m.templates, p, 0, i)
+                .into_iter()
+                .filter(|x| matches!(x, Missing::Interval(_)))
+                .count()
+        };
+        assert_eq!((interval(&p, 0), interval(&p, 1)), (1, 1));
+        p.series[0].sessions[1].interval_override = Some("flies abroad".into());
+        assert_eq!((interval(&p, 0), interval(&p, 1)), (0, 0));
+    }
+
+    #[test]
+    fn an_open_washout_gives_the_eligible_date_until_a_clinician_lifts_it() {
+        let m = model();
+        let mut p = patient();
+        assert_eq!(eligible_from(&m, &p), None);
+        p.screening
+            .exposures
+            .insert("isotretinoin".into(), Some(d("2026-08-31")));
+        p.screening.exposures.insert("tan".into(), Some(d("2026-11-20")));
+        let (date, label) = eligible_from(&m, &p).unwrap();
+        assert_eq!(date, d("2027-02-28"));
+        assert!(label.starts_with("Oral isotretinoin"), "{label}");
+        p.screening
+            .add_override(
+                &m.templates.screening,
+                "washout:isotretinoin",
+                "Dr A",
+                "stopped early",
+                now(),
+            )
+            .unwrap();
+        assert_eq!(
+            eligible_from(&m, &p).map(|e| e.0),
+            Some(d("2026-12-04")),
+            "the tan's"
+        );
+        assert_eq!(open_block_labels(&m, &p, d("2026-12-01")), ["Tan or sunburn"]);
+    }
+
+    #[test]
+    fn the_notes_name_the_keys_of_the_consult_screen() {
+        let note = override_note(&["Pregnancy".to_string()]);
+        assert!(
+            note.ends_with(
+                "Esc, 4 (consult), s (screening), Up/Down to \"Pregnancy\", o, their name and reason, Enter"
+            ),
+            "{note}"
+        );
+        let notes = record_notes(&[Missing::Consent, Missing::ScreeningNotReviewed], Some(2));
+        assert_eq!(notes.len(), 2, "{notes:?}");
+        assert!(
+            notes[0].contains("Up/Down to session 2, d (prep), Space ticks each"),
+            "{notes:?}"
+        );
+        assert!(
+            notes[1].contains("s (screening): Space answers, r marks it reviewed"),
+            "{notes:?}"
+        );
+        assert!(record_notes(&[Missing::Interval("x".into())], None)[0].contains("Override reason"));
     }
 }

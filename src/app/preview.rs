@@ -2,6 +2,13 @@
 //! clinician and room, the gap from the one before and what the rules say about it.
 //! A row can be changed in a small form (re-checked as it is typed, never saved while
 //! a rule refuses it); `c` books the whole series, only when no row is refused.
+//!
+//! The patient's screening is one of the rules: a row before the end of a running
+//! washout, or any row while an absolute contraindication is open, is refused with the
+//! reason (a clinician lifts it on the consult screen, never from here). A row closer
+//! than the minimum interval to another is refused unless the row form's Override
+//! reason holds a typed reason (on it or on the row it is too close to); that reason is
+//! stored on the session when `c` books.
 
 use chrono::NaiveDate;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
@@ -9,12 +16,16 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use crate::domain::dates::{DATE_HINT, parse_date};
 use crate::domain::patient::PatientId;
 use crate::domain::protocol::ProtocolTemplate;
-use crate::domain::schedule::{Proposal, ProposalPlan, Violation, build_series, check_proposals, refusals};
+use crate::domain::schedule::{
+    Proposal, ProposalPlan, Violation, build_series, check_proposals, override_reason, refusals,
+};
 
 use super::booking::{BookingFields, field_of, position, resource_options, when};
+use super::clinical_rules::{open_block_labels, override_note, screening_refusals};
 use super::form::{Field, Form, FormEvent};
 use super::keymap::{Binding, Scope, code, k, screen_action_for};
 use super::model::{Effect, Model, Overlay, StatusKind};
+use super::session_form::OVERRIDE_HINT;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Preview {
@@ -27,10 +38,26 @@ pub struct Preview {
     /// What `check_proposals` says about the rows (warnings included), as of the last key.
     pub problems: Vec<(usize, Violation)>,
     pub selected: usize,
+    /// The typed reason for booking each row closer than the minimum interval (one
+    /// per row, in the rows' order), valid when set.
+    pub reasons: Vec<Option<String>>,
+    /// What the patient's screening refuses about each row, as of the last key.
+    pub screening: Vec<(usize, String)>,
+    /// Where a clinician lifts the screening blocks, while one refuses a row.
+    pub screening_note: Option<String>,
     /// Shown above the table (e.g. the current series still has sessions to come).
     pub notes: Vec<String>,
     /// The small form of the row being changed, while it is open.
     pub edit: Option<Form>,
+}
+
+/// Whether a too-close pair is allowed: a valid reason on either of its rows.
+fn interval_overridden(reasons: &[Option<String>], row: usize, v: &Violation) -> bool {
+    let has = |i: usize| reasons.get(i).is_some_and(Option::is_some);
+    match v {
+        Violation::TooClose { neighbour, .. } => has(row) || has(*neighbour),
+        _ => false,
+    }
 }
 
 impl Preview {
@@ -43,10 +70,32 @@ impl Preview {
             .collect()
     }
 
-    /// Rows that a rule refuses (the minimum interval cannot be overridden here).
+    /// Whether violation `v` of row `i` is a minimum interval lifted by a typed reason.
+    pub fn is_overridden(&self, i: usize, v: &Violation) -> bool {
+        interval_overridden(&self.reasons, i, v)
+    }
+
+    /// Why row `i` cannot be booked: the clinic's rules (the minimum interval unless a
+    /// reason lifts it) and the screening's. Empty when it can.
+    pub fn row_refusals(&self, i: usize) -> Vec<String> {
+        let problems = self.row_problems(i);
+        refusals(&problems, None)
+            .into_iter()
+            .filter(|v| !self.is_overridden(i, v))
+            .map(ToString::to_string)
+            .chain(
+                self.screening
+                    .iter()
+                    .filter(|(r, _)| *r == i)
+                    .map(|(_, s)| s.clone()),
+            )
+            .collect()
+    }
+
+    /// Rows that a rule refuses.
     pub fn refused_rows(&self) -> Vec<usize> {
         (0..self.rows.len())
-            .filter(|&i| !refusals(&self.row_problems(i), None).is_empty())
+            .filter(|&i| !self.row_refusals(i).is_empty())
             .collect()
     }
 }
@@ -113,8 +162,11 @@ pub fn open(
         protocol_id: protocol.id.clone(),
         protocol_name: protocol.name.clone(),
         plan,
+        reasons: vec![None; rows.len()],
         rows,
         problems: Vec::new(),
+        screening: Vec::new(),
+        screening_note: None,
         selected: 0,
         notes,
         edit: None,
@@ -131,9 +183,32 @@ pub fn open(
 }
 
 /// Checks every row again against the calendar as it is now (another user may have
-/// taken a slot meanwhile) and against each other.
+/// taken a slot meanwhile), against each other, and against the patient's screening
+/// (a clinician may have recorded an override meanwhile).
 fn recheck(model: &Model, p: &mut Preview) {
     p.problems = check_proposals(&model.clinic, &model.calendar, &p.plan, &p.rows);
+    (p.screening, p.screening_note) = screen_rows(model, &p.patient, &p.rows);
+}
+
+/// The screening's refusals of each row, and where a clinician lifts them.
+fn screen_rows(model: &Model, id: &PatientId, rows: &[Proposal]) -> (Vec<(usize, String)>, Option<String>) {
+    let Some(patient) = model.patient(id) else {
+        return (Vec::new(), None);
+    };
+    let refused: Vec<(usize, String)> = rows
+        .iter()
+        .enumerate()
+        .flat_map(|(i, r)| {
+            screening_refusals(model, patient, r.date)
+                .into_iter()
+                .map(move |x| (i, x))
+        })
+        .collect();
+    let note = refused.first().map(|(i, _)| {
+        let labels = open_block_labels(model, patient, rows[*i].date);
+        override_note(&labels)
+    });
+    (refused, note)
 }
 
 pub fn handle_key(model: &mut Model, mut p: Box<Preview>, key: KeyEvent) -> Vec<Effect> {
@@ -161,11 +236,7 @@ pub fn handle_key(model: &mut Model, mut p: Box<Preview>, key: KeyEvent) -> Vec<
 /// Books the proposal when no row is refused; otherwise says which row and why.
 fn confirm(model: &mut Model, p: Box<Preview>) -> Vec<Effect> {
     if let Some(&row) = p.refused_rows().first() {
-        let problems = p.row_problems(row);
-        let why = refusals(&problems, None)
-            .first()
-            .map(|v| v.to_string())
-            .unwrap_or_default();
+        let why = p.row_refusals(row).first().cloned().unwrap_or_default();
         model.set_status(
             StatusKind::Error,
             format!(
@@ -179,17 +250,30 @@ fn confirm(model: &mut Model, p: Box<Preview>) -> Vec<Effect> {
     let Some(mut patient) = model.patient(&p.patient).cloned() else {
         return Vec::new();
     };
-    let series = build_series(&p.protocol_id, &p.protocol_name, &p.plan, &p.rows, model.today);
+    let mut series = build_series(&p.protocol_id, &p.protocol_name, &p.plan, &p.rows, model.today);
+    // The reason stays with the sessions that are closer than the minimum, only.
+    let mut overridden = Vec::new();
+    for (i, session) in series.sessions.iter_mut().enumerate() {
+        let close = p.row_problems(i).iter().any(Violation::is_overridable);
+        if close && let Some(reason) = p.reasons.get(i).cloned().flatten() {
+            session.interval_override = Some(reason);
+            overridden.push((i + 1).to_string());
+        }
+    }
     patient.series.push(series);
     let first = &p.rows[0];
-    model.set_status(
-        StatusKind::Info,
-        format!(
-            "series of {} sessions booked, the first on {}",
-            p.rows.len(),
-            when(first.date, Some(first.time))
-        ),
+    let mut text = format!(
+        "series of {} sessions booked, the first on {}",
+        p.rows.len(),
+        when(first.date, Some(first.time))
     );
+    if !overridden.is_empty() {
+        text.push_str(&format!(
+            "; minimum interval overridden for session {}",
+            overridden.join(", ")
+        ));
+    }
+    model.set_status(StatusKind::Info, text);
     let effect = model.put_patient(patient);
     model.reset_session_selection();
     vec![effect]
@@ -198,10 +282,11 @@ fn confirm(model: &mut Model, p: Box<Preview>) -> Vec<Effect> {
 // ---------------------------------------------------------------------------------
 // The small form that changes one row.
 
-const DATE: usize = 0;
-const TIME: usize = 1;
-const CLINICIAN: usize = 2;
-const ROOM: usize = 3;
+pub const DATE: usize = 0;
+pub const TIME: usize = 1;
+pub const CLINICIAN: usize = 2;
+pub const ROOM: usize = 3;
+pub const REASON: usize = 4;
 const FIELDS: BookingFields = BookingFields {
     date: DATE,
     time: TIME,
@@ -224,6 +309,11 @@ fn row_form(model: &Model, p: &Preview) -> Form {
                 position(&clin_ids, Some(&row.clinician)),
             ),
             Field::choice("Room", room_labels, position(&room_ids, Some(&row.room))),
+            Field::text(
+                "Override reason",
+                "only to book closer than the minimum interval",
+                p.reasons.get(p.selected).cloned().flatten().unwrap_or_default(),
+            ),
         ],
     );
     recheck_row(model, p, &mut f);
@@ -258,12 +348,20 @@ fn typed_row(model: &Model, p: &Preview, f: &Form) -> Result<Proposal, (usize, S
     })
 }
 
-/// The rows with the edited one replaced, in date order, with their gaps; and where the
-/// edited row ended up.
-fn with_row(rows: &[Proposal], index: usize, row: Proposal) -> (Vec<Proposal>, usize) {
-    let mut rows = rows.to_vec();
-    rows[index] = row.clone();
-    rows.sort_by_key(Proposal::start);
+/// The rows with the edited one (and its reason) replaced, in date order, with their
+/// gaps and their reasons alongside; and where the edited row ended up.
+fn with_row(
+    rows: &[Proposal],
+    reasons: &[Option<String>],
+    index: usize,
+    row: Proposal,
+    reason: Option<String>,
+) -> (Vec<Proposal>, Vec<Option<String>>, usize) {
+    let mut pairs: Vec<(Proposal, Option<String>)> =
+        rows.iter().cloned().zip(reasons.iter().cloned()).collect();
+    pairs[index] = (row.clone(), reason);
+    pairs.sort_by_key(|(r, _)| r.start());
+    let (mut rows, reasons): (Vec<Proposal>, Vec<Option<String>>) = pairs.into_iter().unzip();
     for i in 0..rows.len() {
         rows[i].gap_days = i.checked_sub(1).map(|b| (rows[i].date - rows[b].date).num_days());
     }
@@ -271,25 +369,99 @@ fn with_row(rows: &[Proposal], index: usize, row: Proposal) -> (Vec<Proposal>, u
         .iter()
         .position(|r| r.start() == row.start() && r.clinician == row.clinician)
         .unwrap_or(index);
-    (rows, at)
+    (rows, reasons, at)
 }
 
-/// Shows what the rules say about the row as typed: refusals, warnings.
+/// The preview as it would be with the row as typed, and what the rules say about it.
+struct Candidate {
+    rows: Vec<Proposal>,
+    reasons: Vec<Option<String>>,
+    at: usize,
+    problems: Vec<(usize, Violation)>,
+    /// The edited row's refusals: the clinic's (the interval unless a reason lifts it),
+    /// then the screening's.
+    refused: Vec<Refusal>,
+    /// The edited row's warnings, the lifted interval included.
+    warnings: Vec<String>,
+    /// The edited row is closer than the minimum interval to another.
+    too_close: bool,
+    screening_note: Option<String>,
+}
+
+enum Refusal {
+    Rule(Violation),
+    Screening(String),
+}
+
+impl Refusal {
+    fn text(&self) -> String {
+        match self {
+            Refusal::Rule(v) => v.to_string(),
+            Refusal::Screening(s) => s.clone(),
+        }
+    }
+}
+
+fn candidate(model: &Model, p: &Preview, row: Proposal, typed_reason: &str) -> Candidate {
+    let reason = override_reason(typed_reason).ok();
+    let (rows, reasons, at) = with_row(&p.rows, &p.reasons, p.selected, row, reason);
+    let problems = check_proposals(&model.clinic, &model.calendar, &p.plan, &rows);
+    let mut refused = Vec::new();
+    let mut warnings = Vec::new();
+    let mut too_close = false;
+    for (_, v) in problems.iter().filter(|(i, _)| *i == at) {
+        too_close |= v.is_overridable();
+        if v.is_warning() {
+            warnings.push(v.to_string());
+        } else if interval_overridden(&reasons, at, v) {
+            warnings.push(format!("minimum interval overridden: {v}"));
+        } else {
+            refused.push(Refusal::Rule(v.clone()));
+        }
+    }
+    let (screening, screening_note) = screen_rows(model, &p.patient, &rows);
+    refused.extend(
+        screening
+            .into_iter()
+            .filter(|(i, _)| *i == at)
+            .map(|(_, s)| Refusal::Screening(s)),
+    );
+    Candidate {
+        rows,
+        reasons,
+        at,
+        problems,
+        refused,
+        warnings,
+        too_close,
+        screening_note,
+    }
+}
+
+/// Shows what the rules say about the row as typed: refusals, warnings, and what can be
+/// done about them.
 fn recheck_row(model: &Model, p: &Preview, f: &mut Form) {
     f.refusals.clear();
     f.warnings.clear();
+    f.notes.clear();
     let Ok(row) = typed_row(model, p, f) else {
         return;
     };
-    let (rows, at) = with_row(&p.rows, p.selected, row);
-    let problems = check_proposals(&model.clinic, &model.calendar, &p.plan, &rows);
-    for (_, v) in problems.iter().filter(|(i, _)| *i == at) {
-        let list = if v.is_warning() {
-            &mut f.warnings
-        } else {
-            &mut f.refusals
-        };
-        list.push(v.to_string());
+    let c = candidate(model, p, row, f.value(REASON));
+    f.refusals = c.refused.iter().map(Refusal::text).collect();
+    f.warnings = c.warnings;
+    let lifted = override_reason(f.value(REASON));
+    let close_refused = c
+        .refused
+        .iter()
+        .any(|r| matches!(r, Refusal::Rule(v) if v.is_overridable()));
+    match lifted {
+        Err(why) if close_refused && !f.value(REASON).trim().is_empty() => f.notes.push(why),
+        Err(_) if close_refused => f.notes.push(OVERRIDE_HINT.into()),
+        _ => {}
+    }
+    if c.refused.iter().any(|r| matches!(r, Refusal::Screening(_))) {
+        f.notes.extend(c.screening_note);
     }
 }
 
@@ -304,22 +476,35 @@ fn row_form_key(model: &mut Model, p: &mut Preview, mut f: Form, key: KeyEvent) 
             Err((field, message)) => f.fail(field, message),
             Ok(row) => {
                 recheck_row(model, p, &mut f);
-                let (rows, at) = with_row(&p.rows, p.selected, row);
-                let problems = check_proposals(&model.clinic, &model.calendar, &p.plan, &rows);
-                let mine: Vec<Violation> = problems
-                    .iter()
-                    .filter(|(i, _)| *i == at)
-                    .map(|(_, v)| v.clone())
-                    .collect();
-                if let Some(first) = refusals(&mine, None).first() {
-                    f.fail(field_of(first, FIELDS), format!("refused: {first}"));
-                } else {
-                    model.set_status(
-                        StatusKind::Info,
-                        format!("session {} changed; press c to book", at + 1),
-                    );
-                    (p.rows, p.problems, p.selected) = (rows, problems, at);
-                    return;
+                let typed = f.value(REASON).to_string();
+                let c = candidate(model, p, row, &typed);
+                match c.refused.first() {
+                    // A reason was typed for the interval, but it is too short to count.
+                    Some(Refusal::Rule(v)) if v.is_overridable() && !typed.trim().is_empty() => {
+                        let why = override_reason(&typed).err().unwrap_or_default();
+                        f.fail(REASON, why);
+                    }
+                    Some(Refusal::Rule(v)) => f.fail(field_of(v, FIELDS), format!("refused: {v}")),
+                    Some(Refusal::Screening(s)) => f.fail(DATE, format!("refused: {s}")),
+                    None => {
+                        let note = if c.too_close {
+                            "; minimum interval overridden"
+                        } else {
+                            ""
+                        };
+                        model.set_status(
+                            StatusKind::Info,
+                            format!("session {} changed{note}; press c to book", c.at + 1),
+                        );
+                        (p.rows, p.reasons, p.problems, p.selected) = (c.rows, c.reasons, c.problems, c.at);
+                        if !c.too_close {
+                            // A reason is kept only where it lifts something, so it
+                            // cannot silently lift a later edit's interval.
+                            p.reasons[p.selected] = None;
+                        }
+                        recheck(model, p);
+                        return;
+                    }
                 }
             }
         },

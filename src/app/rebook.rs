@@ -1,8 +1,12 @@
 //! After a cancellation or a no-show: the next free slot that keeps the series valid
 //! (`next_valid_slot`), offered as a replacement session. `y` books it; any other key
 //! leaves the series as it is.
+//!
+//! The screening counts too: the search starts no earlier than the end of a washout
+//! still running (the offer says so), and nothing is offered while an absolute
+//! contraindication is open (the status line says why and where a clinician lifts it).
 
-use chrono::NaiveDateTime;
+use chrono::{NaiveDateTime, NaiveTime};
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 
 use crate::domain::patient::PatientId;
@@ -10,6 +14,7 @@ use crate::domain::schedule::{SEARCH_DAYS, SeriesAt, Slot, check_booking, next_v
 use crate::domain::series::{Session, SessionStatus};
 
 use super::booking::when;
+use super::clinical_rules::{eligible_from, open_block_labels, override_note, screening_refusals};
 use super::keymap::{Binding, Scope, code, k, screen_action_for};
 use super::model::{Effect, Model, Overlay, StatusKind};
 use super::session_form;
@@ -20,6 +25,9 @@ pub struct Rebook {
     /// The cancelled or missed session (index in the current series).
     pub session: usize,
     pub slot: Slot,
+    /// Why the search started later than the cancelled visit: "not before 2027-02-28,
+    /// the earliest eligible date (Oral isotretinoin washout)".
+    pub eligible_note: Option<String>,
 }
 
 impl Rebook {
@@ -73,19 +81,52 @@ pub fn offer(model: &mut Model, id: &PatientId, index: usize, old_end: NaiveDate
         series_index: patient.series.len() - 1,
         series,
     };
-    let from = model.now.max(old_end);
-    match next_valid_slot(&model.clinic, &model.calendar, &at, index, from) {
-        Some(slot) => {
+    let mut from = model.now.max(old_end);
+    let mut eligible_note = None;
+    if let Some((date, label)) = eligible_from(model, patient)
+        && date > from.date()
+    {
+        from = date.and_time(NaiveTime::MIN);
+        eligible_note = Some(format!(
+            "not before {date}, the earliest eligible date ({label} washout)"
+        ));
+    }
+    let found = next_valid_slot(&model.clinic, &model.calendar, &at, index, from);
+    // What is still refused on the slot found is what no later date cures: an absolute
+    // contraindication (or a washout the search ran past).
+    let blocked = found
+        .as_ref()
+        .map(|slot| {
+            let refused = screening_refusals(model, patient, slot.date);
+            (!refused.is_empty()).then(|| {
+                let labels = open_block_labels(model, patient, slot.date);
+                (refused, labels)
+            })
+        })
+        .unwrap_or_default();
+    match (found, blocked) {
+        (Some(_), Some((refused, labels))) => {
+            let text = format!(
+                "{}; no replacement is offered: {}; {}",
+                model.status.text,
+                refused.join("; "),
+                override_note(&labels)
+            );
+            model.set_status(StatusKind::Info, text);
+        }
+        (Some(slot), None) => {
             model.overlay = Overlay::Rebook(Box::new(Rebook {
                 patient: id.clone(),
                 session: index,
                 slot,
+                eligible_note,
             }))
         }
-        None => {
+        (None, _) => {
             let text = format!(
-                "{}; no free slot keeps the series valid within {SEARCH_DAYS} days, so no replacement is offered",
-                model.status.text
+                "{}; no free slot keeps the series valid within {SEARCH_DAYS} days{}, so no replacement is offered",
+                model.status.text,
+                eligible_note.map(|n| format!(" ({n})")).unwrap_or_default()
             );
             model.set_status(StatusKind::Info, text);
         }
@@ -116,6 +157,10 @@ fn book(model: &mut Model, r: &Rebook) -> Vec<Effect> {
     };
     let violations = check_booking(&model.clinic, &model.calendar, &at, None, &r.slot.request());
     if let Some(first) = refusals(&violations, None).first() {
+        model.set_status(StatusKind::Error, format!("not booked: {first}"));
+        return Vec::new();
+    }
+    if let Some(first) = screening_refusals(model, &patient, r.slot.date).first() {
         model.set_status(StatusKind::Error, format!("not booked: {first}"));
         return Vec::new();
     }

@@ -1,7 +1,10 @@
 //! Moving a session that has sessions to come after it: shift them by the same amount
 //! (`cascade`, every rule checked again for every moved session) or move it alone
 //! (`move_one`). Both are worked out before asking, so a refused cascade can say why
-//! and is not offered. The chosen moves are applied and saved at once.
+//! and is not offered. The patient's screening is a rule too: a move that puts any
+//! session before the end of a washout, or while an absolute contraindication is open,
+//! is refused like a clash (a clinician lifts it on the consult screen, not here). The
+//! chosen moves are applied and saved at once.
 
 use chrono::{NaiveDate, NaiveTime, TimeDelta};
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
@@ -13,12 +16,15 @@ use crate::domain::schedule::{
 use crate::domain::series::Series;
 
 use super::booking::shift_text;
+use super::clinical_rules::{open_block_labels, override_note, screening_refusals};
 use super::form::Form;
 use super::keymap::{Binding, Scope, code, k, screen_action_for};
 use super::model::{Effect, FormPurpose, Model, Overlay, StatusKind};
 use super::session_form::{self, Typed};
 
-pub type Outcome = Result<CascadePlan, Vec<(usize, Violation)>>;
+/// The moves, or each refusal in words with the session (index) it is about: a
+/// clinic rule's or the screening's.
+pub type Outcome = Result<CascadePlan, Vec<(usize, String)>>;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reschedule {
@@ -36,6 +42,8 @@ pub struct Reschedule {
     pub reason: Option<String>,
     pub alone: Outcome,
     pub shifted: Outcome,
+    /// Where a clinician lifts the screening blocks that refuse a move, when one does.
+    pub screening_note: Option<String>,
     /// The session form, to go back to with Esc.
     pub form: Form,
 }
@@ -145,9 +153,24 @@ pub fn open(model: &mut Model, id: &PatientId, index: usize, t: Typed, form: For
         time: t.time,
         override_reason: reason.as_deref(),
     };
-    let alone = move_one(&model.clinic, &model.calendar, &at, &req);
-    let shifted = cascade(&model.clinic, &model.calendar, &at, &req);
+    let alone = screened(model, &base, move_one(&model.clinic, &model.calendar, &at, &req));
+    let shifted = screened(model, &base, cascade(&model.clinic, &model.calendar, &at, &req));
     let later = later_upcoming(series, index);
+    let screening_note = [&alone, &shifted]
+        .into_iter()
+        .filter_map(|o| o.as_ref().err())
+        .flatten()
+        .find_map(|(i, _)| {
+            let date = if *i == index {
+                t.date
+            } else {
+                // The date it was shifted to: the same shift as the moved session's.
+                let old = series.sessions.get(*i)?.date;
+                old + (t.date - from.0)
+            };
+            let labels = open_block_labels(model, &base, date);
+            (!labels.is_empty()).then(|| override_note(&labels))
+        });
     model.overlay = Overlay::Reschedule(Box::new(Reschedule {
         patient: id.clone(),
         index,
@@ -157,9 +180,39 @@ pub fn open(model: &mut Model, id: &PatientId, index: usize, t: Typed, form: For
         reason,
         alone,
         shifted,
+        screening_note,
         form,
         base,
     }));
+}
+
+/// The clinic rules' outcome with the screening applied to every moved session's new
+/// date: refused when the screening refuses any of them.
+fn screened(
+    model: &Model,
+    patient: &Patient,
+    outcome: Result<CascadePlan, Vec<(usize, Violation)>>,
+) -> Outcome {
+    let plan = outcome.map_err(|refused| {
+        refused
+            .into_iter()
+            .map(|(i, v)| (i, v.to_string()))
+            .collect::<Vec<_>>()
+    })?;
+    let refused: Vec<(usize, String)> = plan
+        .moves
+        .iter()
+        .flat_map(|m| {
+            screening_refusals(model, patient, m.date)
+                .into_iter()
+                .map(move |r| (m.index, r))
+        })
+        .collect();
+    if refused.is_empty() {
+        Ok(plan)
+    } else {
+        Err(refused)
+    }
 }
 
 pub fn handle_key(model: &mut Model, r: Box<Reschedule>, key: KeyEvent) -> Vec<Effect> {

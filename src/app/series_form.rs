@@ -2,6 +2,10 @@
 //! wishes (time, clinician, room); the protocol's numbers are filled in and can be
 //! changed for this patient. Enter asks the scheduler for every session's place and
 //! opens the proposal as a preview: nothing is booked until it is confirmed there.
+//!
+//! The first date is never before the earliest eligible date of a washout still
+//! running (and not lifted by a clinician): the form suggests that date, and a date
+//! typed before it is moved to it, which the preview says.
 
 use crate::domain::dates::{DATE_HINT, parse_date, parse_days, parse_optional_time};
 use crate::domain::patient::PatientId;
@@ -9,6 +13,7 @@ use crate::domain::protocol::ProtocolTemplate;
 use crate::domain::schedule::{MINUTES_RANGE, ProposalPlan, propose_series};
 
 use super::booking::resource_options;
+use super::clinical_rules::eligible_from;
 use super::form::{Field, Form};
 use super::model::{Effect, Model};
 use super::preview;
@@ -70,7 +75,19 @@ pub fn form(model: &Model, id: &PatientId) -> Form {
     if let Some(note) = sessions_to_come(model, id) {
         f.warnings.push(note);
     }
+    if let Some((date, label)) = washout_until(model, id) {
+        f.fields[START].set_text(date.to_string());
+        f.notes.push(format!(
+            "first date suggested on {date}, the earliest eligible date ({label} washout); an earlier date is moved to it"
+        ));
+    }
     f
+}
+
+/// The earliest eligible date of a washout the patient is still in (after today), and
+/// the washout's label.
+fn washout_until(model: &Model, id: &PatientId) -> Option<(chrono::NaiveDate, String)> {
+    eligible_from(model, model.patient(id)?).filter(|(date, _)| *date > model.today)
 }
 
 /// "The current series still has N session(s) to come": shown in the form and in the
@@ -106,20 +123,30 @@ pub fn changed(model: &Model, f: &mut Form) {
 /// reason on its field); otherwise the preview is open and nothing is saved yet.
 pub fn submit(model: &mut Model, id: &PatientId, f: &mut Form) -> Option<Vec<Effect>> {
     let protocol = (*offered(model).get(f.choice(PROTOCOL))?).clone();
-    let plan = match read_plan(model, f) {
+    let mut plan = match read_plan(model, f) {
         Ok(plan) => plan,
         Err((field, message)) => {
             f.fail(field, message);
             return None;
         }
     };
+    let mut moved = None;
+    if let Some((date, label)) = washout_until(model, id)
+        && plan.first_date < date
+    {
+        moved = Some(format!(
+            "first date moved from {} to {date}, the earliest eligible date ({label} washout)",
+            plan.first_date
+        ));
+        plan.first_date = date;
+    }
     match propose_series(&model.clinic, &model.calendar, &plan) {
         Err(why) => {
             f.fail(START, why);
             None
         }
         Ok(rows) => {
-            let notes = sessions_to_come(model, id).into_iter().collect();
+            let notes = sessions_to_come(model, id).into_iter().chain(moved).collect();
             preview::open(model, id.clone(), &protocol, plan, rows, notes);
             Some(Vec::new())
         }

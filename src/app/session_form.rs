@@ -8,6 +8,15 @@
 //! time, clinician or room, or a session becoming booked or counted again. A session
 //! left where it is (notes changed, marked done) is not refused for how it already is;
 //! what the rules say about it shows as a warning.
+//!
+//! When they bind, the patient's screening binds too (`clinical_rules`): an open
+//! absolute contraindication, or a washout still running on the typed date, refuses the
+//! Date field. The override reason here does not lift it; the form says where a
+//! clinician does (consult screen, screening list, name and reason). Changing the status
+//! to done is refused while anything is missing before the session (consents, photos,
+//! screening, prompts, interval), listed on the Status field with the keys that record
+//! each. The prompts of the screening (antiviral prophylaxis) show on every upcoming
+//! session's form.
 
 use chrono::{NaiveDate, NaiveTime, TimeDelta};
 
@@ -19,6 +28,9 @@ use crate::domain::schedule::{
 use crate::domain::series::{Series, Session, SessionStatus};
 
 use super::booking::{BookingFields, field_of, position, resource_options};
+use super::clinical_rules::{
+    self, missing, open_block_labels, override_note, record_notes, screening_refusals, session_prompts,
+};
 use super::form::{Field, Form};
 use super::model::{Effect, Model, StatusKind};
 use super::{rebook, reschedule};
@@ -231,6 +243,89 @@ pub fn refresh(model: &Model, id: &PatientId, index: Option<usize>, f: &mut Form
     {
         f.notes.push(format!("override reason on record: {stored}"));
     }
+    let Some(patient) = model.patient(id) else {
+        return;
+    };
+    if t.status.counts_for_interval() {
+        let refused = screening_refusals(model, patient, t.date);
+        if c.binding {
+            if !refused.is_empty() {
+                f.notes
+                    .push(override_note(&open_block_labels(model, patient, t.date)));
+            }
+            f.refusals.extend(refused);
+        } else {
+            f.warnings
+                .extend(refused.iter().map(|r| format!("as booked already: {r}")));
+        }
+    }
+    if becoming_done(model, id, index, &t) {
+        let missing = done_missing(model, id, index, &t);
+        if !missing.is_empty() {
+            f.refusals.push(done_refusal(&missing));
+            f.notes.extend(record_notes(&missing, index.map(|i| i + 1)));
+        }
+    }
+    if t.status.is_upcoming() {
+        f.notes.extend(
+            session_prompts(&model.templates, patient)
+                .into_iter()
+                .map(|p| format!("before this session: {p}")),
+        );
+    }
+}
+
+/// The status is changed to done (a session already done is not asked again).
+fn becoming_done(model: &Model, id: &PatientId, index: Option<usize>, t: &Typed) -> bool {
+    t.status == SessionStatus::Done
+        && stored(model, id, index).is_none_or(|s| s.status != SessionStatus::Done)
+}
+
+/// What is missing before the session, as typed (its date, and a valid override reason
+/// for a too-short interval), can be marked done.
+fn done_missing(
+    model: &Model,
+    id: &PatientId,
+    index: Option<usize>,
+    t: &Typed,
+) -> Vec<crate::domain::readiness::Missing> {
+    let Some(mut patient) = model.patient(id).cloned() else {
+        return Vec::new();
+    };
+    let series_idx = patient.series.len().saturating_sub(1);
+    let Some(series) = patient.series.get_mut(series_idx) else {
+        return Vec::new();
+    };
+    let slot = match index {
+        Some(i) => i,
+        None => {
+            series.sessions.push(Session::planned(t.date, t.time));
+            series.sessions.len() - 1
+        }
+    };
+    let Some(session) = series.sessions.get_mut(slot) else {
+        return Vec::new();
+    };
+    session.date = t.date;
+    session.time = t.time;
+    if let Ok(reason) = override_reason(&t.reason) {
+        session.interval_override = Some(reason);
+    }
+    missing(&model.templates, &patient, series_idx, slot)
+}
+
+/// "not ready to be marked done, missing: consent, photo consent, ..."
+fn done_refusal(missing: &[crate::domain::readiness::Missing]) -> String {
+    use crate::domain::readiness::Missing;
+    let items: Vec<String> = missing
+        .iter()
+        .map(|m| match m {
+            // The prompt's own words say what to do; the short form would not.
+            Missing::Prompt(_) => m.text(),
+            other => clinical_rules::short_text(other),
+        })
+        .collect();
+    format!("not ready to be marked done, missing: {}", items.join(", "))
 }
 
 /// Validates and saves the form. `None` keeps it open with the reason on its field;
@@ -260,6 +355,20 @@ pub fn submit(model: &mut Model, id: &PatientId, index: Option<usize>, f: &mut F
         }
         return None;
     }
+    if c.binding
+        && let Some(first) = screening_refusals(model, model.patient(id)?, t.date).first()
+    {
+        f.fail(DATE, format!("refused: {first}"));
+        return None;
+    }
+    let marking_done = becoming_done(model, id, index, &t);
+    if marking_done {
+        let missing = done_missing(model, id, index, &t);
+        if !missing.is_empty() {
+            f.fail(STATUS, format!("refused: {}", done_refusal(&missing)));
+            return None;
+        }
+    }
     let old = stored(model, id, index).cloned();
     // A replacement is searched for after the visit that is given up.
     let old_end = old
@@ -277,7 +386,11 @@ pub fn submit(model: &mut Model, id: &PatientId, index: Option<usize>, f: &mut F
         reschedule::open(model, id, i, t, f.clone());
         return Some(Vec::new());
     }
-    let overridden = c.binding && c.violations.iter().any(Violation::is_overridable);
+    // Marking done a session too close to its neighbour needs the reason too (see
+    // `clinical_rules::missing`), so it is kept then as well.
+    let overridden = (c.binding || marking_done)
+        && c.violations.iter().any(Violation::is_overridable)
+        && override_reason(&t.reason).is_ok();
     let mut patient = model.patient(id)?.clone();
     let series = patient.current_series_mut()?;
     let slot = match index {

@@ -116,14 +116,22 @@ pub fn reschedule(r: &Reschedule, frame: &mut Frame, area: Rect) {
         Style::default(),
         "back to the form".into(),
     ));
+    if let Some(note) = &r.screening_note {
+        lines.push(Line::raw(""));
+        lines.push(Line::styled(format!("→ {note}"), theme::focus()));
+    }
     popup(&format!("Move session {}", r.index + 1), lines, frame, area);
 }
 
 /// Each refusal (✗) or warning (⚠) of a plan, indented under its key.
 fn problems(outcome: &Outcome) -> Vec<Line<'static>> {
-    let (list, mark, style) = match outcome {
-        Ok(plan) => (&plan.warnings, "⚠", theme::warning()),
-        Err(refused) => (refused, "✗", theme::error()),
+    let (list, mark, style): (Vec<(usize, String)>, _, _) = match outcome {
+        Ok(plan) => (
+            plan.warnings.iter().map(|(i, v)| (*i, v.to_string())).collect(),
+            "⚠",
+            theme::warning(),
+        ),
+        Err(refused) => (refused.clone(), "✗", theme::error()),
     };
     list.iter()
         .map(|(i, v)| Line::styled(format!("     {mark} session {}: {v}", i + 1), style))
@@ -140,10 +148,14 @@ pub fn rebook(model: &Model, r: &Rebook, frame: &mut Frame, area: Rect) {
         Some(s) if s.cancelled_late => "was cancelled late (less than 24 h before)",
         _ => "was cancelled",
     };
+    let first = match &r.eligible_note {
+        Some(note) => format!("The first free slot that keeps the series valid, {note}."),
+        None => "The first free slot that keeps the series valid.".to_string(),
+    };
     let lines = vec![
         Line::raw(format!("Session {} {what}.", r.session + 1)),
         Line::raw(format!("Book a replacement on {}?", r.slot_text(model))),
-        Line::styled("The first free slot that keeps the series valid.", theme::dim()),
+        Line::styled(first, theme::dim()),
         Line::raw(""),
         Line::from(
             REBOOK_KEYS

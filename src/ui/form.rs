@@ -13,6 +13,8 @@ use super::{centered, theme};
 const LABEL_W: usize = 16;
 
 pub fn draw(form: &Form, frame: &mut Frame, area: Rect) {
+    let width = area.width.saturating_sub(4).min(84);
+    let inner_w = width.saturating_sub(2).max(1) as usize;
     let mut lines: Vec<Line> = Vec::new();
     let mut cursor: Option<(u16, u16)> = None;
     for (i, field) in form.fields.iter().enumerate() {
@@ -40,10 +42,17 @@ pub fn draw(form: &Form, frame: &mut Frame, area: Rect) {
         if let Some((bad, message)) = &form.error
             && *bad == i
         {
-            lines.push(Line::styled(
-                format!("{:w$}✗ {message}", "", w = LABEL_W + 2),
-                theme::error(),
-            ));
+            let indent = LABEL_W + 2;
+            for (n, part) in hanging(message, inner_w.saturating_sub(indent + 2))
+                .into_iter()
+                .enumerate()
+            {
+                let mark = if n == 0 { "✗ " } else { "  " };
+                lines.push(Line::styled(
+                    format!("{:indent$}{mark}{part}", ""),
+                    theme::error(),
+                ));
+            }
         }
     }
     // A message already shown next to its field (after Enter) is not repeated here.
@@ -77,8 +86,6 @@ pub fn draw(form: &Form, frame: &mut Frame, area: Rect) {
         )
     });
 
-    let width = area.width.saturating_sub(4).min(84);
-    let inner_w = width.saturating_sub(2).max(1) as usize;
     let wrapped: u16 = lines
         .iter()
         .map(|l| l.width().div_ceil(inner_w).max(1) as u16)
@@ -100,5 +107,46 @@ pub fn draw(form: &Form, frame: &mut Frame, area: Rect) {
         && y < inner.height
     {
         frame.set_cursor_position(Position::new(inner.x + x, inner.y + y));
+    }
+}
+
+/// `text` cut at spaces into lines of at most `width` chars (a longer word stays whole;
+/// the paragraph wraps it), so a long message under a field keeps the field's indent.
+fn hanging(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(10);
+    let mut out: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        let len = line.chars().count();
+        if len > 0 && len + 1 + word.chars().count() > width {
+            out.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    out.push(line);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::hanging;
+
+    #[test]
+    fn a_long_message_is_cut_at_spaces_and_a_short_one_is_left_alone() {
+        assert_eq!(hanging("refused: too close", 40), ["refused: too close"]);
+        assert_eq!(
+            hanging(
+                "washout: Oral isotretinoin, last dose: earliest eligible 2027-02-28",
+                30
+            ),
+            [
+                "washout: Oral isotretinoin,",
+                "last dose: earliest eligible",
+                "2027-02-28"
+            ]
+        );
     }
 }

@@ -9,7 +9,7 @@ use ratatui::widgets::{Block, BorderType, Borders, Cell, Clear, Paragraph, Row, 
 
 use crate::app::model::Model;
 use crate::app::preview::{PREVIEW_KEYS, Preview};
-use crate::domain::schedule::refusals;
+use crate::domain::schedule::Violation;
 
 use super::{bars, centered, form, theme};
 
@@ -28,12 +28,49 @@ pub fn draw(model: &Model, p: &Preview, frame: &mut Frame, area: Rect) {
 
     let mut problems: Vec<Line> = Vec::new();
     for (i, v) in &p.problems {
-        let (mark, style) = if v.is_warning() {
-            ("⚠", theme::warning())
+        let (mark, style, extra) = if v.is_warning() {
+            ("⚠", theme::warning(), String::new())
+        } else if p.is_overridden(*i, v) {
+            let why = [*i]
+                .into_iter()
+                .chain(match v {
+                    Violation::TooClose { neighbour, .. } => Some(*neighbour),
+                    _ => None,
+                })
+                .find_map(|r| p.reasons.get(r).cloned().flatten())
+                .unwrap_or_default();
+            ("⚠", theme::warning(), format!("; overridden: {why}"))
         } else {
-            ("✗", theme::error())
+            ("✗", theme::error(), String::new())
         };
-        problems.push(Line::styled(format!("{mark} session {}: {v}", i + 1), style));
+        problems.push(Line::styled(
+            format!("{mark} session {}: {v}{extra}", i + 1),
+            style,
+        ));
+    }
+    // The same screening reason on several rows is said once, with the rows it refuses.
+    let mut screening: Vec<(Vec<usize>, &str)> = Vec::new();
+    for (i, text) in &p.screening {
+        match screening.iter_mut().find(|(_, t)| t == text) {
+            Some((rows, _)) => rows.push(i + 1),
+            None => screening.push((vec![i + 1], text)),
+        }
+    }
+    for (rows, text) in screening {
+        let which = match rows.as_slice() {
+            [one] => format!("session {one}"),
+            _ => format!(
+                "sessions {}",
+                rows.iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
+        problems.push(Line::styled(format!("✗ {which}: {text}"), theme::error()));
+    }
+    if let Some(note) = &p.screening_note {
+        problems.push(Line::styled(format!("→ {note}"), theme::focus()));
     }
     if problems.is_empty() {
         problems.push(Line::styled("✓ every session passes every rule", theme::done()));
@@ -108,8 +145,10 @@ fn table(model: &Model, p: &Preview, frame: &mut Frame, area: Rect) {
     let room_w = name_w(p.rows.iter().map(|r| model.clinic.room_name(&r.room)).collect());
     let rows = p.rows.iter().enumerate().map(|(i, r)| {
         let found = p.row_problems(i);
-        let (check, style) = if !refusals(&found, None).is_empty() {
+        let (check, style) = if !p.row_refusals(i).is_empty() {
             ("✗ refused", theme::error())
+        } else if found.iter().any(|v| p.is_overridden(i, v)) {
+            ("⚠ override", theme::warning())
         } else if !found.is_empty() {
             ("⚠ warning", theme::warning())
         } else {
