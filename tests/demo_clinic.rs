@@ -91,6 +91,7 @@ fn holds_time(status: SessionStatus) -> bool {
 #[test]
 fn dates_move_by_whole_weeks_and_past_bookings_roll_one_week_on() {
     let (reference_day, raw) = raw();
+    let keep_open = keep_open();
     assert_eq!(reference_day.weekday(), Weekday::Mon);
     for today in todays() {
         let patients = demo_patients(today);
@@ -134,7 +135,7 @@ fn dates_move_by_whole_weeks_and_past_bookings_roll_one_week_on() {
                             Some(t) => Some(t + shift),
                             // Items due this week before today are ticked on their due day
                             // (the demo's two overdue patients excepted).
-                            None if due >= monday && due < today && !keep_open().contains(&p.id) => {
+                            None if due >= monday && due < today && !keep_open.contains(&p.id) => {
                                 Some(due.and_hms_opt(11, 30, 0).unwrap())
                             }
                             None => None,
@@ -150,12 +151,10 @@ fn dates_move_by_whole_weeks_and_past_bookings_roll_one_week_on() {
     }
 }
 
-/// Result reviews are visits in the calendar like sessions: they must move with their
-/// series. `Patient::shift_dates` does not move them yet (only sessions, checklists and
-/// creation days); the demo keeps them where they cannot clash with a moved session (the
-/// last half hour of a weekday, which sessions leave free) until it does.
+/// Result reviews are visits in the calendar like sessions: they move with their series
+/// (and are not rolled: the generator books them a week after the reference day at the
+/// earliest, in the last half hour of a weekday, which sessions leave free).
 #[test]
-
 fn reviews_move_with_their_series() {
     let (reference_day, raw) = raw();
     for today in todays() {
@@ -375,6 +374,7 @@ fn every_badge_is_shown_by_some_patient() {
         for b in [
             Badge::New,
             Badge::InSeries,
+            Badge::Booked,
             Badge::Complete,
             Badge::Archived,
             Badge::Overdue,
@@ -584,4 +584,508 @@ fn sessions(patients: &[Patient]) -> impl Iterator<Item = (&Patient, &needleplan
             .iter()
             .flat_map(move |s| s.sessions.iter().map(move |x| (p, x)))
     })
+}
+
+// ---------------------------------------------------------------------------------------
+// The clinical records (issue 4): skin, screening, session prep and charts
+// ---------------------------------------------------------------------------------------
+
+use needleplan::app::clinical_rules::{
+    missing, pih_text, screening_for, screening_refusals, session_prompts,
+};
+use needleplan::app::model::Model;
+use needleplan::domain::readiness::{Missing, PhotoView};
+use needleplan::domain::skin::{self, Direction};
+use needleplan::store::templates::Templates;
+
+/// Seven consecutive opening days: the moved reference week, Monday to Sunday.
+fn week() -> Vec<NaiveDate> {
+    let days: Vec<NaiveDate> = todays()[1..8].to_vec();
+    assert_eq!(days[0].weekday(), Weekday::Mon);
+    assert!(days.windows(2).all(|w| (w[1] - w[0]).num_days() == 1));
+    days
+}
+
+fn model(today: NaiveDate) -> Model {
+    Model::new(
+        today.and_hms_opt(9, 0, 0).unwrap(),
+        Templates::builtin(),
+        Vec::new(),
+    )
+}
+
+fn upcoming(p: &Patient) -> impl Iterator<Item = &needleplan::domain::series::Session> {
+    p.series
+        .iter()
+        .flat_map(|s| &s.sessions)
+        .filter(|s| s.status.is_upcoming())
+}
+
+#[test]
+fn no_upcoming_session_is_refused_by_the_screening() {
+    for today in todays() {
+        let m = model(today);
+        let mut checked = 0;
+        for p in demo_patients(today) {
+            for s in upcoming(&p) {
+                let refused = screening_refusals(&m, &p, s.date);
+                assert!(
+                    refused.is_empty(),
+                    "{today}: {} ({}) on {}: {refused:?}",
+                    p.full_name,
+                    p.id,
+                    s.date
+                );
+                checked += 1;
+            }
+        }
+        assert!(checked >= 100, "{today}: only {checked} upcoming sessions");
+    }
+}
+
+#[test]
+fn most_patients_have_a_dated_skin_history_and_most_trends_improve() {
+    for today in week() {
+        let patients = demo_patients(today);
+        let mut better = 0;
+        let mut unchanged = 0;
+        for p in patients.iter().filter(|p| !p.series.is_empty()) {
+            assert!(
+                (1..=3).contains(&p.skin.len()),
+                "{today}: {} has {} assessments",
+                p.id,
+                p.skin.len()
+            );
+            assert!(p.skin.iter().all(|a| a.date <= today), "{today}: {}", p.id);
+            match skin::trend(&p.skin).map(|t| t.direction()) {
+                Some(Direction::Better) => better += 1,
+                Some(Direction::Unchanged) => unchanged += 1,
+                Some(Direction::Worse) => panic!("{today}: {} got worse", p.id),
+                None => {}
+            }
+        }
+        assert!(
+            better >= 20 && unchanged >= 2 && better >= 3 * unchanged,
+            "{today}: {better} better, {unchanged} unchanged"
+        );
+        let types: BTreeSet<_> = patients
+            .iter()
+            .filter_map(|p| skin::latest(&p.skin))
+            .map(|a| a.fitzpatrick)
+            .collect();
+        assert_eq!(types.len(), 6, "{today}: Fitzpatrick types {types:?}");
+    }
+}
+
+#[test]
+fn a_fitzpatrick_v_patient_with_a_booking_shows_the_pih_caution() {
+    let t = Templates::builtin();
+    for today in week() {
+        let patients = demo_patients(today);
+        let cautioned = patients.iter().filter(|p| pih_text(&t, p).is_some()).count();
+        assert!(cautioned >= 5, "{today}: {cautioned} PIH cautions");
+        let v_booked = patients.iter().any(|p| {
+            skin::latest(&p.skin).is_some_and(|a| a.fitzpatrick == skin::Fitzpatrick::V)
+                && pih_text(&t, p).is_some()
+                && upcoming(p).any(|s| s.status == SessionStatus::Booked)
+        });
+        assert!(
+            v_booked,
+            "{today}: no Fitzpatrick V patient with a booking and the caution"
+        );
+    }
+}
+
+#[test]
+fn a_running_washout_has_nothing_booked_before_it_and_is_queued_to_book_after_it() {
+    let t = Templates::builtin();
+    for today in week() {
+        let patients = demo_patients(today);
+        let queue = due_to_book(&patients, today);
+        let waiting: Vec<&Patient> = patients
+            .iter()
+            .filter(|p| {
+                let r = screening_for(&t, p, today);
+                r.earliest_eligible.as_ref().is_some_and(|e| e.date > today) && upcoming(p).next().is_some()
+            })
+            .collect();
+        assert!(
+            !waiting.is_empty(),
+            "{today}: no washout running for a planned course"
+        );
+        for p in waiting {
+            let eligible = screening_for(&t, p, today).earliest_eligible.unwrap();
+            assert_eq!(eligible.washout_id, "isotretinoin", "{today}: {}", p.id);
+            for s in upcoming(p) {
+                assert!(
+                    s.date >= eligible.date,
+                    "{today}: {} on {} before {}",
+                    p.id,
+                    s.date,
+                    eligible.date
+                );
+                assert_eq!(s.status, SessionStatus::Planned, "{today}: {} is booked", p.id);
+            }
+            let row = queue
+                .iter()
+                .find(|r| r.patient_id == p.id)
+                .unwrap_or_else(|| panic!("{today}: {} is not in the queue to book", p.id));
+            assert!(row.since >= eligible.date && !row.overdue, "{today}: {row:?}");
+        }
+    }
+}
+
+#[test]
+fn cold_sores_prompt_for_antiviral_prophylaxis_and_done_sessions_confirmed_it() {
+    let t = Templates::builtin();
+    for today in week() {
+        let patients = demo_patients(today);
+        let prompted: Vec<&Patient> = patients
+            .iter()
+            .filter(|p| !session_prompts(&t, p).is_empty() && upcoming(p).next().is_some())
+            .collect();
+        assert!(!prompted.is_empty(), "{today}: no antiviral prompt");
+        for p in prompted {
+            assert!(session_prompts(&t, p)[0].contains("Antiviral"), "{}", p.id);
+            let done = p
+                .series
+                .iter()
+                .flat_map(|s| &s.sessions)
+                .filter(|s| s.status == SessionStatus::Done);
+            for s in done {
+                assert!(
+                    s.prep.confirmed_prompts.contains("hsv_history"),
+                    "{}: {}",
+                    p.id,
+                    s.date
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn a_relative_contraindication_is_acknowledged_and_a_re_screen_is_due() {
+    let t = Templates::builtin();
+    for today in week() {
+        let patients = demo_patients(today);
+        let acknowledged = patients.iter().any(|p| {
+            upcoming(p).next().is_some_and(|s| {
+                let r = screening_for(&t, p, s.date);
+                !r.warnings.is_empty() && r.unacknowledged().next().is_none()
+            })
+        });
+        assert!(acknowledged, "{today}: no acknowledged relative contraindication");
+        let mut covered = 0;
+        let mut rescreen = 0;
+        for p in patients.iter().filter(|p| !p.archived) {
+            let Some(next) = p.current_series().and_then(|s| s.next_session()) else {
+                continue;
+            };
+            if next.status != SessionStatus::Booked || next.date > today + chrono::Days::new(14) {
+                continue;
+            }
+            if screening_for(&t, p, next.date).rescreen_needed {
+                rescreen += 1;
+            } else {
+                covered += 1;
+            }
+        }
+        assert!(rescreen >= 1, "{today}: no re-screen due");
+        assert!(
+            covered >= 8 * rescreen,
+            "{today}: only {covered} of the next two weeks' bookings are covered by a review ({rescreen} not)"
+        );
+    }
+}
+
+#[test]
+fn done_sessions_have_their_prep_and_a_signed_chart_within_the_device() {
+    let t = Templates::builtin();
+    for today in week() {
+        let mut amended = 0;
+        let mut charts = 0;
+        for p in demo_patients(today) {
+            for s in p.series.iter().flat_map(|s| &s.sessions) {
+                let Some(chart) = &s.chart else {
+                    assert_ne!(
+                        s.status,
+                        SessionStatus::Done,
+                        "{today}: {} {} has no chart",
+                        p.id,
+                        s.date
+                    );
+                    continue;
+                };
+                assert_eq!(
+                    s.status,
+                    SessionStatus::Done,
+                    "{today}: {} charts a {:?} session",
+                    p.id,
+                    s.status
+                );
+                charts += 1;
+                let prep = &s.prep;
+                assert!(
+                    prep.consent_signed.is_some() && prep.photo_consent.is_some(),
+                    "{}",
+                    p.id
+                );
+                assert_eq!(prep.photos, PhotoView::ALL.into_iter().collect(), "{}", p.id);
+                let signed = chart
+                    .signature()
+                    .unwrap_or_else(|| panic!("{}: {} unsigned", p.id, s.date));
+                assert!(
+                    signed.at > s.starts_at() && signed.at.date() <= today,
+                    "{}: {signed:?}",
+                    p.id
+                );
+                assert!(!chart.record().cartridge_lot.is_empty(), "{}", p.id);
+                let problems = chart.record().problems(&t.devices);
+                assert!(problems.is_empty(), "{today}: {} {}: {problems:?}", p.id, s.date);
+                let device = t
+                    .devices
+                    .iter()
+                    .find(|d| d.id == chart.record().device_id)
+                    .unwrap();
+                for (area, depth) in chart.current_depths() {
+                    assert!(
+                        device.allows(depth),
+                        "{today}: {} {area} {depth} mm on {}",
+                        p.id,
+                        device.id
+                    );
+                }
+                let areas = &skin::latest(&p.skin).expect("assessed").areas;
+                assert!(
+                    chart.current_depths().keys().all(|a| areas.contains(a)),
+                    "{}: charted an untreated area",
+                    p.id
+                );
+                let mut last = signed.at;
+                for a in chart.amendments() {
+                    assert!(a.at >= last && a.at.date() <= today, "{}: {a:?}", p.id);
+                    last = a.at;
+                    amended += 1;
+                }
+            }
+        }
+        assert!(charts >= 150, "{today}: only {charts} charts");
+        assert!(amended >= 1, "{today}: no chart was amended");
+    }
+}
+
+#[test]
+fn some_next_sessions_are_partly_prepared_so_the_plan_shows_what_is_missing() {
+    let t = Templates::builtin();
+    for today in week() {
+        let partly = demo_patients(today)
+            .iter()
+            .filter(|p| {
+                let si = p.series.len().saturating_sub(1);
+                let Some(i) = p
+                    .current_series()
+                    .and_then(|s| s.sessions.iter().position(|x| x.status.is_upcoming()))
+                else {
+                    return false;
+                };
+                let prep = &p.series[si].sessions[i].prep;
+                let left = missing(&t, p, si, i);
+                prep.consent_signed.is_some()
+                    && left.iter().any(|m| matches!(m, Missing::Photo(_)))
+                    && !left.contains(&Missing::Consent)
+            })
+            .count();
+        assert!(partly >= 3, "{today}: {partly} partly prepared next sessions");
+    }
+}
+
+/// Every answer, exposure, acknowledgement, override and prompt names what the screening
+/// template knows; every assessment passes its own validation.
+#[test]
+fn the_templates_validate_the_clinical_records() {
+    let t = Templates::builtin();
+    let s = &t.screening;
+    let questions: BTreeSet<&str> = s
+        .absolute
+        .iter()
+        .chain(&s.relative)
+        .map(|r| r.id.as_str())
+        .chain(s.prompts.iter().map(|p| p.id.as_str()))
+        .collect();
+    let (_, raw) = raw();
+    let mut screened = 0;
+    for p in &raw {
+        for a in &p.skin {
+            assert_eq!(a.validate(), Ok(()), "{}", p.id);
+        }
+        let sc = &p.screening;
+        if sc.reviewed_on.is_some() {
+            screened += 1;
+            assert!(!sc.reviewed_by.is_empty(), "{}", p.id);
+            let answered: BTreeSet<&str> = sc.answers.keys().map(String::as_str).collect();
+            assert_eq!(answered, questions, "{}: every question answered", p.id);
+            assert!(
+                s.washouts.iter().all(|w| sc.exposures.contains_key(&w.id))
+                    && sc.exposures.len() == s.washouts.len(),
+                "{}",
+                p.id
+            );
+        }
+        for a in &sc.acknowledgements {
+            assert!(s.relative.iter().any(|r| r.id == a.rule_id), "{}", p.id);
+        }
+        for o in &sc.overrides {
+            assert!(
+                s.is_override_target(&o.target) && !o.reason.is_empty(),
+                "{}",
+                p.id
+            );
+        }
+        for x in p.series.iter().flat_map(|s| &s.sessions) {
+            for id in &x.prep.confirmed_prompts {
+                assert!(s.prompts.iter().any(|r| &r.id == id), "{}", p.id);
+            }
+        }
+    }
+    assert!(screened >= 80, "only {screened} patients screened");
+}
+
+/// Walks two JSON documents of the same shape and collects every string that is a date
+/// or a date and time, with where it is, from both.
+fn dated(a: &serde_json::Value, b: &serde_json::Value, path: &str, out: &mut Vec<(String, String, String)>) {
+    use serde_json::Value;
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            for (k, v) in x {
+                dated(v, &y[k], &format!("{path}.{k}"), out);
+            }
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            for (i, (v, w)) in x.iter().zip(y).enumerate() {
+                dated(v, w, &format!("{path}[{i}]"), out);
+            }
+        }
+        (Value::String(x), Value::String(y))
+            if x.parse::<NaiveDate>().is_ok() || x.parse::<chrono::NaiveDateTime>().is_ok() =>
+        {
+            out.push((path.to_string(), x.clone(), y.clone()));
+        }
+        _ => assert_eq!(a, b, "{path}"),
+    }
+}
+
+#[test]
+fn every_date_of_the_demo_records_moves_with_the_shift() {
+    let (_, raw) = raw();
+    for weeks in [-3_i64, 1, 25, 240] {
+        let mut found = BTreeSet::new();
+        for p in &raw {
+            let mut moved = p.clone();
+            moved.shift_dates(weeks * 7);
+            let mut pairs = Vec::new();
+            dated(
+                &serde_json::to_value(p).unwrap(),
+                &serde_json::to_value(&moved).unwrap(),
+                "",
+                &mut pairs,
+            );
+            for (path, before, after) in pairs {
+                // The kind of field, without indices: `.series.sessions.chart.signed.at`.
+                let kind: String = path
+                    .split('[')
+                    .map(|s| s.split_once(']').map_or(s, |x| x.1))
+                    .collect();
+                found.insert(kind.clone());
+                if kind == ".date_of_birth" {
+                    assert_eq!(before, after);
+                    continue;
+                }
+                let days = match (before.parse::<NaiveDate>(), after.parse::<NaiveDate>()) {
+                    (Ok(b), Ok(a)) => (a - b).num_days(),
+                    _ => {
+                        let b: chrono::NaiveDateTime = before.parse().unwrap();
+                        let a: chrono::NaiveDateTime = after.parse().unwrap();
+                        (a - b).num_days()
+                    }
+                };
+                assert_eq!(days, weeks * 7, "{}: {path} {before} -> {after}", p.id);
+            }
+        }
+        for kind in [
+            ".skin.date",
+            ".screening.reviewed_on",
+            ".screening.exposures.isotretinoin",
+            ".screening.acknowledgements.at",
+            ".screening.overrides.at",
+            ".series.sessions.prep.consent_signed",
+            ".series.sessions.prep.photo_consent",
+            ".series.sessions.chart.signed.at",
+            ".series.sessions.chart.amendments.at",
+        ] {
+            assert!(found.contains(kind), "the demo has no {kind}: {found:?}");
+        }
+    }
+}
+
+#[test]
+fn the_installed_demo_has_one_create_line_per_patient_and_passes_doctor() {
+    let today = d("2026-11-25");
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    install(&data, today).unwrap();
+    let patients = demo_patients(today);
+    assert_eq!(
+        needleplan::store::audit::verify(&data),
+        Ok(patients.len()),
+        "the chain verifies"
+    );
+    let entries = needleplan::store::audit::read_entries(&data).unwrap();
+    let logged: BTreeSet<&str> = entries.iter().map(|e| e.patient_id.as_str()).collect();
+    let ids: BTreeSet<&str> = patients.iter().map(|p| p.id.as_str()).collect();
+    assert_eq!(logged, ids);
+    for e in &entries {
+        assert_eq!(
+            (e.action, e.revision_before, e.revision_after),
+            (needleplan::store::audit::AuditAction::Create, None, 1)
+        );
+    }
+    let report = needleplan::store::doctor::run(&data);
+    assert!(report.is_clean(), "{}", report.lines.join("\n"));
+    // No temporary file is left behind by the bulk write.
+    let leftovers: Vec<_> = std::fs::read_dir(data.join("patients"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn the_demo_is_never_installed_over_existing_records() {
+    let today = d("2026-11-25");
+    let tmp = tempfile::tempdir().unwrap();
+    install(tmp.path(), today).unwrap();
+    let log = std::fs::read(tmp.path().join("audit.log")).unwrap();
+    let err = install(tmp.path(), today).unwrap_err();
+    assert!(err.contains("already holds patients"), "{err}");
+    assert_eq!(
+        std::fs::read(tmp.path().join("audit.log")).unwrap(),
+        log,
+        "log untouched"
+    );
+
+    // A data dir with one real patient and no log is refused too, and left as it was.
+    let other = tempfile::tempdir().unwrap();
+    let store = PatientStore::open(other.path()).unwrap();
+    let mut someone = demo_patients(today).remove(0);
+    someone.id = needleplan::domain::patient::PatientId::new("p-real").unwrap();
+    store.save(&someone).unwrap();
+    std::fs::remove_file(other.path().join("audit.log")).unwrap();
+    assert!(install(other.path(), today).is_err());
+    let names: Vec<_> = std::fs::read_dir(other.path().join("patients"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names, ["p-real.json"]);
 }

@@ -28,6 +28,16 @@ seven days and to stay valid under the roll:
   - nothing ticked after R, the earliest possible today.
 Dates of birth are not moved. The output is deterministic (fixed seed, no clock).
 
+Every patient with a series also has a clinical record, so the consult screen (4) is
+never empty: 1-3 dated skin assessments (most improving across the course, a few not),
+a screening reviewed close enough before the next booking to cover it for most, the
+before-session prep and a signed chart (device, lot, depth per area) for every session
+done, and a few stories: a washout still running with the course planned after it and
+nothing booked before it, cold sores and the antiviral prompt, an acknowledged relative
+contraindication, an overridden absolute one, a re-screen due, Fitzpatrick V with the PIH
+caution, a pregnancy that refuses booking, an amended chart, next sessions partly
+prepared. No upcoming session is one the screening would refuse.
+
 The patients cover every stage a clinic sees on a given day:
   new consults, planned series, mid-series (booked on every day of the week), finished
   series with reviews done and booked or not booked at all, archived records, overdue
@@ -828,7 +838,7 @@ add(patient(
 # --- Planned series, nothing done yet. ---
 add(patient(
     "Oliver Bennett-Shaw", "1997-04-08",
-    notes="Isotretinoin stopped 2025-10; washout checked by Dr Reyes.",
+    notes="Isotretinoin course finished last year; washout checked by Dr Reyes.",
     series_list=[series(STD, anchor=(0, 2), created_lead=12)],
 ))
 add(patient(
@@ -901,7 +911,7 @@ add(patient(
 ))
 add(patient(
     "Thanh Nguyen", "1999-09-30",
-    notes="Consult booked; isotretinoin last dose 2026-03 (washout until 2026-09).",
+    notes="Isotretinoin stopped recently: course planned from the end of the washout, to book.",
     created=-1,
 ))
 add(patient(
@@ -1011,6 +1021,450 @@ for _off in sorted(TARGET):
         regular(_off)
 
 # --------------------------------------------------------------------------------------
+# Clinical records (issue 4): skin assessments, screening, session prep, signed charts
+# --------------------------------------------------------------------------------------
+# Written after the appointment book is complete, from a generator of its own, so that
+# the schedule above is the same with or without them. Every date is on or before R (the
+# earliest possible "today"); the app moves them with everything else.
+
+SCREENING = json.loads((ASSETS / "screening.json").read_text(encoding="utf-8"))
+DEVICES = {d["id"]: d for d in json.loads((ASSETS / "devices.json").read_text(encoding="utf-8"))["devices"]}
+CLINICIAN_NAME = {c["id"]: c["name"] for c in CLINIC["clinicians"]}
+# Each room keeps its own pen; a room's sessions are charted with it.
+DEVICE_OF_ROOM = dict(zip(ROOMS, sorted(DEVICES, reverse=True)))
+MEDICAL_DIRECTOR = "Dr Reyes"  # named in several patients' notes; signs overrides
+AREAS = ["forehead", "temples", "nose", "perioral", "cheeks", "chin_jawline", "under_eye"]
+# Usual range per area (../shared/clinical-reference.md): what a clinician would choose
+# from, always inside the device's range too.
+DEPTH_RANGE = {
+    "forehead": (0.25, 0.5),
+    "temples": (0.25, 0.5),
+    "nose": (0.25, 0.75),
+    "perioral": (0.25, 0.5),
+    "cheeks": (0.5, 2.0),
+    "chin_jawline": (0.5, 2.0),
+    "under_eye": (0.2, 0.3),
+}
+AREA_WORDS = {
+    "cheeks": "cheeks", "cheek": "cheeks", "chin": "chin_jawline", "jawline": "chin_jawline",
+    "forehead": "forehead", "temples": "temples", "nose": "nose",
+}
+FITZPATRICK = ["I", "II", "III", "IV", "V", "VI"]
+FITZ_WEIGHTS = [6, 30, 34, 16, 9, 5]
+PIH_TYPES = set(SCREENING["pih"]["fitzpatrick"])
+QUESTIONS = [r["id"] for r in SCREENING["absolute"] + SCREENING["relative"] + SCREENING["prompts"]]
+WASHOUTS = {w["id"]: w for w in SCREENING["washouts"]}
+RESCREEN = SCREENING["rescreen_after_days"]
+PHOTOS = SCREENING["before_session"]["photos"]
+END_POINTS = [
+    "uniform erythema with pinpoint bleeding",
+    "even erythema, pinpoint bleeding over the scars",
+    "uniform erythema",
+]
+REACTIONS = [
+    "mild erythema",
+    "moderate erythema, mild oedema",
+    "erythema; pinpoint bleeding settled with pressure",
+    "mild erythema, tightness",
+]
+
+crng = random.Random(SEED + 4)
+
+
+def day_off(iso_date: str) -> int:
+    return (date.fromisoformat(iso_date) - R).days
+
+
+def start_minute(hms: str) -> int:
+    t = time.fromisoformat(hms)
+    return t.hour * 60 + t.minute
+
+by_name = {p["full_name"]: p for p in patients}
+
+
+def wanted(name: str) -> dict:
+    assert name in by_name, name
+    return by_name[name]
+
+
+# The isotretinoin story: the course is only planned, from just after the washout ends
+# (6 months after the last dose), so the "to book" queue lists it from that day on and
+# nothing is booked before it. It goes in now, after the regulars, because a planned
+# session holds no time: the appointment book is unchanged.
+ISO_LAST_DOSE = -143  # 2026-01-09: eligible 2026-07-09, R+38
+ISO_START = 49  # the Monday 11 days after: whole-week shifts move the months by <= 3 days
+thanh = wanted("Thanh Nguyen")
+iso_series = series(STD, offsets=[ISO_START, ISO_START + 28, ISO_START + 56], clins=CLINICIANS,
+                    statuses={0: "planned", 1: "planned", 2: "planned"}, created_lead=0)
+iso_series["created"] = thanh["created"]
+thanh["series"] = [iso_series]
+
+
+def sessions_of(p: dict):
+    """(series, session, day offset) for every session of the patient, in date order."""
+    out = [(s, x, day_off(x["date"])) for s in p["series"] for x in s["sessions"]]
+    return sorted(out, key=lambda t: t[2])
+
+
+def done_sessions(p: dict):
+    return [(s, x, off) for s, x, off in sessions_of(p) if x["status"] == "done"]
+
+
+def session_minutes(s: dict, x: dict) -> int:
+    return x.get("minutes", s["session_minutes"])
+
+
+def at_time(off: int, minute_of_day: int) -> str:
+    return (datetime.combine(R + timedelta(days=off), time(0, 0)) + timedelta(minutes=minute_of_day)).isoformat(
+        timespec="seconds"
+    )
+
+
+def not_sunday(off: int) -> int:
+    return off - 1 if weekday(off) == 6 else off
+
+
+def note_depths(text: str) -> dict[str, float]:
+    """Depths a session note states ("depth 1.5 mm cheeks, 1.0 mm chin", "temples 0.5 mm"):
+    the chart must agree with what the clinician wrote."""
+    found: dict[str, float] = {}
+    for mm, word in re.findall(r"(\d+(?:\.\d+)?) mm (\w+)", text):
+        if word in AREA_WORDS:
+            found[AREA_WORDS[word]] = float(mm)
+    for word, mm in re.findall(r"(\w+) (\d+(?:\.\d+)?) mm", text):
+        if word in AREA_WORDS:
+            found[AREA_WORDS[word]] = float(mm)
+    return found
+
+
+def all_notes(p: dict) -> str:
+    return " ".join([p["notes"]] + [x.get("notes", "") for _, x, _ in sessions_of(p)])
+
+
+def fitzpatrick_of(p: dict) -> str:
+    """What the notes say, else drawn from a spread like a UK city clinic's; a note that
+    watches for PIH means a type that calls for it."""
+    m = re.search(r"Fitzpatrick (VI|IV|V|III|II|I)\b", p["notes"])
+    if m:
+        return m.group(1)
+    if "PIH" in all_notes(p):
+        return crng.choices(["IV", "V", "VI"], [6, 3, 1])[0]
+    return crng.choices(FITZPATRICK, FITZ_WEIGHTS)[0]
+
+
+def areas_of(p: dict) -> list[str]:
+    """Treated areas: cheeks nearly always, some others, and any area the notes name."""
+    areas = {"cheeks"}
+    for area, chance in (("temples", 0.3), ("forehead", 0.25), ("chin_jawline", 0.4), ("nose", 0.1),
+                         ("perioral", 0.15), ("under_eye", 0.05)):
+        if crng.random() < chance:
+            areas.add(area)
+    text = all_notes(p)
+    areas.update(note_depths(text))
+    for word, area in AREA_WORDS.items():
+        if re.search(rf"\b{word}\b", p["notes"]):
+            areas.add(area)
+    return [a for a in AREAS if a in areas]
+
+
+def scar_plan(p: dict, protocol_id: str) -> dict[str, int]:
+    """Baseline Goodman & Baron grade per scar type: a main type (rolling or boxcar, or what
+    the notes say) and sometimes milder ice-pick scars. No hypertrophic scars: the demo's
+    patients all answer "no" to a keloid tendency on the face."""
+    notes = all_notes(p).lower()
+    base = {SEV: crng.choice([3, 3, 4]), PRP: 3, STD: crng.choice([2, 3, 3]), MAINT: 2}[protocol_id]
+    if "rolling" in notes:
+        main = "rolling"
+    elif "boxcar" in notes:
+        main = "boxcar"
+    else:
+        main = crng.choice(["rolling", "boxcar", "boxcar"])
+    grades = {main: base}
+    other = "boxcar" if main == "rolling" else "rolling"
+    if crng.random() < 0.45:
+        grades[other] = max(1, base - 1)
+    if "ice-pick" in notes or "ice pick" in notes or crng.random() < 0.3:
+        grades["ice_pick"] = max(1, base - 1)
+    return grades
+
+
+def improved(kind: str, grade: int, treated: int, responder: bool) -> int:
+    """The grade after `treated` sessions. Boxcar and rolling scars respond best, ice pick
+    least, hypertrophic scars not at all (they are not collagen-induced). The grade is
+    coarse: one step down is what a good response shows after the first sessions."""
+    if not responder or kind == "hypertrophic":
+        return grade
+    gain = 0
+    if kind in ("rolling", "boxcar"):
+        gain = (1 if treated >= 1 else 0) + (1 if treated >= 4 and grade >= 3 else 0)
+    elif kind == "ice_pick":
+        gain = 1 if treated >= 4 else 0
+    return max(1, grade - gain)
+
+
+def skin_history(p: dict) -> list[dict]:
+    """1-3 dated assessments: at the consult, mid-course, and after the course (at a result
+    review when one was done). Most patients improve; a few do not."""
+    series_list = p["series"]
+    first = series_list[0]
+    protocol_id = first["protocol_id"]
+    done = [off for _, _, off in done_sessions(p)]
+    consult = day_off(first["created"])
+    dates = [consult]
+    if len(done) >= 2:
+        dates.append(done[1] if len(done) <= 3 else done[len(done) // 2])
+    reviews_done = [day_off(v["date"]) for s in series_list for v in s.get("reviews", []) if v["status"] == "done"]
+    if reviews_done:
+        dates.append(max(reviews_done))
+    elif len(done) >= 4:
+        dates.append(done[-1])
+    dates = sorted(set(d for d in dates if d <= 0))[:3]
+    fitz = fitzpatrick_of(p)
+    areas = areas_of(p)
+    grades = scar_plan(p, protocol_id)
+    responder = crng.random() < 0.85
+    score = crng.randint(6, 12) * sum(grades.values()) // 3 if crng.random() < 0.4 else None
+    iga = crng.choice([0, 1, 1, 1, 2])
+    out = []
+    for n, off in enumerate(dates):
+        treated = sum(1 for d in done if d < off)
+        scars = [{"kind": k, "grade": improved(k, g, treated, responder)} for k, g in grades.items()]
+        a = {
+            "date": iso(off),
+            "by": CLINICIAN_NAME[clinician_near(p, off)],
+            "fitzpatrick": fitz,
+            "iga": iga,
+            "scars": scars,
+        }
+        if score is not None:
+            lost = sum(grades.values()) - sum(x["grade"] for x in scars)
+            a["quantitative_score"] = max(2, score - lost * crng.randint(3, 6) - treated)
+        a["areas"] = areas
+        if n == 0:
+            a["notes"] = "baseline photos and grading at consult"
+        elif off in reviews_done:
+            a["notes"] = "graded with the result-review photos"
+        out.append(a)
+        iga = min(iga, crng.choice([0, 0, 1]))
+    return out
+
+
+def clinician_near(p: dict, off: int) -> str:
+    """The clinician of the patient's session on that day, else of their nearest one."""
+    held = [(abs(o - off), x["clinician"]) for _, x, o in sessions_of(p) if "clinician" in x]
+    return min(held)[1] if held else CLINICIANS[0]
+
+
+def depths_for(p: dict, s: dict, x: dict, areas: list[str], fitz: str, k: int) -> dict[str, float]:
+    """Depth per treated area for the k-th session of a series: the protocol's default,
+    a step shallower at the first session and deeper on cheeks in severe courses (never
+    for PIH-prone skin), clamped to the usual range and the device; what the session
+    note says wins."""
+    proto = PROTOCOLS[s["protocol_id"]]
+    device = DEVICES[DEVICE_OF_ROOM[x["room"]]]
+    out: dict[str, float] = {}
+    for area in areas:
+        d = proto["depths"][area]
+        if area in ("cheeks", "chin_jawline"):
+            if k == 0:
+                d -= 0.25
+            elif s["protocol_id"] == SEV and fitz not in PIH_TYPES and k >= 2:
+                d += 0.25 if k < 4 else 0.5
+        if area == "cheeks" and "rosacea" in p["notes"]:
+            d = min(d, 1.0)
+        lo, hi = DEPTH_RANGE[area]
+        d = min(max(d, lo), hi, device["max_depth_mm"])
+        out[area] = round(d, 2)
+    for area, d in note_depths(x.get("notes", "")).items():
+        out[area] = d
+    return out
+
+
+LOT_OF_DAY: dict[tuple[int, str], str] = {}
+
+
+def cartridge_lot(off: int, room: str) -> str:
+    """One cartridge box per room and fortnight, so lots repeat as they would."""
+    key = (off // 14, room)
+    if key not in LOT_OF_DAY:
+        LOT_OF_DAY[key] = f"NC{crng.randint(2400, 2699)}-{crng.choice('ABCDEFGH')}{crng.randint(10, 99)}"
+    return LOT_OF_DAY[key]
+
+
+def chart_for(p: dict, s: dict, x: dict, areas: list[str], fitz: str, k: int, hsv: bool, ice_pick: bool) -> dict:
+    off = day_off(x["date"])
+    notes = x.get("notes", "")
+    adjuncts = set()
+    if s["protocol_id"] == PRP or "PRP" in notes:
+        adjuncts.add("prp")
+    if "HA serum" in notes or crng.random() < 0.3:
+        adjuncts.add("hyaluronic_acid")
+    if "subcision" in notes:
+        adjuncts.add("subcision")
+    if ice_pick and crng.random() < 0.35:  # TCA CROSS for ice-pick scars, some sessions
+        adjuncts.add("tca_cross")
+    record = {
+        "device_id": DEVICE_OF_ROOM[x["room"]],
+        "cartridge_lot": cartridge_lot(off, x["room"]),
+        "depths": depths_for(p, s, x, areas, fitz, k),
+        "passes": crng.choice([2, 3, 3, 3, 4]),
+        "end_point": crng.choice(END_POINTS),
+        "adjuncts": [a for a in ("prp", "hyaluronic_acid", "tca_cross", "subcision") if a in adjuncts],
+        "reaction": "bleeding more than usual, pressure 5 min" if "more bleeding" in notes else crng.choice(REACTIONS),
+        "notes": "aciclovir taken as prescribed" if hsv else "",
+    }
+    end = start_minute(x["time"]) + session_minutes(s, x)
+    return {
+        "record": record,
+        "signed": {"by": CLINICIAN_NAME[x["clinician"]], "at": at_time(off, end + crng.choice([4, 7, 10, 15]))},
+    }
+
+
+def screened(p: dict, reviewed: int, by: str) -> dict:
+    """Every question answered no and no exposure: the stories change what they need."""
+    return {
+        "reviewed_on": iso(not_sunday(reviewed)),
+        "reviewed_by": by,
+        "answers": {q: False for q in QUESTIONS},
+        "exposures": {w: None for w in WASHOUTS},
+        "acknowledgements": [],
+        "overrides": [],
+    }
+
+
+def roll_target(off: int) -> int:
+    """The latest day a session may end up on: R's week's bookings can roll a week on."""
+    return off + 7 if 0 <= off <= 5 else off
+
+
+def review_day(p: dict) -> int:
+    """When the screening was last reviewed: close enough before the next session that the
+    review still covers it (also after the roll) where that can be on or before R, else at
+    the last visit."""
+    visits = [off for _, x, off in sessions_of(p) if x["status"] == "done" and off <= 0]
+    visits += [day_off(v["date"]) for s in p["series"] for v in s.get("reviews", []) if v["status"] == "done"]
+    floor = max([day_off(p["created"])] + visits)
+    upcoming = [off for _, x, off in sessions_of(p) if x["status"] in ("planned", "booked")]
+    if not upcoming:
+        return floor
+    target = roll_target(min(upcoming))
+    lo = max(floor, target - RESCREEN + 1)
+    if lo > 0:
+        return floor
+    return crng.randint(lo, 0)
+
+
+for p in patients:
+    if not p["series"]:
+        continue
+    p["skin"] = skin_history(p)
+    fitz = p["skin"][-1]["fitzpatrick"]
+    areas = p["skin"][-1]["areas"]
+    reviewed = review_day(p)
+    p["screening"] = screened(p, reviewed, CLINICIAN_NAME[clinician_near(p, reviewed)])
+    hsv = "cold sores" in p["notes"]
+    ice_pick = any(x["kind"] == "ice_pick" for x in p["skin"][-1]["scars"])
+    if hsv:
+        p["screening"]["answers"]["hsv_history"] = True
+    for s in p["series"]:
+        for k, x in enumerate(y for y in s["sessions"] if y["status"] == "done"):
+            x["prep"] = {"consent_signed": x["date"], "photo_consent": x["date"], "photos": PHOTOS}
+            if hsv:
+                x["prep"]["confirmed_prompts"] = ["hsv_history"]
+            x["chart"] = chart_for(p, s, x, areas, fitz, k, hsv, ice_pick)
+
+
+def story_time(off: int, hh: int, mm: int) -> str:
+    return stamp(R + timedelta(days=off), time(hh, mm))
+
+
+# A relative contraindication acknowledged at the review (the note says so).
+ewan = wanted("Ewan MacLeod")
+ewan["screening"]["answers"]["anticoagulants"] = True
+ewan["screening"]["acknowledgements"].append({
+    "rule_id": "anticoagulants",
+    "by": MEDICAL_DIRECTOR,
+    "at": story_time(day_off(ewan["screening"]["reviewed_on"]), 17, 40),
+})
+
+# An absolute contraindication overridden with a name and a reason (keloids off the face).
+samuel = wanted("Samuel Osei")
+samuel["screening"]["answers"]["keloid_tendency"] = True
+samuel["screening"]["overrides"].append({
+    "target": "keloid_tendency",
+    "by": MEDICAL_DIRECTOR,
+    "reason": "keloids on the chest only; none on the face after earlier procedures",
+    "at": story_time(day_off(samuel["screening"]["reviewed_on"]), 9, 5),
+})
+
+# Past washouts: eligible long before the course (or since), shown on the consult screen.
+wanted("Oliver Bennett-Shaw")["screening"]["exposures"]["isotretinoin"] = iso(-231)
+wanted("Diego Ramírez")["screening"]["exposures"]["tan"] = iso(-44)
+# A washout running now for a patient with nothing to book (the result review is a visit,
+# not a treatment): the consult screen shows the block and the date it lifts.
+isabel = wanted("Isabel Ferreira")
+isabel["screening"]["exposures"]["toxin"] = iso(-20)
+isabel["notes"] += " Botulinum toxin (forehead) elsewhere since the course: no needling for 3 months."
+
+# The isotretinoin story (see above): screened at the consult, washout still running.
+thanh["screening"]["exposures"]["isotretinoin"] = iso(ISO_LAST_DOSE)
+
+# Screened at the consult and pregnant: booking is refused; nothing is booked.
+imogen = wanted("Imogen Hartley")
+imogen["skin"] = [{
+    "date": imogen["created"], "by": CLINICIAN_NAME["amara"], "fitzpatrick": "III", "iga": 0,
+    "scars": [{"kind": "boxcar", "grade": 2}], "areas": ["cheeks", "temples"],
+    "notes": "assessed at consult; treatment deferred",
+}]
+imogen["screening"] = screened(imogen, day_off(imogen["created"]), CLINICIAN_NAME["amara"])
+imogen["screening"]["answers"]["pregnancy"] = True
+
+# A re-screen due: the last review was at the consult, more than 30 days before the next
+# session (the previous one was done on that review).
+lucas = wanted("Lucas Moreau")
+lucas_done = [off for _, _, off in done_sessions(lucas)]
+lucas["screening"]["reviewed_on"] = iso(not_sunday(min(lucas_done[0], day_off(lucas["series"][0]["created"]) + 3)))
+
+# One chart amended after signing: a depth typed in the wrong field, corrected the next
+# morning. A session whose note states no depth, so note and chart agree.
+amended = next(
+    (x, o)
+    for name in ("Kwame Asante", "Hyun-woo Park", "Aisha Rahman")
+    for _, x, o in done_sessions(wanted(name))
+    if "mm" not in x.get("notes", "")
+)
+fixed, fixed_off = amended
+signed = fixed["chart"]["record"]["depths"]["cheeks"]
+corrected = round(signed - 0.25, 2)
+
+
+def mm(d: float) -> str:
+    """As the app shows a depth: 1.0, 1.25."""
+    return f"{d:.2f}".rstrip("0") if d * 10 != int(d * 10) else f"{d:.1f}"
+
+
+fixed["chart"]["amendments"] = [{
+    "at": story_time(fixed_off + 1 if weekday(fixed_off + 1) != 6 else fixed_off + 2, 9, 10),
+    "by": fixed["chart"]["signed"]["by"],
+    "text": f"cheeks were treated at {mm(corrected)} mm, not {mm(signed)}: typed in the wrong row; checked against the pen log",
+    "depths": {"cheeks": corrected},
+}]
+
+# The next session of a few patients is partly prepared: consent and photo consent signed
+# at the last visit or by e-mail, the before-photos still to take on the day, so the plan
+# shows what is missing.
+for name in ("Priya Raman", "Chiamaka Eze", "Fatima Benali", "Mei Lin Chen", "Sofia Marchetti"):
+    p = wanted(name)
+    nxt = min((x for _, x, _ in sessions_of(p) if x["status"] in ("planned", "booked")), key=lambda x: x["date"])
+    signed_on = p["screening"]["reviewed_on"]
+    nxt["prep"] = {"consent_signed": signed_on, "photo_consent": signed_on, "photos": []}
+    if name == "Mei Lin Chen" or "photo consent to renew" in nxt.get("notes", ""):
+        del nxt["prep"]["photo_consent"]
+    if name == "Sofia Marchetti":
+        nxt["prep"]["photos"] = ["front"]
+
+
+# --------------------------------------------------------------------------------------
 # Self-checks, then write
 # --------------------------------------------------------------------------------------
 
@@ -1102,6 +1556,7 @@ def check(ps: list[dict]) -> None:
     check_roll(ps)
     check_density(ps)
     check_queues(ps)
+    check_clinical(ps)
 
 
 def all_sessions(ps: list[dict]):
@@ -1238,6 +1693,108 @@ def check_queues(ps: list[dict]) -> None:
     assert len(no_shows) >= 2
     late = [p for p in active if any(x.get("cancelled_late") for _, _, x in all_sessions([p]))]
     assert len(late) >= 1
+
+
+
+def eligible_from(washout: dict, last: date) -> date:
+    return add_months(last, washout.get("months", 0)) + timedelta(
+        days=7 * washout.get("weeks", 0) + washout.get("days", 0)
+    )
+
+
+def check_clinical(ps: list[dict]) -> None:
+    """The clinical records: dated no later than R, consistent with the series, inside the
+    templates' ranges, and no upcoming session that the screening would refuse."""
+    improving = unchanged = 0
+    stories: Counter = Counter()
+    for p in ps:
+        who = p["full_name"]
+        skin = p.get("skin", [])
+        if p["series"]:
+            assert 1 <= len(skin) <= 3, (who, len(skin))
+        days = [date.fromisoformat(a["date"]) for a in skin]
+        assert days == sorted(days) and all(d <= R for d in days), who
+        for a in skin:
+            assert a["fitzpatrick"] in FITZPATRICK and 0 <= a["iga"] <= 4, who
+            assert all(1 <= x["grade"] <= 4 for x in a["scars"]), who
+            assert set(a["areas"]) <= set(AREAS), who
+        if len(skin) >= 2:
+            first, last = (max(x["grade"] for x in skin[i]["scars"]) for i in (0, -1))
+            assert last <= first, (who, "worse")
+            improving += last < first
+            unchanged += last == first
+        if skin and skin[-1]["fitzpatrick"] == "V":
+            stories["fitzpatrick V"] += 1
+        sc = p.get("screening")
+        if sc is None:
+            assert not any(x["status"] in UPCOMING for _, _, x in all_sessions([p])), (who, "not screened")
+            continue
+        assert set(sc["answers"]) == set(QUESTIONS) and set(sc["exposures"]) == set(WASHOUTS), who
+        reviewed = date.fromisoformat(sc["reviewed_on"])
+        assert reviewed <= R and reviewed.weekday() != 6, who
+        for ack in sc["acknowledgements"]:
+            assert sc["answers"][ack["rule_id"]] and reviewed <= datetime.fromisoformat(ack["at"]).date() <= R, who
+            stories["acknowledged"] += 1
+        lifted = set()
+        for o in sc["overrides"]:
+            assert reviewed <= datetime.fromisoformat(o["at"]).date() <= R and o["reason"], who
+            lifted.add(o["target"])
+        blocks = [r["id"] for r in SCREENING["absolute"] if sc["answers"][r["id"]] and r["id"] not in lifted]
+        eligible = [
+            eligible_from(WASHOUTS[w], date.fromisoformat(last))
+            for w, last in sc["exposures"].items()
+            if last is not None and f"washout:{w}" not in lifted
+        ]
+        stories["antiviral"] += sc["answers"]["hsv_history"]
+        upcoming = [(d, roll_target(off_of(x["date"]))) for _, d, x in all_sessions([p]) if x["status"] in UPCOMING]
+        for d, _ in upcoming:
+            assert not blocks, (who, d, blocks)
+            assert all(e <= d for e in eligible), (who, d, "inside a washout")
+        if upcoming:
+            first_day = min(d for d, _ in upcoming)
+            if any(e > R + timedelta(days=6) for e in eligible):
+                stories["washout ahead, nothing booked before it"] += 1
+            if (R + timedelta(days=roll_target(off_of(first_day.isoformat()))) - reviewed).days <= RESCREEN:
+                stories["covered"] += 1
+            elif (first_day - reviewed).days > RESCREEN:
+                stories["re-screen"] += 1
+        for s in p["series"]:
+            for x in s["sessions"]:
+                prep = x.get("prep")
+                if prep:
+                    for k in ("consent_signed", "photo_consent"):
+                        assert k not in prep or date.fromisoformat(prep[k]) <= min(R, date.fromisoformat(x["date"])), who
+                if x["status"] != "done":
+                    assert "chart" not in x, who
+                    if prep and x["status"] in UPCOMING:
+                        stories["partly prepared"] += 1
+                    continue
+                assert prep and prep["photos"] == PHOTOS, (who, x["date"])
+                if sc["answers"]["hsv_history"]:
+                    assert prep.get("confirmed_prompts") == ["hsv_history"], who
+                chart = x["chart"]
+                device = DEVICES[chart["record"]["device_id"]]
+                assert chart["record"]["depths"] and chart["record"]["cartridge_lot"], who
+                for area, depth in chart["record"]["depths"].items():
+                    assert area in skin[-1]["areas"], (who, area)
+                    assert device["min_depth_mm"] <= depth <= device["max_depth_mm"], (who, area, depth)
+                    assert round(depth * 100) == depth * 100, (who, depth)
+                signed = datetime.fromisoformat(chart["signed"]["at"])
+                start = datetime.combine(date.fromisoformat(x["date"]), time.fromisoformat(x["time"]))
+                assert start < signed and signed.date() <= R, who
+                last_at = signed
+                for amendment in chart.get("amendments", []):
+                    at = datetime.fromisoformat(amendment["at"])
+                    assert last_at <= at and at.date() <= R and amendment["text"], who
+                    for depth in amendment["depths"].values():
+                        assert device["min_depth_mm"] <= depth <= device["max_depth_mm"], who
+                    last_at = at
+                    stories["amended"] += 1
+    assert improving >= 3 * unchanged and unchanged >= 2, (improving, unchanged)
+    for story in ("fitzpatrick V", "acknowledged", "antiviral", "washout ahead, nothing booked before it",
+                  "re-screen", "amended", "partly prepared"):
+        assert stories[story] >= 1, (story, stories)
+    print("clinical stories:", dict(sorted(stories.items())), f"trend: {improving} better, {unchanged} unchanged")
 
 
 check(patients)

@@ -412,6 +412,18 @@ impl SessionChart {
         Ok(())
     }
 
+    /// Moves the signature and every amendment by `delta` (the demo clinic is brought to
+    /// today this way). Their order is kept, so a moved chart still accepts amendments
+    /// after its last one and never before its signature.
+    pub fn shift_times(&mut self, delta: chrono::TimeDelta) {
+        if let Some(signed) = &mut self.signed {
+            signed.at += delta;
+        }
+        for a in &mut self.amendments {
+            a.at += delta;
+        }
+    }
+
     /// The depths as they stand: the signed record with every amendment's corrections
     /// applied in order. This is what a consult screen shows.
     pub fn current_depths(&self) -> BTreeMap<Area, Depth> {

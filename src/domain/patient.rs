@@ -224,6 +224,9 @@ impl Patient {
                 let prep = &mut session.prep;
                 prep.consent_signed = prep.consent_signed.map(|d| add_days(d, days));
                 prep.photo_consent = prep.photo_consent.map(|d| add_days(d, days));
+                if let Some(chart) = &mut session.chart {
+                    chart.shift_times(delta);
+                }
             }
         }
         for a in &mut self.skin {
@@ -339,5 +342,134 @@ mod tests {
         assert!(p.matches("20 79"));
         assert!(p.matches("2079"));
         assert!(!p.matches("smith"));
+    }
+
+    /// Every date and time in `before`, paired with the same place in `after`, by JSON path.
+    fn dated_strings(
+        before: &serde_json::Value,
+        after: &serde_json::Value,
+        path: &str,
+        out: &mut Vec<(String, String, String)>,
+    ) {
+        use serde_json::Value;
+        match (before, after) {
+            (Value::Object(a), Value::Object(b)) => {
+                assert_eq!(
+                    a.keys().collect::<Vec<_>>(),
+                    b.keys().collect::<Vec<_>>(),
+                    "{path}"
+                );
+                for (k, v) in a {
+                    dated_strings(v, &b[k], &format!("{path}.{k}"), out);
+                }
+            }
+            (Value::Array(a), Value::Array(b)) => {
+                assert_eq!(a.len(), b.len(), "{path}");
+                for (i, (x, y)) in a.iter().zip(b).enumerate() {
+                    dated_strings(x, y, &format!("{path}[{i}]"), out);
+                }
+            }
+            (Value::String(a), Value::String(b)) => {
+                if a.parse::<NaiveDate>().is_ok() || a.parse::<chrono::NaiveDateTime>().is_ok() {
+                    out.push((path.to_string(), a.clone(), b.clone()));
+                } else {
+                    assert_eq!(a, b, "{path}");
+                }
+            }
+            (a, b) => assert_eq!(a, b, "{path}"),
+        }
+    }
+
+    #[test]
+    fn shift_dates_moves_every_clinic_date_and_time_of_the_record() {
+        // Every dated field a record can hold, in the exact shape a saved patient has
+        // (checked below), so a date the shift forgets is found by its path.
+        let json = serde_json::json!({
+            "id": "p-1",
+            "full_name": "Ann Lee",
+            "date_of_birth": "1990-05-01",
+            "phone": "",
+            "email": "",
+            "notes": "",
+            "archived": false,
+            "created": "2026-02-27",
+            "series": [{
+                "protocol_id": "x",
+                "protocol_name": "X",
+                "interval_days": 28,
+                "min_interval_days": 14,
+                "created": "2026-02-28",
+                "sessions": [{
+                    "date": "2026-03-02",
+                    "time": "09:00:00",
+                    "status": "done",
+                    "checklist": [{"item_id": "a", "day": 1, "text": "call", "ticked_at": "2026-03-03T10:00:00"}],
+                    "prep": {
+                        "consent_signed": "2026-03-01",
+                        "photo_consent": "2026-03-02",
+                        "photos": ["front"],
+                        "confirmed_prompts": ["hsv_history"]
+                    },
+                    "chart": {
+                        "record": {
+                            "device_id": "pen",
+                            "cartridge_lot": "L1",
+                            "depths": {"cheeks": 1.5},
+                            "passes": 3,
+                            "end_point": "",
+                            "adjuncts": [],
+                            "reaction": "",
+                            "notes": ""
+                        },
+                        "signed": {"by": "Dr A", "at": "2026-03-02T10:05:00"},
+                        "amendments": [{"at": "2026-03-03T09:10:00", "by": "Dr A", "text": "fix", "depths": {"cheeks": 1.25}}]
+                    }
+                }],
+                "reviews": [{"month": 1, "date": "2026-04-02", "status": "booked"}]
+            }],
+            "revision": 0,
+            "skin": [{
+                "date": "2026-02-27",
+                "by": "Dr A",
+                "fitzpatrick": "IV",
+                "iga": 1,
+                "scars": [{"kind": "rolling", "grade": 3}],
+                "areas": ["cheeks"]
+            }],
+            "screening": {
+                "reviewed_on": "2026-02-27",
+                "reviewed_by": "Dr A",
+                "answers": {"pregnancy": true},
+                "exposures": {"isotretinoin": "2025-08-31", "tan": null},
+                "acknowledgements": [{"rule_id": "anticoagulants", "by": "Dr A", "at": "2026-02-27T09:00:00"}],
+                "overrides": [{"target": "pregnancy", "by": "Dr A", "reason": "r", "at": "2026-02-27T09:30:00"}]
+            }
+        });
+        let mut p: Patient = serde_json::from_value(json.clone()).unwrap();
+        assert_eq!(
+            serde_json::to_value(&p).unwrap(),
+            json,
+            "the fixture is a saved record"
+        );
+        p.shift_dates(14);
+        let mut dated = Vec::new();
+        dated_strings(&json, &serde_json::to_value(&p).unwrap(), "", &mut dated);
+        assert_eq!(dated.len(), 15, "{dated:?}");
+        for (path, before, after) in dated {
+            if path == ".date_of_birth" {
+                assert_eq!(before, after, "ages are not part of the story");
+                continue;
+            }
+            let moved = match (before.parse::<NaiveDate>(), after.parse::<NaiveDate>()) {
+                (Ok(b), Ok(a)) => (a - b).num_days(),
+                _ => {
+                    let b: chrono::NaiveDateTime = before.parse().unwrap();
+                    let a: chrono::NaiveDateTime = after.parse().unwrap();
+                    assert_eq!(a.time(), b.time(), "{path}");
+                    (a - b).num_days()
+                }
+            };
+            assert_eq!(moved, 14, "{path}: {before} -> {after}");
+        }
     }
 }
