@@ -27,7 +27,12 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check every file, the permissions and the audit chain; exit status 1 on problems.
-    Doctor,
+    Doctor {
+        /// Also remove temp files left by interrupted saves (older than a minute), under the
+        /// lock; records are never touched. Exit status 0 only when nothing else is wrong.
+        #[arg(long)]
+        fix: bool,
+    },
     /// Copy the data dir, under its lock, into a new folder with a manifest of checksums.
     Backup {
         /// New or empty folder [default: ./needleplan-backup-YYYYMMDD-HHMMSS]

@@ -36,9 +36,13 @@ fn start(cli: Cli) -> Result<ExitCode, String> {
             runtime::run(model, store)?;
             Ok(ExitCode::SUCCESS)
         }
-        Some(Command::Doctor) => {
+        Some(Command::Doctor { fix }) => {
             let data_dir = data_dir_for_command(cli.demo, cli.data_dir)?;
-            let report = doctor::run(&data_dir);
+            let report = if fix {
+                doctor::fix(&data_dir)
+            } else {
+                doctor::run(&data_dir)
+            };
             for line in &report.lines {
                 println!("{line}");
             }

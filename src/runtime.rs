@@ -8,7 +8,7 @@ use std::time::Duration;
 use chrono::Local;
 use ratatui::crossterm::event::{self, Event};
 
-use crate::app::model::StatusKind;
+use crate::app::model::{ReadOnly, StatusKind};
 use crate::app::persist::{self, flush, run_effects};
 use crate::app::{Model, handle_key};
 use crate::store::PatientStore;
@@ -27,7 +27,16 @@ pub fn load(data_dir: &Path, intro: Option<String>) -> Result<(Model, PatientSto
         .load_all()
         .map_err(|e| format!("cannot read {}: {e}", data_dir.join("patients").display()))?;
     let (templates, template_problems) = Templates::load(data_dir);
-    let mut model = Model::new(Local::now().naive_local(), templates, report.patients);
+    let mut patients = report.patients;
+    let mut read_only = std::collections::BTreeMap::new();
+    for r in report.read_only {
+        read_only.insert(r.patient.id.clone(), ReadOnly::NewerVersion(r.schema_version));
+        patients.push(r.patient);
+    }
+    // Read-only records are listed, planned and booked like the others (so the calendar
+    // knows their sessions); the model refuses every change to them.
+    let mut model = Model::new(Local::now().naive_local(), templates, patients);
+    model.read_only = read_only;
     model.reserved_ids = store.protected_ids().clone();
     model.problems = report
         .problems
@@ -50,6 +59,15 @@ pub fn load(data_dir: &Path, intro: Option<String>) -> Result<(Model, PatientSto
         model.set_status(StatusKind::Error, warning);
     } else if let Some(text) = intro {
         model.set_status(StatusKind::Info, text);
+    } else if !model.read_only.is_empty() {
+        model.set_status(
+            StatusKind::Info,
+            format!(
+                "{} patients loaded, {} of them read-only (written by a newer needleplan)",
+                model.patients.len(),
+                model.read_only.len()
+            ),
+        );
     } else {
         model.set_status(
             StatusKind::Info,
@@ -94,6 +112,7 @@ fn event_loop(
             model.idle.tick(now);
             // Other instances' saves show up within a tick; cheap when nothing changed.
             persist::poll(model, store);
+            persist::poll_clinic(model, store);
             flush(model, store);
         }
         if model.quit {

@@ -1,11 +1,16 @@
-//! `clinic.json` on disk: defaults on first run, round trips, and a broken file that is
-//! reported (file and field or line) and never overwritten. Each test in its own tempdir.
+//! `clinic.json` on disk: defaults on first run, round trips, a broken file that is
+//! reported (file and field or line) and never overwritten, the schema 1 file of the
+//! first release migrated, and revision-checked saves from several users (conflicts,
+//! the audit line, the lock). Each test in its own tempdir.
 
 use std::fs;
+use std::time::Duration;
 
 use chrono::NaiveDate;
 use needleplan::domain::clinic::{ClinicSettings, ClosedDate, Resource};
-use needleplan::store::clinic_file::{self, CLINIC_FILE};
+use needleplan::store::audit;
+use needleplan::store::clinic_file::{self, CLINIC_FILE, ClinicSaveError};
+use needleplan::store::lock::DirLock;
 
 fn edited() -> ClinicSettings {
     let mut s = ClinicSettings {
@@ -45,7 +50,13 @@ fn saved_settings_load_back_unchanged() {
     let load = clinic_file::load(dir.path());
     assert_eq!(load.problem, None);
     assert!(load.exists && !load.read_only);
-    assert_eq!(load.settings, edited());
+    assert_eq!(
+        load.settings,
+        ClinicSettings {
+            revision: 1,
+            ..edited()
+        }
+    );
     let text = fs::read_to_string(dir.path().join(CLINIC_FILE)).unwrap();
     assert!(text.contains("\"sun\": {"), "{text}");
     assert!(text.contains("\"2026-12-25\""), "{text}");
@@ -90,9 +101,11 @@ fn assert_broken_file_is_kept(text: &str, needles: &[&str]) {
     assert_eq!(fs::read_to_string(&file).unwrap(), text);
     let names: Vec<_> = fs::read_dir(dir.path())
         .unwrap()
-        .map(|e| e.unwrap().file_name())
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n != ".needleplan.lock")
         .collect();
-    assert_eq!(names.len(), 1, "no temporary files left: {names:?}");
+    assert_eq!(names, vec![CLINIC_FILE], "no temporary files left");
+    assert!(!audit::audit_path(dir.path()).exists(), "nothing logged");
 }
 
 fn good_text() -> String {
@@ -109,7 +122,7 @@ fn a_file_that_is_not_json_is_reported_with_its_line_and_kept() {
 #[test]
 fn a_bad_time_is_reported_with_its_line_and_kept() {
     let text = good_text().replacen("\"09:00\"", "\"9 o'clock\"", 1);
-    assert_broken_file_is_kept(&text, &["'9 o'clock' is not a time", "line 6"]);
+    assert_broken_file_is_kept(&text, &["'9 o'clock' is not a time", "line 7"]);
 }
 
 #[test]
@@ -126,7 +139,7 @@ fn a_broken_rule_is_reported_with_the_field_and_kept() {
 
 #[test]
 fn a_file_from_a_newer_version_is_kept() {
-    let text = good_text().replace("\"schema_version\": 1", "\"schema_version\": 2");
+    let text = good_text().replace("\"schema_version\": 2", "\"schema_version\": 3");
     assert_broken_file_is_kept(&text, &["newer"]);
 }
 
@@ -138,5 +151,160 @@ fn a_fixed_file_can_be_saved_again() {
     assert!(clinic_file::save(dir.path(), &edited()).is_err());
     fs::remove_file(&file).unwrap();
     clinic_file::save(dir.path(), &edited()).unwrap();
-    assert_eq!(clinic_file::load(dir.path()).settings, edited());
+    assert!(clinic_file::load(dir.path()).settings.same_content(&edited()));
+}
+
+// ---------------------------------------------------------------------------------------
+// Schema versions
+// ---------------------------------------------------------------------------------------
+
+const V1_SAMPLE: &str = include_str!("samples/clinic/v1.json");
+
+#[test]
+fn a_schema_1_file_loads_as_revision_1_and_is_saved_as_schema_2() {
+    assert!(V1_SAMPLE.contains("\"schema_version\": 1") && !V1_SAMPLE.contains("revision"));
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join(CLINIC_FILE), V1_SAMPLE).unwrap();
+    let load = clinic_file::load(dir.path());
+    assert_eq!(load.problem, None);
+    assert!(!load.read_only);
+    assert_eq!(load.settings.revision, 1);
+    assert!(load.settings.same_content(&ClinicSettings::default()));
+
+    let mut changed = load.settings.clone();
+    changed.name = "Renamed".into();
+    let revision = clinic_file::save_revision(dir.path(), &changed, Duration::from_secs(5)).unwrap();
+    assert_eq!(revision, 2);
+    let text = fs::read_to_string(dir.path().join(CLINIC_FILE)).unwrap();
+    assert!(
+        text.starts_with("{\n  \"schema_version\": 2,\n  \"revision\": 2,"),
+        "{text}"
+    );
+    assert_eq!(clinic_file::load(dir.path()).settings.name, "Renamed");
+}
+
+// ---------------------------------------------------------------------------------------
+// Several users
+// ---------------------------------------------------------------------------------------
+
+const WAIT: Duration = Duration::from_secs(5);
+
+#[test]
+fn a_save_from_a_stale_revision_is_a_conflict_and_keeps_the_other_users_version() {
+    let dir = tempfile::tempdir().unwrap();
+    clinic_file::save(dir.path(), &ClinicSettings::default()).unwrap();
+    let base = clinic_file::load(dir.path()).settings;
+    assert_eq!(base.revision, 1);
+
+    let mut manager = base.clone();
+    manager.closed_dates.push(ClosedDate {
+        date: NaiveDate::from_ymd_opt(2026, 12, 24).unwrap(),
+        reason: "Christmas Eve".into(),
+    });
+    let mut desk = base.clone();
+    desk.clinicians[1].active = false;
+
+    assert_eq!(clinic_file::save_revision(dir.path(), &manager, WAIT), Ok(2));
+    let on_disk_after_first = fs::read(dir.path().join(CLINIC_FILE)).unwrap();
+    match clinic_file::save_revision(dir.path(), &desk, WAIT) {
+        Err(ClinicSaveError::Conflict(theirs)) => {
+            assert_eq!(theirs.revision, 2);
+            assert!(theirs.same_content(&manager), "their version comes back whole");
+        }
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+    assert_eq!(
+        fs::read(dir.path().join(CLINIC_FILE)).unwrap(),
+        on_disk_after_first,
+        "the other user's file is untouched"
+    );
+    assert!(!desk.clinicians[1].active, "my version is still mine to keep");
+
+    // From the new revision, the same edit is saved.
+    let rebased = ClinicSettings {
+        revision: 2,
+        ..desk.clone()
+    };
+    assert_eq!(clinic_file::save_revision(dir.path(), &rebased, WAIT), Ok(3));
+
+    // Every save logged: no patient id, the file's revisions, one chain.
+    let entries = audit::read_entries(dir.path()).unwrap();
+    let revisions: Vec<(Option<u64>, u64)> = entries
+        .iter()
+        .map(|e| (e.revision_before, e.revision_after))
+        .collect();
+    assert_eq!(revisions, vec![(None, 1), (Some(1), 2), (Some(2), 3)]);
+    assert!(entries.iter().all(|e| e.patient_id.is_empty()));
+    assert!(
+        entries
+            .iter()
+            .all(|e| e.action == audit::AuditAction::ClinicUpdate)
+    );
+    let log = fs::read_to_string(audit::audit_path(dir.path())).unwrap();
+    assert!(
+        log.lines().all(|l| l.contains("\"action\":\"clinic_update\"")),
+        "{log}"
+    );
+    assert_eq!(audit::verify(dir.path()), Ok(3));
+}
+
+#[test]
+fn settings_and_patient_saves_form_one_audit_chain() {
+    let tmp = tempfile::tempdir().unwrap();
+    // A data dir created by the store is private, as doctor wants it.
+    let data = tmp.path().join("data");
+    let store = needleplan::store::PatientStore::open(&data).unwrap();
+    let patient = needleplan::domain::patient::Patient::new(
+        needleplan::domain::patient::PatientId::new("p-00000001").unwrap(),
+        needleplan::domain::patient::PatientDetails {
+            full_name: "Ann Lee".into(),
+            ..Default::default()
+        },
+        NaiveDate::from_ymd_opt(2026, 11, 25).unwrap(),
+    );
+    store.save(&patient).unwrap();
+    clinic_file::save_revision(&data, &ClinicSettings::default(), WAIT).unwrap();
+    let mut again = patient.clone();
+    again.revision = 1;
+    again.notes = "n".into();
+    store.save(&again).unwrap();
+    assert_eq!(audit::verify(&data), Ok(3));
+    let report = needleplan::store::doctor::run(&data);
+    assert!(report.is_clean(), "{:#?}", report.lines);
+}
+
+#[test]
+fn the_same_settings_saved_again_are_not_a_conflict_and_not_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let saved = clinic_file::save_revision(dir.path(), &edited(), WAIT).unwrap();
+    // A retry of the edit that was already written (its base is still 0).
+    assert_eq!(clinic_file::save_revision(dir.path(), &edited(), WAIT), Ok(saved));
+    assert_eq!(audit::read_entries(dir.path()).unwrap().len(), 1);
+}
+
+#[test]
+fn a_save_waits_for_the_lock_and_says_so_when_it_cannot_get_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let held = DirLock::acquire(dir.path(), Duration::ZERO).unwrap();
+    let e = clinic_file::save_revision(dir.path(), &edited(), Duration::from_millis(50)).unwrap_err();
+    assert!(
+        matches!(&e, ClinicSaveError::Io(m) if m.contains("not saved") && m.contains("lock")),
+        "{e:?}"
+    );
+    assert!(!dir.path().join(CLINIC_FILE).exists());
+    drop(held);
+    assert_eq!(clinic_file::save_revision(dir.path(), &edited(), WAIT), Ok(1));
+}
+
+#[test]
+fn a_broken_file_is_protected_from_a_revision_checked_save_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join(CLINIC_FILE);
+    fs::write(&file, "{ half").unwrap();
+    let e = clinic_file::save_revision(dir.path(), &edited(), WAIT).unwrap_err();
+    assert!(
+        matches!(&e, ClinicSaveError::Protected(m) if m.contains("cannot be read")),
+        "{e:?}"
+    );
+    assert_eq!(fs::read_to_string(&file).unwrap(), "{ half");
 }

@@ -329,3 +329,185 @@ fn demo_and_data_dir_cannot_be_combined() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2), "clap's usage error");
 }
+
+// ---------------------------------------------------------------------------------------
+// doctor --fix, and clinic.json
+// ---------------------------------------------------------------------------------------
+
+fn doctor_fix_on(data: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_needleplan"))
+        .arg("--data-dir")
+        .arg(data)
+        .args(["doctor", "--fix"])
+        .output()
+        .unwrap()
+}
+
+/// A temp file as a killed save leaves it, `age` old.
+fn temp_file(path: &Path, age: Duration) {
+    write(path, "{ half a rec").unwrap();
+    fs::File::options()
+        .write(true)
+        .open(path)
+        .unwrap()
+        .set_modified(SystemTime::now() - age)
+        .unwrap();
+}
+
+/// Every file in `dir` (not recursive) with its bytes.
+fn files_in(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out: Vec<_> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_file())
+        .map(|p| {
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                fs::read(&p).unwrap(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn fix_removes_old_temp_files_and_keeps_fresh_ones_and_every_record() {
+    let (_tmp, data) = clinic();
+    needleplan::store::clinic_file::save(&data, &Default::default()).unwrap();
+    temp_file(
+        &data.join("patients/.tmp-old1.json"),
+        Duration::from_secs(3 * 3600),
+    );
+    temp_file(&data.join(".tmp-old2.json"), Duration::from_secs(120));
+    temp_file(&data.join("patients/.tmp-fresh.json"), Duration::from_secs(5));
+    // Old, but not a temp file of ours: never touched.
+    temp_file(&data.join("patients/notes.txt"), Duration::from_secs(3600));
+    let records_before: Vec<_> = files_in(&data.join("patients"))
+        .into_iter()
+        .filter(|(name, _)| !name.starts_with(".tmp-"))
+        .collect();
+    let clinic_before = fs::read(data.join("clinic.json")).unwrap();
+    let before = doctor_on(&data);
+    assert_eq!(before.status.code(), Some(1), "{}", stdout(&before));
+
+    let out = doctor_fix_on(&data);
+    let report = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{report}");
+    assert!(
+        report
+            .contains("fixed    removed patients/.tmp-old1.json, left over from a save interrupted 3 h ago"),
+        "{report}"
+    );
+    assert!(report.contains("fixed    removed .tmp-old2.json"), "{report}");
+    assert!(
+        report.contains("note     patients/.tmp-fresh.json is a save in progress"),
+        "{report}"
+    );
+    assert!(problem_lines(&report).is_empty(), "{report}");
+    assert!(!data.join("patients/.tmp-old1.json").exists());
+    assert!(!data.join(".tmp-old2.json").exists());
+    assert!(
+        data.join("patients/.tmp-fresh.json").exists(),
+        "a save in progress is left alone"
+    );
+    let records_after: Vec<_> = files_in(&data.join("patients"))
+        .into_iter()
+        .filter(|(name, _)| !name.starts_with(".tmp-"))
+        .collect();
+    assert_eq!(records_after, records_before, "every record byte for byte");
+    assert_eq!(fs::read(data.join("clinic.json")).unwrap(), clinic_before);
+
+    // Nothing left to remove: a second run says nothing was fixed.
+    let again = stdout(&doctor_fix_on(&data));
+    assert!(!again.contains("fixed"), "{again}");
+}
+
+#[test]
+fn fix_exits_non_zero_when_something_else_is_wrong() {
+    let (_tmp, data) = clinic();
+    temp_file(&data.join("patients/.tmp-old.json"), Duration::from_secs(600));
+    let rel = some_patient(&data);
+    write(data.join(&rel), "{ broken").unwrap();
+    let out = doctor_fix_on(&data);
+    let report = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{report}");
+    assert!(
+        report.contains("fixed    removed patients/.tmp-old.json"),
+        "{report}"
+    );
+    assert_eq!(problem_lines(&report).len(), 1, "{report}");
+    assert_eq!(
+        fs::read_to_string(data.join(&rel)).unwrap(),
+        "{ broken",
+        "a broken record is kept"
+    );
+}
+
+#[test]
+fn fix_waits_for_a_save_in_progress_and_removes_nothing_without_the_lock() {
+    let (_tmp, data) = clinic();
+    temp_file(&data.join("patients/.tmp-old.json"), Duration::from_secs(600));
+    let held = needleplan::store::lock::DirLock::acquire(&data, Duration::ZERO).unwrap();
+    let report = doctor::fix_waiting(&data, Duration::from_millis(100));
+    drop(held);
+    assert!(!report.is_clean());
+    assert!(
+        report
+            .lines
+            .iter()
+            .any(|l| l.contains("nothing removed") && l.contains("holding the lock")),
+        "{:#?}",
+        report.lines
+    );
+    assert!(data.join("patients/.tmp-old.json").exists());
+}
+
+#[test]
+fn clinic_json_schema_and_revision_are_checked() {
+    let (_tmp, data) = clinic();
+    // The first release's file: read, with a note that it is from an older version.
+    write(
+        data.join("clinic.json"),
+        fs::read("tests/samples/clinic/v1.json").unwrap(),
+    )
+    .unwrap();
+    let report = stdout(&doctor_on(&data));
+    assert!(
+        report.contains(
+            "note     clinic.json is schema_version 1, from an older needleplan: read as revision 1"
+        ),
+        "{report}"
+    );
+    assert!(problem_lines(&report).is_empty(), "{report}");
+
+    // Saved twice: revision 3, and the log agrees.
+    let mut s = needleplan::store::clinic_file::load(&data).settings;
+    for name in ["A", "B"] {
+        s.name = name.into();
+        s.revision =
+            needleplan::store::clinic_file::save_revision(&data, &s, Duration::from_secs(5)).unwrap();
+    }
+    let out = doctor_on(&data);
+    let report = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{report}");
+    assert!(
+        report.contains("ok       clinic.json read (revision 3)"),
+        "{report}"
+    );
+
+    // An old copy put back over it: older than the log says.
+    let text = fs::read_to_string(data.join("clinic.json")).unwrap();
+    write(
+        data.join("clinic.json"),
+        text.replace("\"revision\": 3", "\"revision\": 2"),
+    )
+    .unwrap();
+    let report = stdout(&doctor_on(&data));
+    let problems = problem_lines(&report);
+    assert_eq!(problems.len(), 1, "{report}");
+    assert!(
+        problems[0].contains("clinic.json is at revision 2 but the log records revision 3"),
+        "{report}"
+    );
+}

@@ -11,6 +11,7 @@
 //! `<Backspace>`), and `<Backspace*N>` repeats one.
 
 use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 
 use chrono::{Duration, NaiveDate, NaiveDateTime, NaiveTime, Weekday};
 use needleplan::app::form::Form;
@@ -151,7 +152,8 @@ fn form(model: &Model) -> &Form {
 struct App {
     model: Model,
     store: PatientStore,
-    dir: TempDir,
+    /// Shared by the instances of one clinic (see [`App::another`]).
+    dir: Rc<TempDir>,
 }
 
 impl App {
@@ -161,10 +163,19 @@ impl App {
 
     fn with_clinic_file(text: Option<&str>) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let store = PatientStore::open(dir.path()).unwrap();
         if let Some(text) = text {
             std::fs::write(clinic_file::path(dir.path()), text).unwrap();
         }
+        Self::open_at(Rc::new(dir))
+    }
+
+    /// A second instance on the same data dir (another member of staff).
+    fn another(&self) -> Self {
+        Self::open_at(Rc::clone(&self.dir))
+    }
+
+    fn open_at(dir: Rc<TempDir>) -> Self {
+        let store = PatientStore::open(dir.path()).unwrap();
         let mut model = Model::new(now(), Templates::builtin(), patients());
         let load = clinic_file::load(dir.path());
         model.problems.extend(load.problem);
@@ -699,9 +710,243 @@ fn a_failed_write_keeps_the_change_says_not_saved_and_is_retried() {
     assert!(!model.settings.unsaved);
     assert_eq!(model.status.kind, StatusKind::Saved);
     assert_eq!(model.status.text, "settings saved");
-    assert_eq!(saver.written.borrow().last(), Some(&model.clinic));
+    let written = saver.written.borrow().last().cloned().unwrap();
+    assert!(written.same_content(&model.clinic));
+    assert_eq!(
+        model.clinic.revision,
+        written.revision + 1,
+        "the next edit starts from the saved one"
+    );
     keys(&mut model, &saver, "q");
     assert!(model.quit, "nothing pending: q quits");
+}
+
+// ---------------------------------------------------------------------------------------
+// Several users on one clinic.json
+// ---------------------------------------------------------------------------------------
+
+/// Two instances start from the same revision (no file yet); the manager (first)
+/// renames the clinic and closes Thu 2026-12-03, then the front desk (second) makes its
+/// change (`row`, `script`) and gets the conflict.
+fn two_users_in_conflict(row: Row, script: &str) -> (App, App) {
+    let mut manager = App::new();
+    let mut desk = manager.another();
+    assert_eq!(desk.model.clinic.revision, 0);
+    manager.select(Row::Name);
+    manager.keys("<Enter><Backspace*40>Harbour Skin<Enter>");
+    manager.assert_saved();
+    manager.select(Row::NoClosedDates);
+    manager.keys("a2026-12-03<Tab>Staff meeting<Enter>");
+    manager.assert_saved();
+    assert_eq!(manager.model.clinic.revision, 2);
+
+    desk.select(row);
+    desk.keys(script);
+    (manager, desk)
+}
+
+/// The desk makes Ben inactive.
+fn ben_inactive() -> (App, App) {
+    two_users_in_conflict(Row::Resource(ResourceKind::Clinician, 1), "<Space>")
+}
+
+/// The desk renames the clinic too.
+fn renamed_too() -> (App, App) {
+    two_users_in_conflict(Row::Name, "<Enter><Backspace*40>Harbour Clinic<Enter>")
+}
+
+#[test]
+fn a_save_from_a_stale_revision_shows_the_conflict_and_overwrites_nothing() {
+    let (manager, desk) = ben_inactive();
+    assert!(desk.model.settings.conflict.is_some());
+    assert_eq!(desk.model.status.kind, StatusKind::Error);
+    assert!(
+        desk.status().starts_with("SETTINGS CONFLICT"),
+        "{}",
+        desk.status()
+    );
+    assert!(desk.status().contains("press 5"), "{}", desk.status());
+    // Theirs is on disk, untouched; mine is in memory.
+    let on_disk = desk.on_disk();
+    assert_eq!(on_disk, manager.model.clinic);
+    assert!(on_disk.clinicians[1].active);
+    assert!(!desk.model.clinic.clinicians[1].active);
+    assert!(!desk.model.settings.unsaved, "a conflict is not retried");
+
+    let screen = draw(&desk.model, 100, 30);
+    for needle in [
+        "CONFLICT",
+        "first (now revision 2)",
+        "They changed",
+        "closed date added: Thu 2026-12-03 (Staff meeting)",
+        "You changed",
+        "clinician Ben Carter (ben): made inactive",
+        "take theirs",
+        "keep yours",
+    ] {
+        assert!(screen.contains(needle), "{needle:?} missing:\n{screen}");
+    }
+    // Any other key leaves it open and says how to decide; q waits for a decision.
+    let mut desk = desk;
+    desk.keys("<Space>");
+    assert!(desk.model.settings.conflict.is_some());
+    assert!(desk.status().contains("t takes theirs"), "{}", desk.status());
+    desk.keys("q");
+    assert!(!desk.model.quit);
+    assert!(desk.status().contains("CONFLICT"), "{}", desk.status());
+    assert_eq!(desk.on_disk(), manager.model.clinic);
+}
+
+#[test]
+fn keep_mine_puts_my_changes_on_top_of_theirs_and_saves_the_next_revision() {
+    let (_manager, mut desk) = renamed_too();
+    let screen = draw(&desk.model, 160, 50);
+    // Both renamed the clinic: marked, mine wins with m.
+    assert!(screen.contains("they changed it too"), "{screen}");
+    desk.keys("m");
+    assert_eq!(desk.model.settings.conflict, None);
+    desk.assert_saved();
+    let saved = desk.on_disk();
+    assert_eq!(saved.revision, 3);
+    assert_eq!(saved.name, "Harbour Clinic", "mine, where both changed it");
+    assert_eq!(
+        saved.closure(d("2026-12-03")),
+        Some(Closure::Holiday("Staff meeting".into())),
+        "theirs stays"
+    );
+    assert!(
+        desk.status().contains("on top of the other user's"),
+        "{}",
+        desk.status()
+    );
+}
+
+#[test]
+fn take_theirs_drops_my_changes_and_writes_nothing() {
+    let (manager, mut desk) = ben_inactive();
+    let before = std::fs::read(clinic_file::path(desk.dir.path())).unwrap();
+    desk.keys("t");
+    assert_eq!(desk.model.settings.conflict, None);
+    assert_eq!(desk.model.clinic, manager.model.clinic);
+    assert!(!desk.model.settings.unsaved);
+    assert!(
+        desk.status().contains("your changes were dropped"),
+        "{}",
+        desk.status()
+    );
+    assert_eq!(std::fs::read(clinic_file::path(desk.dir.path())).unwrap(), before);
+    // The next change starts from their revision: saved, no conflict.
+    desk.select(Row::Resource(ResourceKind::Room, 1));
+    desk.keys("<Space>");
+    desk.assert_saved();
+    assert_eq!(desk.on_disk().revision, 3);
+}
+
+#[test]
+fn another_users_closed_date_arrives_by_the_poll_and_the_session_form_refuses_that_day() {
+    let mut manager = App::new();
+    let mut desk = manager.another();
+    // The front desk moves Ann's first session from Wed 2026-12-02 to Thu 2026-12-03.
+    desk.keys("<Esc><Tab>ge");
+    assert!(matches!(desk.model.overlay, Overlay::Form(..)));
+    desk.keys("<Backspace*2>03");
+    let refusals = |app: &App| match &app.model.overlay {
+        Overlay::Form(_, f) => f.refusals.join("; "),
+        other => panic!("expected the session form, got {other:?}"),
+    };
+    assert!(!refusals(&desk).contains("closed"), "{}", refusals(&desk));
+
+    // Meanwhile the manager closes that Thursday.
+    manager.select(Row::NoClosedDates);
+    manager.keys("a2026-12-03<Tab>Staff meeting<Enter>");
+    manager.assert_saved();
+
+    persist::poll_clinic(&mut desk.model, &desk.store);
+    assert_eq!(
+        desk.model.clinic, manager.model.clinic,
+        "taken in without a restart"
+    );
+    assert!(
+        desk.status()
+            .contains("changed by another user: closed date added: Thu 2026-12-03"),
+        "{}",
+        desk.status()
+    );
+    // The form checks against the settings now in use.
+    desk.keys("<Backspace>3");
+    assert!(
+        refusals(&desk).contains("closed (Staff meeting)"),
+        "{}",
+        refusals(&desk)
+    );
+    desk.keys("<Enter>");
+    let Overlay::Form(_, f) = &desk.model.overlay else {
+        panic!("the form stays open on a refusal");
+    };
+    let (_, message) = f.error.clone().expect("refused");
+    assert!(message.contains("closed (Staff meeting)"), "{message}");
+
+    // Polling again with nothing new changes nothing.
+    let status = desk.model.status.clone();
+    persist::poll_clinic(&mut desk.model, &desk.store);
+    assert_eq!(desk.model.status, status);
+}
+
+#[test]
+fn a_clinic_file_broken_during_a_run_keeps_the_last_good_settings_and_is_never_overwritten() {
+    let mut app = App::new();
+    app.select(Row::NoClosedDates);
+    app.keys("a2026-12-24<Tab>Christmas Eve<Enter>");
+    app.assert_saved();
+    persist::poll_clinic(&mut app.model, &app.store);
+    let good = app.model.clinic.clone();
+
+    let broken = "{ \"schema_version\": 2, \"revision\": 9, \"name\": ";
+    let file = clinic_file::path(app.dir.path());
+    std::fs::write(&file, broken).unwrap();
+    persist::poll_clinic(&mut app.model, &app.store);
+    assert_eq!(app.model.clinic, good, "the last good settings stay in use");
+    assert!(app.model.clinic_read_only);
+    assert_eq!(app.model.status.kind, StatusKind::Error);
+    assert!(
+        app.status()
+            .starts_with("clinic.json broke on disk (! lists it): last good settings kept"),
+        "{}",
+        app.status()
+    );
+    assert!(
+        app.model
+            .problems
+            .iter()
+            .any(|p| p.starts_with("clinic.json") && p.ends_with("the last good settings stay in use")),
+        "{:?}",
+        app.model.problems
+    );
+    let screen = draw(&app.model, 80, 24);
+    assert!(screen.contains("READ-ONLY"), "{screen}");
+
+    // A change is refused, a retry of anything writes nothing.
+    app.select(Row::Day(2));
+    app.keys("<Space>");
+    assert!(app.status().starts_with("refused"), "{}", app.status());
+    persist::flush(&mut app.model, &app.store);
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), broken);
+
+    // Fixed by hand (a new name, a later revision): taken in, changes allowed again.
+    let fixed = clinic_file::to_json(&ClinicSettings {
+        revision: 10,
+        name: "Fixed by hand".into(),
+        ..good.clone()
+    });
+    std::fs::write(&file, fixed).unwrap();
+    persist::poll_clinic(&mut app.model, &app.store);
+    assert!(!app.model.clinic_read_only);
+    assert_eq!(app.model.clinic.name, "Fixed by hand");
+    assert!(app.status().contains("can be read again"), "{}", app.status());
+    assert!(!app.model.problems.iter().any(|p| p.starts_with("clinic.json")));
+    app.keys("<Space>");
+    app.assert_saved();
+    assert_eq!(app.on_disk().revision, 11);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -790,6 +1035,13 @@ fn snapshot_settings_hours_form_refused() {
     let saver = FlakyClinicSaver::default();
     keys(&mut m, &saver, "<Enter><Backspace*5>25:00<Enter>");
     snap_both("settings_hours_refused", &m);
+}
+
+#[test]
+fn snapshot_settings_conflict() {
+    let (_manager, mut desk) = renamed_too();
+    desk.model.data_dir_label = "/clinic/data".into();
+    snap_both("settings_conflict", &desk.model);
 }
 
 #[test]

@@ -237,7 +237,7 @@ fn rapid_saves_are_all_seen_even_within_one_clock_tick() {
 }
 
 #[test]
-fn a_file_that_turns_unreadable_is_reported_once_and_protected() {
+fn a_file_that_turns_newer_is_reported_once_as_read_only_and_protected() {
     let dir = clinic();
     let (a, _) = instance(dir.path());
     let (b, b_patients) = instance(dir.path());
@@ -249,9 +249,14 @@ fn a_file_that_turns_unreadable_is_reported_once_and_protected() {
 
     let changes = b.poll_changes().unwrap();
     assert!(changes.updated.is_empty());
-    assert_eq!(changes.problems.len(), 1, "{changes:?}");
-    assert_eq!(changes.problems[0].file, "patients/p-x.json");
-    assert!(changes.problems[0].message.contains("newer"), "{changes:?}");
+    assert!(changes.problems.is_empty(), "{changes:?}");
+    // Its shape is one this version knows, so it is shown read-only, not hidden.
+    assert_eq!(changes.read_only.len(), 1, "{changes:?}");
+    assert_eq!(changes.read_only[0].patient.id.as_str(), "p-x");
+    assert_eq!(
+        changes.read_only[0].schema_version,
+        patient_file::SCHEMA_VERSION + 1
+    );
     assert!(b.protected_ids().contains("p-x"));
     for _ in 0..3 {
         assert!(b.poll_changes().unwrap().is_empty(), "reported once");

@@ -3,6 +3,7 @@
 //! "now", so the pictures never depend on the day the tests run.
 
 use chrono::{NaiveDate, NaiveDateTime};
+use needleplan::app::model::ReadOnly;
 use needleplan::app::{Model, handle_key, persist};
 use needleplan::domain::aftercare::ChecklistEntry;
 use needleplan::domain::clinic::{ClinicSettings, ClosedDate};
@@ -133,6 +134,27 @@ fn patient_list_pane() {
         "archived patients are hidden by default"
     );
     snap_both("patient_list", &m);
+}
+
+/// A record written by a newer needleplan: the list says "read-only" in words, the plan
+/// says why at its top, the key bar drops the keys that would change it, and `e` is
+/// answered on the status line.
+#[test]
+fn read_only_patient_in_list_and_plan() {
+    let mut m = model();
+    let id = PatientId::new("p-00000002").unwrap();
+    let bruno = m.patient(&id).unwrap().clone();
+    m.put_read_only(bruno, ReadOnly::NewerVersion(4));
+    press(&mut m, &[Char('j'), Char('e')]);
+    assert_eq!(m.selected_id(), Some(id));
+    let screen = draw(&m, 160, 50);
+    assert!(screen.contains("read-only"), "{screen}");
+    assert!(
+        screen.contains("READ-ONLY: written by a newer needleplan (schema 4)"),
+        "{screen}"
+    );
+    assert!(!screen.contains(" e  edit "), "the bar offers no edit: {screen}");
+    snap_both("read_only_patient", &m);
 }
 
 #[test]
@@ -427,4 +449,48 @@ fn rebook_offer_after_a_cancellation() {
         "{screen}"
     );
     snap_both("rebook_offer", &m);
+}
+
+/// A patient whose head says a lot (contact, notes, missed visits, PIH caution, scar
+/// trend, what the next session misses): at 80x24 the plan still shows its session
+/// rows, the head giving way (long lines cut to one, least important lines left out).
+#[test]
+fn a_crowded_plan_keeps_its_sessions_in_view_at_80x24() {
+    use needleplan::domain::skin::{Area, Fitzpatrick, Iga, ScarFinding, ScarType, SkinAssessment};
+    let assessment = |date: &str, grade: u8| SkinAssessment {
+        date: d(date),
+        by: "Dr Okafor".into(),
+        fitzpatrick: Fitzpatrick::V,
+        iga: Iga::Mild,
+        scars: vec![ScarFinding {
+            kind: ScarType::Rolling,
+            grade,
+        }],
+        quantitative_score: None,
+        areas: [Area::Cheeks].into(),
+        notes: String::new(),
+    };
+    let mut patients = clinic();
+    let bruno = &mut patients[1];
+    bruno.notes = "Prefers afternoons; sensitive skin; travels a lot, call before rebooking".into();
+    bruno.skin = vec![assessment("2026-08-01", 3), assessment("2026-11-01", 2)];
+    let mut m = Model::new(now(), Templates::builtin(), patients);
+    press(&mut m, &[KeyCode::Char('j')]);
+    let screen = draw(&m, 80, 24);
+    for row in ["1  2026-12-02", "2  2026-12-30", "3  2027-01-27"] {
+        assert!(
+            screen.contains(row),
+            "session row {row:?} is not in view:\n{screen}"
+        );
+    }
+    assert!(screen.contains("Bruno Costa  born"), "{screen}");
+    assert!(screen.contains("PIH caution"), "{screen}");
+    assert!(
+        screen.contains("…"),
+        "the long caution is cut to one line:\n{screen}"
+    );
+    // At 160x50 there is room for everything, the notes included.
+    let wide = draw(&m, 160, 50);
+    assert!(wide.contains("Notes: Prefers afternoons"), "{wide}");
+    assert!(wide.contains("3  2027-01-27"), "{wide}");
 }

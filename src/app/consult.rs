@@ -268,12 +268,26 @@ pub fn bar_hints(model: &Model) -> Vec<KeyHint> {
         rows.push((CLOSE.0.into(), CLOSE.1.into()));
         rows
     };
-    match model.consult.popup {
+    let rows = match model.consult.popup {
         Popup::None => bar_rows(CONSULT_KEYS),
         Popup::Screening { .. } => popup(SCREENING_KEYS),
         Popup::Prep { .. } => popup(PREP_KEYS),
         Popup::ChartView => popup(CHART_VIEW_KEYS),
+    };
+    if !model
+        .selected_id()
+        .is_some_and(|id| model.read_only.contains_key(&id))
+    {
+        return rows;
     }
+    // A read-only record opens to be read: only the keys that show something stay.
+    let shows = ["screening", "prep", "close"];
+    std::iter::once(("read-only".to_string(), "view only".to_string()))
+        .chain(
+            rows.into_iter()
+                .filter(|(_, label)| shows.contains(&label.as_str())),
+        )
+        .collect()
 }
 
 /// Whether the screen wants Esc for itself (a popup is open) instead of leaving.
@@ -308,7 +322,9 @@ pub fn handle_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
         Popup::ChartView => {
             if key.code == KeyCode::Esc {
                 model.consult.popup = Popup::None;
-            } else if screen_action_for(CHART_VIEW_KEYS, &key) == Some(L::Amend) {
+            } else if screen_action_for(CHART_VIEW_KEYS, &key) == Some(L::Amend)
+                && !model.refuse_selected_read_only()
+            {
                 open_amend(model);
             }
             return Vec::new();
@@ -317,6 +333,11 @@ pub fn handle_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
     let Some(action) = screen_action_for(CONSULT_KEYS, &key) else {
         return Vec::new();
     };
+    // A read-only record is shown in full (popups and signed charts open to be read);
+    // only what would change it is refused.
+    if matches!(action, C::Profile | C::Sign) && model.refuse_selected_read_only() {
+        return Vec::new();
+    }
     let Some(patient) = model.selected_patient() else {
         model.set_status(
             StatusKind::Info,
@@ -722,6 +743,9 @@ fn screening_key(model: &mut Model, row: usize, key: KeyEvent) -> Vec<Effect> {
     let Some(action) = screen_action_for(SCREENING_KEYS, &key) else {
         return Vec::new();
     };
+    if !matches!(action, L::Up | L::Down) && model.refuse_selected_read_only() {
+        return Vec::new();
+    }
     let Some(patient) = model.selected_patient() else {
         return Vec::new();
     };
@@ -915,6 +939,10 @@ fn prep_key(model: &mut Model, row: usize, key: KeyEvent) -> Vec<Effect> {
                 row: (row + 1).min(rows.len() - 1),
             }
         }
+        L::Toggle if model.read_only.contains_key(&patient.id) => {
+            let id = patient.id.clone();
+            model.refuse_read_only(&id);
+        }
         L::Toggle => {
             let mut p = patient.clone();
             let today = model.today;
@@ -988,6 +1016,11 @@ fn open_chart(model: &mut Model) {
             StatusKind::Info,
             "the chart is signed and read-only: m appends an amendment",
         );
+        return;
+    }
+    if model.read_only.contains_key(&patient.id) {
+        let id = patient.id.clone();
+        model.refuse_read_only(&id);
         return;
     }
     let areas = chart_areas(model, patient, si, ci);

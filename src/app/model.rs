@@ -81,6 +81,25 @@ pub struct Status {
     pub text: String,
 }
 
+/// Why a loaded patient cannot be changed by this instance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadOnly {
+    /// Its file was written by a newer needleplan, of this `schema_version`: saving it
+    /// here would drop what this version does not understand.
+    NewerVersion(u64),
+}
+
+impl ReadOnly {
+    /// What the user is told when a key would change the record.
+    pub fn message(self) -> String {
+        match self {
+            ReadOnly::NewerVersion(v) => format!(
+                "read-only: written by a newer needleplan (schema {v}); open it with that version to change it"
+            ),
+        }
+    }
+}
+
 /// Work for the runtime to do after a key was handled.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
@@ -127,6 +146,9 @@ pub struct Model {
     pub incoming: BTreeMap<PatientId, Patient>,
     /// Ids that must never be handed out (files on disk that failed to load).
     pub reserved_ids: BTreeSet<String>,
+    /// Patients shown but never changed here, and why. They are in `patients` (so the
+    /// list, the plan and the calendar know them); `put_patient` refuses them.
+    pub read_only: BTreeMap<PatientId, ReadOnly>,
     pub id_seed: u64,
     pub data_dir_label: String,
     /// Set by a quit request while saves are failing: the next one quits regardless.
@@ -180,6 +202,7 @@ impl Model {
             conflicts: BTreeMap::new(),
             incoming: BTreeMap::new(),
             reserved_ids: BTreeSet::new(),
+            read_only: BTreeMap::new(),
             id_seed: now.and_utc().timestamp_nanos_opt().unwrap_or(0) as u64,
             data_dir_label: String::new(),
             quit_requested: false,
@@ -288,9 +311,49 @@ impl Model {
         }
     }
 
+    /// Why `id` cannot be changed, if it cannot.
+    pub fn read_only_of(&self, id: &PatientId) -> Option<ReadOnly> {
+        self.read_only.get(id).copied()
+    }
+
+    /// When `id` is read-only, says why on the status line and returns true: the caller
+    /// then changes nothing (and opens no form).
+    pub fn refuse_read_only(&mut self, id: &PatientId) -> bool {
+        match self.read_only_of(id) {
+            Some(r) => {
+                self.set_status(StatusKind::Error, r.message());
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// `refuse_read_only` for the selected patient.
+    pub fn refuse_selected_read_only(&mut self) -> bool {
+        self.selected_id().is_some_and(|id| self.refuse_read_only(&id))
+    }
+
+    /// Puts a patient from a file this version may show but not save (arriving at start
+    /// or later). Nothing of it is pending: it has no edit to save nor to compare.
+    pub fn put_read_only(&mut self, patient: Patient, why: ReadOnly) {
+        let id = patient.id.clone();
+        self.unsaved.remove(&id);
+        self.conflicts.remove(&id);
+        self.incoming.remove(&id);
+        self.read_only.insert(id, why);
+        self.replace_from_disk(patient);
+    }
+
     /// Replaces or inserts a patient, keeps the list sorted, and asks for a save.
+    ///
+    /// A read-only patient is refused: the model keeps the version on disk, the status
+    /// line says why, and the returned save is dropped by `handle_key` (a safety net
+    /// behind the keys, which refuse before any form opens).
     pub fn put_patient(&mut self, patient: Patient) -> Effect {
         let id = patient.id.clone();
+        if self.refuse_read_only(&id) {
+            return Effect::Save(id);
+        }
         self.store_patient(patient);
         self.refresh_visible(Some(id.clone()));
         Effect::Save(id)

@@ -7,9 +7,10 @@
 
 use crate::domain::clinic::ClinicSettings;
 use crate::domain::patient::{Patient, PatientId};
+use crate::store::clinic_file::{self, ClinicSaveError};
 use crate::store::{PatientStore, SaveError};
 
-use super::model::{Effect, FormPurpose, Model, Overlay, StatusKind};
+use super::model::{Effect, FormPurpose, Model, Overlay, ReadOnly, StatusKind};
 
 pub const CONFLICT_MESSAGE: &str = "CONFLICT: another user changed this patient; your edit is kept, not saved — press C to compare and choose";
 
@@ -19,6 +20,15 @@ pub trait Saver {
     fn save(&self, patient: &Patient) -> Result<u64, SaveError>;
     /// Writes the clinic's settings (`clinic.json`); the error says why it was not saved.
     fn save_clinic(&self, settings: &ClinicSettings) -> Result<(), String>;
+    /// Writes the settings if the file is still at `settings.revision` (the version the
+    /// edit started from) and returns the new revision; a stale one is a conflict that
+    /// carries the other user's version. What the settings screen calls. Savers that
+    /// keep no revisions (test fakes) get `save_clinic` behind it.
+    fn save_clinic_revision(&self, settings: &ClinicSettings) -> Result<u64, ClinicSaveError> {
+        self.save_clinic(settings)
+            .map(|()| settings.revision + 1)
+            .map_err(ClinicSaveError::Io)
+    }
 }
 
 impl Saver for PatientStore {
@@ -26,8 +36,15 @@ impl Saver for PatientStore {
         PatientStore::save(self, patient)
     }
 
+    /// Revision-checked too: a stale edit is refused, never written over a newer file.
     fn save_clinic(&self, settings: &ClinicSettings) -> Result<(), String> {
-        crate::store::clinic_file::save(self.data_dir(), settings)
+        self.save_clinic_revision(settings)
+            .map(|_| ())
+            .map_err(String::from)
+    }
+
+    fn save_clinic_revision(&self, settings: &ClinicSettings) -> Result<u64, ClinicSaveError> {
+        clinic_file::save_revision(self.data_dir(), settings, crate::store::lock::DEFAULT_WAIT)
     }
 }
 
@@ -99,6 +116,13 @@ fn flush_patients(model: &mut Model, saver: &dyn Saver) {
     }
 }
 
+/// Looks at `clinic.json` for a save by another instance and takes it in (the calendar
+/// and booking rules follow), or keeps the last good settings when the file on disk
+/// broke. One `stat` when nothing changed: call it on every idle tick, next to [`poll`].
+pub fn poll_clinic(model: &mut Model, store: &PatientStore) {
+    super::settings::conflict::poll_file(model, store.data_dir(), std::time::SystemTime::now());
+}
+
 /// Looks for changes saved by other instances and takes them in (see `apply_external`).
 /// Files that became unreadable are added to the problem list. Cheap when nothing
 /// changed: call it on every idle tick.
@@ -121,6 +145,7 @@ pub fn poll(model: &mut Model, store: &PatientStore) {
                 model.reserved_ids.insert(stem.to_string());
                 model.problems.push(format!("{}: {}", p.file, p.message));
             }
+            apply_read_only(model, changes.read_only);
             apply_external(model, changes.updated);
         }
         Err(e) => {
@@ -139,7 +164,9 @@ pub fn poll(model: &mut Model, store: &PatientStore) {
 /// - a patient already in conflict gets the newer "theirs";
 /// - a patient whose form or confirmation is open waits in `model.incoming` until it
 ///   closes (applying it under an open form would let the form's stale values win);
-/// - a version not newer than the one in memory is ignored.
+/// - a version not newer than the one in memory is ignored;
+/// - a read-only patient whose file this version can save again (rewritten by it or an
+///   older one) is replaced whatever its revision, and is editable from then on.
 pub fn apply_external(model: &mut Model, patients: Vec<Patient>) {
     let mut waiting: Vec<Patient> = std::mem::take(&mut model.incoming).into_values().collect();
     waiting.extend(patients);
@@ -147,6 +174,12 @@ pub fn apply_external(model: &mut Model, patients: Vec<Patient>) {
     let mut conflicted = false;
     for theirs in waiting {
         let id = theirs.id.clone();
+        if model.read_only.remove(&id).is_some() {
+            // Read-only records have no local edit, form or conflict to respect.
+            model.replace_from_disk(theirs);
+            applied += 1;
+            continue;
+        }
         if let Some(known) = model.conflicts.get_mut(&id) {
             if theirs.revision > known.revision {
                 *known = theirs;
@@ -186,6 +219,50 @@ pub fn apply_external(model: &mut Model, patients: Vec<Patient>) {
         model.set_status(
             StatusKind::Info,
             format!("{applied} patient(s) updated by another user"),
+        );
+    }
+}
+
+/// Puts records that a newer needleplan wrote (new, changed, or rewritten in its format
+/// since the last look) into the model, read-only. An unsaved edit or an open form of
+/// such a patient can no longer be saved by this version: it is dropped, and the status
+/// line says so rather than letting "NOT SAVED" retry for ever.
+pub fn apply_read_only(model: &mut Model, patients: Vec<crate::store::patients::ReadOnlyPatient>) {
+    let mut lost = Vec::new();
+    let mut why = None;
+    for r in &patients {
+        let id = &r.patient.id;
+        if model.unsaved.contains(id) || model.conflicts.contains_key(id) || is_open(model, id) {
+            lost.push(id.to_string());
+        }
+        if is_open(model, id) {
+            model.overlay = Overlay::None;
+        }
+        why = Some(ReadOnly::NewerVersion(r.schema_version));
+    }
+    let count = patients.len();
+    for r in patients {
+        model.put_read_only(r.patient, ReadOnly::NewerVersion(r.schema_version));
+    }
+    let Some(why) = why else {
+        return;
+    };
+    if !lost.is_empty() {
+        model.set_status(
+            StatusKind::Error,
+            format!(
+                "patients/{}.json saved meanwhile by a newer needleplan: your change cannot be saved by this version and was dropped ({})",
+                lost.join(".json, patients/"),
+                why.message()
+            ),
+        );
+    } else if model.status.kind != StatusKind::Error {
+        model.set_status(
+            StatusKind::Info,
+            format!(
+                "{count} patient(s) updated by another user, now {}",
+                why.message()
+            ),
         );
     }
 }

@@ -706,6 +706,9 @@ fn tick(model: &mut Model) -> Vec<Effect> {
         );
         return Vec::new();
     };
+    if model.refuse_read_only(&patient.id) {
+        return Vec::new();
+    }
     let want_ticked = entry.ticked_at.is_none();
     let now = model.now;
     let record = patient

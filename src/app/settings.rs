@@ -20,6 +20,12 @@
 //!
 //! While a form or a question is open the screen takes every key, the global ones (q, ?,
 //! 2, 5, ...) included, so that text can be typed (see [`takes_all_keys`]).
+//!
+//! Several instances share `clinic.json`: a save from a stale revision becomes a conflict
+//! the screen shows until the user chooses, and changes saved by another instance are
+//! taken in on the next tick (see [`conflict`]).
+
+pub mod conflict;
 
 use std::cell::Cell;
 use std::collections::BTreeSet;
@@ -38,6 +44,7 @@ use super::keymap::{Binding, Scope, code, k, screen_action_for};
 use super::model::{Effect, Model, StatusKind};
 use super::persist::Saver;
 use super::screen::{KeyHint, ScreenId};
+use crate::store::clinic_file::ClinicSaveError;
 
 /// Weekday names, Monday first (the index into `ClinicSettings::hours`).
 pub const WEEKDAYS: [&str; 7] = [
@@ -208,6 +215,13 @@ pub struct SettingsState {
     /// Ids a new clinician or room must not take (listed, or named by a booking),
     /// gathered when the add form opens.
     taken_ids: BTreeSet<String>,
+    /// The settings as saved when the changes not written yet began (`None`: everything
+    /// is on disk): what "keep mine" puts my changes on top of theirs from.
+    pub base: Option<ClinicSettings>,
+    /// Another user saved the settings first: their version, until the user chooses.
+    pub conflict: Option<conflict::Conflict>,
+    /// What this instance last saw of `clinic.json` on disk (see [`conflict::poll_file`]).
+    pub watch: conflict::Watch,
 }
 
 /// What a key does on the settings screen.
@@ -225,6 +239,10 @@ pub enum SettingsAction {
     Add,
     Remove,
     Toggle,
+    /// In a conflict: take the other user's settings.
+    TakeTheirs,
+    /// In a conflict: keep my changes, put on top of theirs.
+    KeepMine,
 }
 
 use SettingsAction as S;
@@ -316,6 +334,20 @@ pub static SETTINGS_KEYS: &[Binding<SettingsAction>] = &[
         bar: Some("toggle"),
         help: "open/close a weekday; clinician or room active/inactive; protocol in use",
     },
+    Binding {
+        keys: &[k('t')],
+        action: S::TakeTheirs,
+        scope: Scope::Everywhere,
+        bar: None,
+        help: "when another user saved the settings first: take their version (drops your changes)",
+    },
+    Binding {
+        keys: &[k('m')],
+        action: S::KeepMine,
+        scope: Scope::Everywhere,
+        bar: None,
+        help: "when another user saved the settings first: keep your changes, put on top of theirs",
+    },
 ];
 
 /// Whether the screen has a form or a question open: it then takes every key (the
@@ -345,6 +377,10 @@ pub fn handle_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
         Some(Popup::Form(edit, form)) => return form_key(model, edit, form, key),
         Some(Popup::ConfirmRemove(i)) => return confirm_remove(model, i, key),
         None => {}
+    }
+    // A form opened before the conflict finishes first; then the choice is due.
+    if model.settings.conflict.is_some() {
+        return conflict::handle_key(model, key);
     }
     let Some(action) = screen_action_for(SETTINGS_KEYS, &key) else {
         return Vec::new();
@@ -386,6 +422,10 @@ pub fn handle_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
         S::Add => add(model, row),
         S::Remove => remove(model, row),
         S::Toggle => return row.map_or_else(Vec::new, |r| toggle(model, r)),
+        S::TakeTheirs | S::KeepMine => model.set_status(
+            StatusKind::Info,
+            "no conflict: nobody else changed the settings meanwhile",
+        ),
     }
     Vec::new()
 }
@@ -397,7 +437,7 @@ fn refused_read_only(model: &mut Model) -> bool {
             StatusKind::Error,
             format!(
                 "refused: {CLINIC_FILE} cannot be read, so it is never written over; fix it by hand or \
-                 move it away and restart needleplan (nothing changed)"
+                 move it away: it is read again within a second (nothing changed)"
             ),
         );
     }
@@ -920,6 +960,9 @@ fn commit(model: &mut Model, new: ClinicSettings, text: String) -> Vec<Effect> {
         model.set_status(StatusKind::Info, "nothing changed");
         return Vec::new();
     }
+    if model.settings.base.is_none() {
+        model.settings.base = Some(model.clinic.clone());
+    }
     model.set_clinic(new);
     model.set_status(StatusKind::Info, text);
     vec![Effect::SaveClinic]
@@ -1032,7 +1075,7 @@ const NOT_SAVED: &str = "settings NOT SAVED";
 /// "NOT SAVED" and is tried again next time; "settings saved" only follows a write that
 /// succeeded. Never writes while `clinic.json` cannot be read.
 pub fn save_pending(model: &mut Model, saver: &dyn Saver) {
-    if !model.settings.unsaved {
+    if !model.settings.unsaved || model.settings.conflict.is_some() {
         return;
     }
     let result = if model.clinic_read_only {
@@ -1040,7 +1083,19 @@ pub fn save_pending(model: &mut Model, saver: &dyn Saver) {
             "{CLINIC_FILE} on disk cannot be read and is never written over; fix it or move it away"
         ))
     } else {
-        saver.save_clinic(&model.clinic)
+        match saver.save_clinic_revision(&model.clinic) {
+            Ok(revision) => {
+                // Only the count moves: the settings in use are those just written.
+                model.clinic.revision = revision;
+                model.settings.base = None;
+                Ok(())
+            }
+            Err(ClinicSaveError::Conflict(theirs)) => {
+                conflict::open(model, *theirs);
+                return;
+            }
+            Err(e) => Err(e.to_string()),
+        }
     };
     // What this key did ("closed on Sundays"), or a patient's failed save just now, stays
     // in front; an older message, or this one's own earlier failure, never does.
@@ -1074,7 +1129,8 @@ pub fn save_pending(model: &mut Model, saver: &dyn Saver) {
 /// Holds the first quit while settings are not written yet, saying so; true when it did.
 /// A second q quits (`update::request_quit` then sees `quit_requested`).
 pub fn hold_quit(model: &mut Model) -> bool {
-    if !model.settings.unsaved || model.quit_requested {
+    let in_conflict = model.settings.conflict.is_some();
+    if !(model.settings.unsaved || in_conflict) || model.quit_requested {
         return false;
     }
     model.quit_requested = true;
@@ -1082,13 +1138,18 @@ pub fn hold_quit(model: &mut Model) -> bool {
         0 => String::new(),
         n => format!(" (and {n} patient(s))"),
     };
-    model.set_status(
-        StatusKind::Error,
+    let text = if in_conflict {
+        format!(
+            "clinic settings{patients} in CONFLICT with another user's save, not saved: press 5 to \
+             compare and choose, or press q again to quit and lose your changes"
+        )
+    } else {
         format!(
             "clinic settings{patients} NOT SAVED yet (see the error before): fix the disk problem and wait \
              for \"saved\", or press q again to quit and lose those changes"
-        ),
-    );
+        )
+    };
+    model.set_status(StatusKind::Error, text);
     true
 }
 
@@ -1099,6 +1160,9 @@ pub fn hold_quit(model: &mut Model) -> bool {
 /// The keys that do something on the selected row, with what they do to it.
 pub fn bar_hints(model: &Model) -> Vec<KeyHint> {
     let pair = |k: &str, v: &str| (k.to_string(), v.to_string());
+    if model.settings.conflict.is_some() {
+        return conflict::bar_hints();
+    }
     match &model.settings.popup {
         Some(Popup::Form(..)) => {
             return vec![

@@ -12,8 +12,15 @@ use super::model::{Effect, FormPurpose, Model, Overlay, Pane, StatusKind};
 use super::screen::{self, ScreenId};
 use super::{patient_form, persist, preview, rebook, reschedule, series_form, session_form};
 
-/// Handles one key event and returns what must be saved.
+/// Handles one key event and returns what must be saved. A save of a read-only patient
+/// never leaves here, whichever path asked for it.
 pub fn handle_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
+    let mut effects = dispatch(model, key);
+    effects.retain(|e| !matches!(e, Effect::Save(id) if model.read_only.contains_key(id)));
+    effects
+}
+
+fn dispatch(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
     if key.kind == KeyEventKind::Release {
         return Vec::new();
     }
@@ -170,6 +177,9 @@ fn main_action(model: &mut Model, action: Action) -> Vec<Effect> {
                 model.focus = Pane::Plan;
             }
         }
+        Action::Add if model.focus != Pane::Patients && model.refuse_selected_read_only() => {}
+        Action::Edit | Action::NewSeries | Action::Toggle | Action::Archive
+            if model.refuse_selected_read_only() => {}
         Action::Add => open_add(model),
         Action::Edit => open_edit(model),
         Action::NewSeries => match model.selected_id() {
@@ -305,6 +315,11 @@ fn form_key(model: &mut Model, purpose: FormPurpose, mut form: Form, key: KeyEve
             FormPurpose::EditSession(id, i) => session_form::refresh(model, id, Some(*i), &mut form),
             _ => {}
         },
+        FormEvent::Submit if purpose_patient(&purpose).is_some_and(|id| model.refuse_read_only(id)) => {
+            // The record turned read-only while the form was open (a newer needleplan
+            // saved it): what was typed cannot be saved by this version.
+            return Vec::new();
+        }
         FormEvent::Submit => {
             // `Some`: the form is done (saved, or handed on to a preview or a question).
             let done = match &purpose {
@@ -324,6 +339,18 @@ fn form_key(model: &mut Model, purpose: FormPurpose, mut form: Form, key: KeyEve
     }
     model.overlay = Overlay::Form(purpose, form);
     Vec::new()
+}
+
+/// The patient a form changes; `None` for a new patient.
+fn purpose_patient(purpose: &FormPurpose) -> Option<&crate::domain::patient::PatientId> {
+    match purpose {
+        FormPurpose::AddPatient => None,
+        FormPurpose::EditPatient(id)
+        | FormPurpose::NewSeries(id)
+        | FormPurpose::AddSession(id)
+        | FormPurpose::EditSession(id, _) => Some(id),
+        FormPurpose::Consult(c) => Some(c.patient()),
+    }
 }
 
 fn toggle_archive(model: &mut Model, id: &crate::domain::patient::PatientId) -> Vec<Effect> {

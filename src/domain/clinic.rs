@@ -5,6 +5,8 @@
 use chrono::{Datelike, NaiveDate, NaiveTime, Weekday};
 use serde::{Deserialize, Serialize};
 
+pub mod changes;
+
 /// Keys of the weekdays in `clinic.json`, Monday first (the index into `hours`).
 pub const WEEKDAY_KEYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 
@@ -98,6 +100,10 @@ pub fn weekday_name(w: Weekday) -> &'static str {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ClinicSettings {
+    /// How many times the file has been saved; the version an edit starts from, so that a
+    /// save over someone else's newer one is caught (0: no file yet, the defaults).
+    #[serde(default)]
+    pub revision: u64,
     pub name: String,
     /// Opening hours per weekday, Monday first; `None` is a closed day. In the file a map
     /// `{"mon": {"open": "09:00", "close": "18:00"}, ..., "sun": null}`.
@@ -155,6 +161,7 @@ impl Default for ClinicSettings {
     fn default() -> Self {
         let weekday = Some(DayHours::new(t(9, 0), t(18, 0)));
         Self {
+            revision: 0,
             name: "Demo Skin Clinic".into(),
             hours: [
                 weekday,
@@ -230,6 +237,14 @@ impl ClinicSettings {
 
     pub fn room_name<'a>(&'a self, id: &'a str) -> &'a str {
         self.room(id).map_or(id, |r| r.name.as_str())
+    }
+
+    /// Equal in everything but the revision (the same settings saved twice).
+    pub fn same_content(&self, other: &ClinicSettings) -> bool {
+        ClinicSettings {
+            revision: other.revision,
+            ..self.clone()
+        } == *other
     }
 
     /// Whether protocol `id` is offered for new series.

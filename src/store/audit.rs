@@ -1,5 +1,6 @@
-//! `audit.log`: one JSON line per change to a patient record (when, which OS user, what,
-//! which patient id, revision before and after) and the SHA-256 of the line before it,
+//! `audit.log`: one JSON line per change to a patient record or to the clinic settings
+//! (when, which OS user, what, which patient id, revision before and after) and the
+//! SHA-256 of the line before it,
 //! so that an edited, removed or reordered line breaks the chain and `needleplan doctor`
 //! names it.
 //!
@@ -35,7 +36,7 @@ pub const GENESIS_HASH: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934c
 /// How many bytes are read at a time, from the end, to find the last line.
 const TAIL_CHUNK: usize = 4096;
 
-/// What was done to a patient record.
+/// What was done to a patient record, or to `clinic.json`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AuditAction {
@@ -47,6 +48,8 @@ pub enum AuditAction {
     Archive,
     /// Brought back from the archive.
     Restore,
+    /// A save of the clinic settings (`clinic.json`); its line has no patient id.
+    ClinicUpdate,
 }
 
 impl AuditAction {
@@ -56,6 +59,7 @@ impl AuditAction {
             AuditAction::Update => "update",
             AuditAction::Archive => "archive",
             AuditAction::Restore => "restore",
+            AuditAction::ClinicUpdate => "clinic_update",
         }
     }
 }
@@ -74,6 +78,7 @@ pub struct AuditEntry {
     /// OS user name of the effective uid, or the uid as a number.
     pub user: String,
     pub action: AuditAction,
+    /// Empty for a [`AuditAction::ClinicUpdate`].
     pub patient_id: String,
     /// `None` for a record that did not exist before.
     pub revision_before: Option<u64>,
@@ -144,6 +149,34 @@ pub fn append(
     revision_before: Option<u64>,
     revision_after: u64,
 ) -> io::Result<()> {
+    append_line(
+        data_dir,
+        action,
+        patient_id.as_str(),
+        revision_before,
+        revision_after,
+    )
+}
+
+/// Appends the entry of a save of `clinic.json` (revision before and after). The caller
+/// holds the store lock, so settings and patient saves form one chain.
+pub fn append_clinic(data_dir: &Path, revision_before: Option<u64>, revision_after: u64) -> io::Result<()> {
+    append_line(
+        data_dir,
+        AuditAction::ClinicUpdate,
+        "",
+        revision_before,
+        revision_after,
+    )
+}
+
+fn append_line(
+    data_dir: &Path,
+    action: AuditAction,
+    patient_id: &str,
+    revision_before: Option<u64>,
+    revision_after: u64,
+) -> io::Result<()> {
     let path = audit_path(data_dir);
     let mut file = open_for_append(&path, permissions::file_mode_for(data_dir))?;
     let (last, ends_with_newline) = last_line(&mut file, TAIL_CHUNK)?;
@@ -155,7 +188,7 @@ pub fn append(
         time: Local::now().to_rfc3339_opts(SecondsFormat::Secs, false),
         user: os_user(),
         action,
-        patient_id: patient_id.as_str().to_string(),
+        patient_id: patient_id.to_string(),
         revision_before,
         revision_after,
         prev_hash,

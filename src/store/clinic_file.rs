@@ -1,13 +1,23 @@
-//! `<data dir>/clinic.json`: the clinic's settings, `{"schema_version": 1, "name": ...}`.
+//! `<data dir>/clinic.json`: the clinic's settings,
+//! `{"schema_version": 2, "revision": 7, "name": ...}`.
 //!
-//! - Absent: the built-in defaults (`assets/clinic.json`) are used, and the file is
-//!   written only when someone saves the settings.
+//! - Absent: the built-in defaults (`assets/clinic.json`) are used, at revision 0, and the
+//!   file is written only when someone saves the settings.
 //! - Broken (not JSON, a bad field, a rule broken, a newer schema): the problem names
 //!   the file and the field or line, the defaults are used, and the file is left
-//!   byte-for-byte untouched: [`save`] refuses to replace it until it is fixed by hand
+//!   byte-for-byte untouched: a save refuses to replace it until it is fixed by hand
 //!   or moved away.
+//! - Several instances share it (staff over SSH on one server). [`save_revision`] takes
+//!   the data dir's lock around read-check-write, like a patient's save: a save whose
+//!   revision is not the one on disk any more is a conflict, and the other user's version
+//!   is returned, never overwritten. Every save is atomic and logged in `audit.log`.
+//!
+//! Schema versions: 1, the first release (no revision); 2 adds `revision` (see
+//! [`v1_to_v2`]).
 
+use std::io;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
 
 use serde::de::{DeserializeSeed, IgnoredAny, IntoDeserializer, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
@@ -15,14 +25,17 @@ use serde::{Deserialize, Deserializer, Serialize};
 use crate::domain::clinic::ClinicSettings;
 
 use super::atomic::write_atomic;
+use super::audit;
+use super::lock::{self, DirLock};
 
 pub const CLINIC_FILE: &str = "clinic.json";
-pub const CLINIC_SCHEMA: u64 = 1;
+pub const CLINIC_SCHEMA: u64 = 2;
 const BUILTIN: &str = include_str!("../../assets/clinic.json");
 
 /// What the app starts with.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClinicLoad {
+    /// With the revision read (0 when there is no file, or it cannot be used).
     pub settings: ClinicSettings,
     /// Why the file could not be used (file and field or line named); `None` when it
     /// was read, or when there is none yet.
@@ -37,9 +50,12 @@ pub fn path(data_dir: &Path) -> PathBuf {
     data_dir.join(CLINIC_FILE)
 }
 
-/// The defaults shipped in `assets/clinic.json`.
+/// The defaults shipped in `assets/clinic.json`, at revision 0 (no file written yet).
 pub fn builtin() -> ClinicSettings {
-    parse(BUILTIN).expect("assets/clinic.json is valid")
+    ClinicSettings {
+        revision: 0,
+        ..parse(BUILTIN).expect("assets/clinic.json is valid")
+    }
 }
 
 /// Reads `<data dir>/clinic.json`; never fails: problems come back in the result.
@@ -47,7 +63,7 @@ pub fn load(data_dir: &Path) -> ClinicLoad {
     let file = path(data_dir);
     let text = match std::fs::read_to_string(&file) {
         Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
             return ClinicLoad {
                 settings: builtin(),
                 problem: None,
@@ -77,14 +93,14 @@ fn broken(problem: String) -> ClinicLoad {
     }
 }
 
-/// Parses and validates the file's text. Messages name the line and column (syntax,
-/// unknown or mistyped field) or the field (`hours.mon.close: ...`).
+/// Parses, migrates and validates the file's text. Messages name the line and column
+/// (syntax, unknown or mistyped field) or the field (`hours.mon.close: ...`).
 pub fn parse(text: &str) -> Result<ClinicSettings, String> {
     let value: serde_json::Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
-    match value.get("schema_version") {
+    let version = match value.get("schema_version") {
         None => return Err("schema_version is missing".into()),
         Some(v) => match v.as_u64() {
-            Some(CLINIC_SCHEMA) => {}
+            Some(n @ 1..=CLINIC_SCHEMA) => n,
             Some(n) if n > CLINIC_SCHEMA => {
                 return Err(format!(
                     "written by a newer needleplan (schema_version {n}, this one reads {CLINIC_SCHEMA}); left untouched"
@@ -92,15 +108,38 @@ pub fn parse(text: &str) -> Result<ClinicSettings, String> {
             }
             _ => {
                 return Err(format!(
-                    "schema_version {v} is not supported (expected {CLINIC_SCHEMA})"
+                    "schema_version {v} is not supported (expected 1 to {CLINIC_SCHEMA})"
                 ));
             }
         },
+    };
+    match (version, value.get("revision")) {
+        (1, Some(_)) => return Err("revision is not a field of schema_version 1".into()),
+        (1, None) => {}
+        (_, None) => return Err("revision is missing".into()),
+        (_, Some(r)) if r.as_u64().is_none() => {
+            return Err(format!("revision {r} is not a whole number of saves"));
+        }
+        (_, Some(_)) => {}
     }
-    // Parsed again from the text (not the value) so that errors carry line and column.
-    let Envelope(settings) = serde_json::from_str(text).map_err(|e| e.to_string())?;
+    // Parsed again from the text (not the value) so that errors carry line and column;
+    // the migration steps then work on the typed settings.
+    let Envelope(mut settings) = serde_json::from_str(text).map_err(|e| e.to_string())?;
+    for step in STEPS.iter().skip((version - 1) as usize) {
+        step(&mut settings);
+    }
     settings.validate().map_err(|e| e.to_string())?;
     Ok(settings)
+}
+
+/// `STEPS[i]` brings a file of version `i + 1` to version `i + 2`. A change of the format
+/// bumps `CLINIC_SCHEMA`, adds a step here and a sample under `tests/samples/`.
+const STEPS: [fn(&mut ClinicSettings); (CLINIC_SCHEMA - 1) as usize] = [v1_to_v2];
+
+/// v2 counts saves in `revision`. A v1 file was saved once at least, so it is revision 1
+/// (revision 0 is "no file"), and an edit started from it is checked against that.
+fn v1_to_v2(settings: &mut ClinicSettings) {
+    settings.revision = 1;
 }
 
 #[derive(Serialize)]
@@ -110,7 +149,7 @@ struct EnvelopeOut<'a> {
     settings: &'a ClinicSettings,
 }
 
-/// The file's text for `settings`: pretty JSON, `schema_version` first.
+/// The file's text for `settings`: pretty JSON, `schema_version` first, then `revision`.
 pub fn to_json(settings: &ClinicSettings) -> String {
     let mut text = serde_json::to_string_pretty(&EnvelopeOut {
         schema_version: CLINIC_SCHEMA,
@@ -121,22 +160,159 @@ pub fn to_json(settings: &ClinicSettings) -> String {
     text
 }
 
-/// Validates and writes the settings atomically. Refused when they break a rule, or when
-/// the `clinic.json` on disk exists but cannot be read (it would be lost).
-pub fn save(data_dir: &Path, settings: &ClinicSettings) -> Result<(), String> {
-    settings.validate().map_err(|e| format!("not saved: {e}"))?;
-    let file = path(data_dir);
-    if file.exists() {
-        let current = std::fs::read_to_string(&file)
-            .map_err(|e| e.to_string())
-            .and_then(|t| parse(&t));
-        if let Err(why) = current {
-            return Err(format!(
-                "not saved: the {CLINIC_FILE} on disk cannot be read ({why}); fix it or move it away first"
-            ));
+/// Why a save of the settings did not happen. In every case nothing on disk changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClinicSaveError {
+    /// Another user saved the settings since this edit began: their version (as on disk,
+    /// with its revision), which is kept.
+    Conflict(Box<ClinicSettings>),
+    /// The settings break a rule (the field is named).
+    Invalid(String),
+    /// The `clinic.json` on disk cannot be read: it is never overwritten.
+    Protected(String),
+    /// The disk refused, or the lock could not be taken.
+    Io(String),
+}
+
+impl std::fmt::Display for ClinicSaveError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ClinicSaveError::Conflict(theirs) => write!(
+                f,
+                "{CLINIC_FILE} not saved: another user changed the settings first (now revision {})",
+                theirs.revision
+            ),
+            ClinicSaveError::Invalid(m) | ClinicSaveError::Protected(m) | ClinicSaveError::Io(m) => {
+                f.write_str(m)
+            }
         }
     }
-    write_atomic(&file, to_json(settings).as_bytes()).map_err(|e| format!("{CLINIC_FILE} not saved: {e}"))
+}
+
+impl From<ClinicSaveError> for String {
+    fn from(e: ClinicSaveError) -> Self {
+        e.to_string()
+    }
+}
+
+/// Saves `settings` if the file on disk is still at `settings.revision` (the version the
+/// edit started from), atomically and under the data dir's lock, and logs it. Returns
+/// the new revision. The same settings already on disk (a retry after a failure that
+/// happened after the rename) are not written again.
+pub fn save_revision(
+    data_dir: &Path,
+    settings: &ClinicSettings,
+    wait: Duration,
+) -> Result<u64, ClinicSaveError> {
+    write_locked(data_dir, settings, Some(settings.revision), wait)
+}
+
+/// Writes `settings` as the next revision of whatever is on disk, knowingly replacing it
+/// (for tools and tests that write a whole clinic; the app uses [`save_revision`]). Under
+/// the lock, atomic and logged like any save; refused when the rules are broken or the
+/// file on disk cannot be read.
+pub fn save(data_dir: &Path, settings: &ClinicSettings) -> Result<(), String> {
+    write_locked(data_dir, settings, None, lock::DEFAULT_WAIT)
+        .map(|_| ())
+        .map_err(String::from)
+}
+
+/// The read-check-write. `base`: the revision the edit started from (`None`: any).
+fn write_locked(
+    data_dir: &Path,
+    settings: &ClinicSettings,
+    base: Option<u64>,
+    wait: Duration,
+) -> Result<u64, ClinicSaveError> {
+    settings
+        .validate()
+        .map_err(|e| ClinicSaveError::Invalid(format!("not saved: {e}")))?;
+    let _lock = DirLock::acquire(data_dir, wait)
+        .map_err(|e| ClinicSaveError::Io(format!("{CLINIC_FILE} not saved: {e}")))?;
+    let file = path(data_dir);
+    let on_disk = match std::fs::read_to_string(&file) {
+        Ok(text) => match parse(&text) {
+            Ok(theirs) => Some(theirs),
+            Err(why) => {
+                return Err(ClinicSaveError::Protected(format!(
+                    "not saved: the {CLINIC_FILE} on disk cannot be read ({why}); fix it or move it away first"
+                )));
+            }
+        },
+        Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+        Err(e) => {
+            return Err(ClinicSaveError::Io(format!(
+                "{CLINIC_FILE} not saved: the version on disk cannot be read first: {e}"
+            )));
+        }
+    };
+    let before = on_disk.as_ref().map(|t| t.revision);
+    if let (Some(base), Some(theirs)) = (base, on_disk)
+        && theirs.revision != base
+    {
+        if theirs.same_content(settings) {
+            return Ok(theirs.revision);
+        }
+        return Err(ClinicSaveError::Conflict(Box::new(theirs)));
+    }
+    // A file moved away since the edit began holds nothing to lose; the count goes on
+    // from the edit's base so that it never goes back.
+    let revision = before.unwrap_or(0).max(base.unwrap_or(0)) + 1;
+    let new = ClinicSettings {
+        revision,
+        ..settings.clone()
+    };
+    write_atomic(&file, to_json(&new).as_bytes())
+        .map_err(|e| ClinicSaveError::Io(format!("{CLINIC_FILE} not saved: {e}")))?;
+    // The settings are saved; a log line that cannot be written is said, not hidden,
+    // but the save stands (as the file is already in place).
+    audit::append_clinic(data_dir, before, revision)
+        .map_err(|e| ClinicSaveError::Io(format!("{CLINIC_FILE} saved, but audit.log not written: {e}")))?;
+    Ok(revision)
+}
+
+/// What identifies one version of `clinic.json` without reading it: every save makes a
+/// new file (temp + rename), so the inode changes with the size and times.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileStamp {
+    len: u64,
+    mtime: Option<SystemTime>,
+    ino: u64,
+    ctime: (i64, i64),
+}
+
+/// Timestamps this close to "now" may not change with a second save in the same clock
+/// tick of the filesystem: such a stamp is not trusted, and the file is read again.
+const RACY: Duration = Duration::from_secs(2);
+
+impl FileStamp {
+    /// Whether the stamp can be trusted to change with the next save.
+    pub fn settled(&self, now: SystemTime) -> bool {
+        self.mtime
+            .is_some_and(|t| now.duration_since(t).is_ok_and(|age| age >= RACY))
+    }
+}
+
+/// One `stat` of `clinic.json`: `None` when there is none.
+pub fn stamp(data_dir: &Path) -> io::Result<Option<FileStamp>> {
+    let meta = match std::fs::metadata(path(data_dir)) {
+        Ok(m) => m,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    #[cfg(unix)]
+    let (ino, ctime) = {
+        use std::os::unix::fs::MetadataExt;
+        (meta.ino(), (meta.ctime(), meta.ctime_nsec()))
+    };
+    #[cfg(not(unix))]
+    let (ino, ctime) = (0, (0, 0));
+    Ok(Some(FileStamp {
+        len: meta.len(),
+        mtime: meta.modified().ok(),
+        ino,
+        ctime,
+    }))
 }
 
 /// `ClinicSettings` read from the file's top-level object, skipping `schema_version`
@@ -197,10 +373,17 @@ mod tests {
 
     #[test]
     fn written_text_reads_back_and_starts_with_the_version() {
-        let text = to_json(&ClinicSettings::default());
-        assert!(text.starts_with("{\n  \"schema_version\": 1,"), "{text}");
+        let saved = ClinicSettings {
+            revision: 4,
+            ..ClinicSettings::default()
+        };
+        let text = to_json(&saved);
+        assert!(
+            text.starts_with("{\n  \"schema_version\": 2,\n  \"revision\": 4,"),
+            "{text}"
+        );
         assert!(text.contains("\"open\": \"09:00\""), "{text}");
-        assert_eq!(parse(&text), Ok(ClinicSettings::default()));
+        assert_eq!(parse(&text), Ok(saved));
     }
 
     #[test]
@@ -226,5 +409,20 @@ mod tests {
         assert!(e.contains("newer"), "{e}");
         let e = parse(&BUILTIN.replace("\"schema_version\": 1,", "")).unwrap_err();
         assert!(e.contains("schema_version is missing"), "{e}");
+    }
+
+    #[test]
+    fn a_version_1_file_is_migrated_to_revision_1_and_version_2_needs_a_revision() {
+        assert_eq!(parse(BUILTIN).unwrap().revision, 1);
+        let v2 = BUILTIN.replace("\"schema_version\": 1,", "\"schema_version\": 2,");
+        assert_eq!(parse(&v2).unwrap_err(), "revision is missing");
+        let with = v2.replace("\"name\"", "\"revision\": \"x\", \"name\"");
+        assert!(parse(&with).unwrap_err().contains("not a whole number"));
+        let v1_with = BUILTIN.replace("\"name\"", "\"revision\": 3, \"name\"");
+        assert!(
+            parse(&v1_with)
+                .unwrap_err()
+                .contains("not a field of schema_version 1")
+        );
     }
 }

@@ -4,8 +4,14 @@
 //! temporary files left by an interrupted save, broken template or clinic files,
 //! permissions that let others read patient files, and breaks in the audit chain.
 //!
-//! Lines start with `ok`, `PROBLEM` (counted; the command exits non-zero) or `note`.
-//! Findings name files by their path in the data dir, never a patient's name.
+//! Lines start with `ok`, `PROBLEM` (counted; the command exits non-zero), `note` or
+//! (with `--fix`) `fixed`. Findings name files by their path in the data dir, never a
+//! patient's name.
+//!
+//! `doctor --fix` ([`fix`]) repairs the one thing that is always safe to repair: under the
+//! data dir's lock, so that no save is half-way, it removes `.tmp-*` files older than a
+//! minute from the data dir and `patients/` (a record is never a `.tmp-` file), then
+//! checks everything as `doctor` does.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -15,8 +21,9 @@ use serde::Deserialize;
 
 use crate::domain::patient::Patient;
 
-use super::audit::{self, AUDIT_FILE};
+use super::audit::{self, AUDIT_FILE, AuditAction};
 use super::clinic_file::{self, CLINIC_FILE};
+use super::lock::{self, DirLock};
 use super::paths::PATIENTS_DIR;
 use super::patient_file::{self, DecodeError};
 use super::permissions;
@@ -42,6 +49,9 @@ impl DoctorReport {
         self.lines.push(format!("PROBLEM  {}", text.as_ref()));
         self.problems += 1;
     }
+    fn fixed(&mut self, text: impl AsRef<str>) {
+        self.lines.push(format!("fixed    {}", text.as_ref()));
+    }
 
     pub fn is_clean(&self) -> bool {
         self.problems == 0
@@ -52,6 +62,71 @@ impl DoctorReport {
 pub fn run(data_dir: &Path) -> DoctorReport {
     let mut r = DoctorReport::default();
     r.lines.push(format!("needleplan doctor: {}", data_dir.display()));
+    check(data_dir, r)
+}
+
+/// `doctor --fix`: removes the temp files left by interrupted saves (older than a minute;
+/// a younger one may be a save in progress), under the lock, says what it removed, then
+/// checks everything. Clean only when nothing else is wrong.
+pub fn fix(data_dir: &Path) -> DoctorReport {
+    fix_waiting(data_dir, lock::DEFAULT_WAIT)
+}
+
+/// [`fix`], waiting up to `wait` for a save in progress to release the lock.
+pub fn fix_waiting(data_dir: &Path, wait: Duration) -> DoctorReport {
+    let mut r = DoctorReport::default();
+    r.lines
+        .push(format!("needleplan doctor --fix: {}", data_dir.display()));
+    if data_dir.is_dir() {
+        match DirLock::acquire(data_dir, wait) {
+            Ok(_lock) => {
+                remove_old_tmp_files(data_dir, "", &mut r);
+                remove_old_tmp_files(&data_dir.join(PATIENTS_DIR), &format!("{PATIENTS_DIR}/"), &mut r);
+            }
+            Err(e) => r.problem(format!("nothing removed: {e}")),
+        }
+    }
+    check(data_dir, r)
+}
+
+/// Removes `.tmp-*` files in `dir` older than [`TMP_GRACE`]. Only plain files whose name
+/// starts with `.tmp-`: records, the lock, the log and anything else are never touched.
+fn remove_old_tmp_files(dir: &Path, prefix: &str, r: &mut DoctorReport) {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut old: Vec<(String, Duration)> = rd
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".tmp-"))
+        .filter_map(|e| {
+            let meta = e.path().symlink_metadata().ok()?;
+            let age = SystemTime::now().duration_since(meta.modified().ok()?).ok()?;
+            (meta.is_file() && age >= TMP_GRACE).then(|| (e.file_name().to_string_lossy().into_owned(), age))
+        })
+        .collect();
+    old.sort();
+    for (name, age) in old {
+        match std::fs::remove_file(dir.join(&name)) {
+            Ok(()) => r.fixed(format!(
+                "removed {prefix}{name}, left over from a save interrupted {} ago",
+                age_text(age)
+            )),
+            Err(e) => r.problem(format!("{prefix}{name} could not be removed: {e}")),
+        }
+    }
+}
+
+fn age_text(age: Duration) -> String {
+    let s = age.as_secs();
+    match s {
+        0..=119 => format!("{s} s"),
+        120..=7199 => format!("{} min", s / 60),
+        7200..=172_799 => format!("{} h", s / 3600),
+        _ => format!("{} days", s / 86_400),
+    }
+}
+
+fn check(data_dir: &Path, mut r: DoctorReport) -> DoctorReport {
     if !data_dir.is_dir() {
         r.problem(format!(
             "data dir {} does not exist or is not a dir",
@@ -209,7 +284,7 @@ fn check_tmp_files(dir: &Path, prefix: &str, r: &mut DoctorReport) {
             ));
         } else {
             r.problem(format!(
-                "{prefix}{name} is left over from an interrupted save; the record it belongs to is intact, this file can be deleted"
+                "{prefix}{name} is left over from an interrupted save; the record it belongs to is intact: `needleplan doctor --fix` removes it"
             ));
         }
     }
@@ -221,11 +296,55 @@ fn check_other_files(data_dir: &Path, r: &mut DoctorReport) {
     for p in problems {
         r.problem(p);
     }
+    check_clinic(data_dir, r);
+}
+
+/// `clinic.json`: parses, its schema version, and its revision against the audit log's
+/// last settings save (the chain cannot show its own newest lines removed).
+fn check_clinic(data_dir: &Path, r: &mut DoctorReport) {
     let clinic = clinic_file::load(data_dir);
-    match clinic.problem {
-        Some(why) => r.problem(why),
-        None if clinic.exists => r.ok(format!("{CLINIC_FILE} read")),
-        None => {}
+    if let Some(why) = clinic.problem {
+        r.problem(why);
+        return;
+    }
+    if !clinic.exists {
+        r.note(format!(
+            "{CLINIC_FILE} does not exist yet (the built-in settings are in use)"
+        ));
+        return;
+    }
+    let revision = clinic.settings.revision;
+    let version = std::fs::read_to_string(clinic_file::path(data_dir))
+        .ok()
+        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+        .and_then(|v| v.get("schema_version").and_then(serde_json::Value::as_u64));
+    match version {
+        Some(v) if v < clinic_file::CLINIC_SCHEMA => r.note(format!(
+            "{CLINIC_FILE} is schema_version {v}, from an older needleplan: read as revision {revision}, \
+             written as schema_version {} on the next settings save",
+            clinic_file::CLINIC_SCHEMA
+        )),
+        _ => r.ok(format!("{CLINIC_FILE} read (revision {revision})")),
+    }
+    let logged = audit::read_entries(data_dir)
+        .ok()
+        .and_then(|entries| {
+            entries
+                .into_iter()
+                .rev()
+                .find(|e| e.action == AuditAction::ClinicUpdate)
+        })
+        .map(|e| e.revision_after);
+    match logged {
+        Some(logged) if revision > logged => r.problem(format!(
+            "{AUDIT_FILE}: {CLINIC_FILE} is at revision {revision} but the log's last settings save is \
+             revision {logged}: changes are missing from the log"
+        )),
+        Some(logged) if revision < logged => r.problem(format!(
+            "{AUDIT_FILE}: {CLINIC_FILE} is at revision {revision} but the log records revision {logged}: \
+             the file is older than the log (restored from an old copy?)"
+        )),
+        _ => {}
     }
 }
 
@@ -252,7 +371,8 @@ fn check_audit(data_dir: &Path, revisions: &BTreeMap<String, u64>, r: &mut Docto
         return;
     };
     let mut last: BTreeMap<&str, u64> = BTreeMap::new();
-    for e in &entries {
+    // Settings saves have no patient id; they are checked with `clinic.json`.
+    for e in entries.iter().filter(|e| e.action != AuditAction::ClinicUpdate) {
         last.insert(e.patient_id.as_str(), e.revision_after);
     }
     for (id, logged) in last {

@@ -1,6 +1,7 @@
 //! The on-disk form of one patient: `{"schema_version": N, "patient": {...}}`. Older
 //! versions are brought forward by explicit migration steps; newer ones are refused
-//! so that an old release never overwrites data it does not understand.
+//! so that an old release never overwrites data it does not understand. A newer file
+//! whose `patient` this version can still read (`decode_lenient`) is shown read-only.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -64,6 +65,40 @@ pub fn decode(bytes: &[u8]) -> Result<Patient, DecodeError> {
     migrate(&mut value, version)?;
     let envelope: EnvelopeIn = serde_json::from_value(value).map_err(corrupt)?;
     Ok(envelope.patient)
+}
+
+/// What `decode_lenient` found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decoded {
+    /// A file of this version or an older one (migrated): editable.
+    Current(Patient),
+    /// A file of a newer version whose `patient` reads with the fields this version
+    /// knows (the others are ignored). It may be shown, never saved: a save would drop
+    /// what this version does not understand.
+    ReadOnly { patient: Patient, schema_version: u64 },
+}
+
+/// Like `decode`, but a newer file is read as far as this version understands it.
+/// When even that fails it stays `FutureVersion`, so the message still names the
+/// version that wrote it.
+pub fn decode_lenient(bytes: &[u8]) -> Result<Decoded, DecodeError> {
+    match decode(bytes) {
+        Ok(patient) => Ok(Decoded::Current(patient)),
+        Err(DecodeError::FutureVersion(v)) => {
+            let mut value: Value = serde_json::from_slice(bytes).map_err(corrupt)?;
+            let patient = value
+                .get_mut("patient")
+                .map(Value::take)
+                .ok_or(DecodeError::FutureVersion(v))?;
+            serde_json::from_value(patient)
+                .map(|patient| Decoded::ReadOnly {
+                    patient,
+                    schema_version: v,
+                })
+                .map_err(|_| DecodeError::FutureVersion(v))
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// One migration step: turns a document of version `N` into one of version `N + 1`.
@@ -141,6 +176,31 @@ mod tests {
         let mut doc = original.clone();
         migrate(&mut doc, SCHEMA_VERSION).unwrap();
         assert_eq!(doc, original);
+    }
+
+    #[test]
+    fn a_newer_document_of_a_known_shape_reads_leniently_and_an_unknown_one_does_not() {
+        let known = serde_json::json!({"schema_version": 99, "patient": {
+            "id": "p-1", "full_name": "A", "created": "2026-01-01", "revision": 7, "new_field": [1]}});
+        let bytes = serde_json::to_vec(&known).unwrap();
+        assert_eq!(decode(&bytes), Err(DecodeError::FutureVersion(99)));
+        match decode_lenient(&bytes) {
+            Ok(Decoded::ReadOnly {
+                patient,
+                schema_version: 99,
+            }) => assert_eq!(patient.revision, 7),
+            other => panic!("{other:?}"),
+        }
+        for doc in [
+            r#"{"schema_version": 99, "patient": {"name": "renamed"}}"#,
+            r#"{"schema_version": 99}"#,
+        ] {
+            assert_eq!(
+                decode_lenient(doc.as_bytes()),
+                Err(DecodeError::FutureVersion(99)),
+                "{doc}"
+            );
+        }
     }
 
     #[test]

@@ -20,7 +20,7 @@ use super::atomic::write_atomic;
 use super::audit::{self, AuditAction};
 use super::lock::{self, DirLock};
 use super::paths::patients_dir;
-use super::patient_file;
+use super::patient_file::{self, Decoded};
 
 /// A file that could not be loaded. Its bytes are left exactly as they were.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,24 +29,41 @@ pub struct LoadProblem {
     pub message: String,
 }
 
+/// A patient file written by a newer needleplan whose record this version can still
+/// read (fields it does not know are ignored). It is shown, never saved: its file stays
+/// protected like an unreadable one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadOnlyPatient {
+    pub patient: Patient,
+    /// The file's `schema_version`, newer than `patient_file::SCHEMA_VERSION`.
+    pub schema_version: u64,
+}
+
 #[derive(Debug, Default)]
 pub struct LoadReport {
+    /// Editable patients.
     pub patients: Vec<Patient>,
+    /// Patients from files of a newer version: to show, never to save.
+    pub read_only: Vec<ReadOnlyPatient>,
     pub problems: Vec<LoadProblem>,
 }
 
 /// What other instances changed since this one last looked (see `poll_changes`).
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Changes {
-    /// New or changed patient files, as they are on disk now.
+    /// New or changed patient files, as they are on disk now. A file that was read-only
+    /// and was rewritten by this version (or an older one) is here too, whatever its
+    /// revision: it is editable again.
     pub updated: Vec<Patient>,
+    /// Files of a newer version that are new, changed, or turned newer since last seen.
+    pub read_only: Vec<ReadOnlyPatient>,
     /// Files that became unreadable (or are new and unreadable); they are protected.
     pub problems: Vec<LoadProblem>,
 }
 
 impl Changes {
     pub fn is_empty(&self) -> bool {
-        self.updated.is_empty() && self.problems.is_empty()
+        self.updated.is_empty() && self.read_only.is_empty() && self.problems.is_empty()
     }
 }
 
@@ -230,13 +247,16 @@ struct Known {
     sig: Option<Signature>,
     /// The revision last loaded, saved or reported; `None` for an unreadable file.
     revision: Option<u64>,
-    /// The problem last reported for it.
+    /// The problem last reported for it, or why a read-only file is not saved.
     problem: Option<String>,
+    /// The schema version of a file read read-only (written by a newer needleplan).
+    read_only: Option<u64>,
 }
 
 #[derive(Debug, Default)]
 struct State {
-    /// Ids whose files failed to load: saving to them would destroy what is there.
+    /// Ids whose files failed to load or are read-only: saving to them would destroy
+    /// what is there.
     protected: BTreeSet<String>,
     /// mtime of `patients/` when last scanned; `None`: scan on the next poll.
     dir_mtime: Option<SystemTime>,
@@ -258,7 +278,7 @@ pub struct PatientStore {
 struct ReadFile {
     /// `None` when the file could not be opened.
     sig: Option<Signature>,
-    result: Result<Patient, String>,
+    result: Result<Decoded, String>,
 }
 
 impl PatientStore {
@@ -314,9 +334,22 @@ impl PatientStore {
             };
             let sig = read.sig.and_then(|s| s.settled(now));
             match read.result {
-                Ok(p) => {
+                Ok(Decoded::Current(p)) => {
                     state.files.insert(stem, known(sig, Some(p.revision), None));
                     report.patients.push(p);
+                }
+                Ok(Decoded::ReadOnly {
+                    patient,
+                    schema_version,
+                }) => {
+                    state.protected.insert(stem.clone());
+                    state
+                        .files
+                        .insert(stem, read_only_known(sig, &patient, schema_version));
+                    report.read_only.push(ReadOnlyPatient {
+                        patient,
+                        schema_version,
+                    });
                 }
                 Err(message) => {
                     state.protected.insert(stem.clone());
@@ -387,7 +420,20 @@ impl PatientStore {
                 before = raw;
                 let sig = raw.and_then(|s| s.settled(now));
                 let theirs = match result {
-                    Ok(theirs) => theirs,
+                    Ok(Decoded::Current(theirs)) => theirs,
+                    Ok(Decoded::ReadOnly {
+                        patient,
+                        schema_version,
+                    }) => {
+                        let k = read_only_known(sig, &patient, schema_version);
+                        let why = k.problem.clone().unwrap_or_default();
+                        let mut state = self.state();
+                        state.protected.insert(stem.to_string());
+                        state.files.insert(stem.to_string(), k);
+                        return Err(SaveError::Protected(format!(
+                            "{name} {why}; it is left untouched, not saved"
+                        )));
+                    }
                     Err(why) => {
                         let mut state = self.state();
                         state.protected.insert(stem.to_string());
@@ -477,16 +523,16 @@ impl PatientStore {
         let present: HashSet<&str> = files.iter().map(|(stem, _)| stem.as_str()).collect();
         state.files.retain(|stem, _| present.contains(stem.as_str()));
         for (stem, path) in &files {
-            let (old_revision, old_problem) = match state.files.get(stem) {
+            let (old_revision, old_problem, old_read_only) = match state.files.get(stem) {
                 Some(k) => {
                     let unchanged =
                         k.sig.is_some() && fs::metadata(path).is_ok_and(|m| k.sig == Some(Signature::of(&m)));
                     if unchanged {
                         continue;
                     }
-                    (k.revision, k.problem.clone())
+                    (k.revision, k.problem.clone(), k.read_only)
                 }
-                None => (None, None),
+                None => (None, None, None),
             };
             let read = match read_file(path, stem) {
                 OnDisk::Missing => continue,
@@ -495,18 +541,37 @@ impl PatientStore {
             };
             let sig = read.sig.and_then(|s| s.settled(now));
             match read.result {
-                Ok(p) => {
+                Ok(Decoded::Current(p)) => {
                     state.protected.remove(stem);
                     state
                         .files
                         .insert(stem.clone(), known(sig, Some(p.revision), None));
-                    if old_revision != Some(p.revision) {
+                    // A read-only record rewritten by this version may keep its revision
+                    // (a restored backup): it is news all the same, it can be edited now.
+                    if old_revision != Some(p.revision) || old_read_only.is_some() {
                         changes.updated.push(p);
+                    }
+                }
+                Ok(Decoded::ReadOnly {
+                    patient,
+                    schema_version,
+                }) => {
+                    state.protected.insert(stem.clone());
+                    state
+                        .files
+                        .insert(stem.clone(), read_only_known(sig, &patient, schema_version));
+                    if old_read_only != Some(schema_version) || old_revision != Some(patient.revision) {
+                        changes.read_only.push(ReadOnlyPatient {
+                            patient,
+                            schema_version,
+                        });
                     }
                 }
                 Err(message) => {
                     state.protected.insert(stem.clone());
-                    if old_problem.as_ref() != Some(&message) {
+                    // A read-only record that turned unreadable is reported even when the
+                    // message is the same ("written by a newer needleplan").
+                    if old_problem.as_ref() != Some(&message) || old_read_only.is_some() {
                         changes.problems.push(LoadProblem {
                             file: format!("patients/{stem}.json"),
                             message: message.clone(),
@@ -531,6 +596,19 @@ fn known(sig: Option<Signature>, revision: Option<u64>, problem: Option<String>)
         sig,
         revision,
         problem,
+        read_only: None,
+    }
+}
+
+/// What is known of a file read read-only; its problem is why a save is refused.
+fn read_only_known(sig: Option<Signature>, patient: &Patient, schema_version: u64) -> Known {
+    Known {
+        read_only: Some(schema_version),
+        ..known(
+            sig,
+            Some(patient.revision),
+            Some(patient_file::DecodeError::FutureVersion(schema_version).to_string()),
+        )
     }
 }
 
@@ -565,13 +643,16 @@ fn read_file(path: &Path, stem: &str) -> OnDisk {
     let mut bytes = Vec::with_capacity(meta.len() as usize);
     let result = match file.read_to_end(&mut bytes) {
         Err(e) => Err(format!("cannot be read: {e}")),
-        Ok(_) => patient_file::decode(&bytes)
+        Ok(_) => patient_file::decode_lenient(&bytes)
             .map_err(|e| e.to_string())
-            .and_then(|p| {
-                if p.id.as_str() == stem {
-                    Ok(p)
+            .and_then(|decoded| {
+                let id = match &decoded {
+                    Decoded::Current(p) | Decoded::ReadOnly { patient: p, .. } => &p.id,
+                };
+                if id.as_str() == stem {
+                    Ok(decoded)
                 } else {
-                    Err(format!("holds patient id '{}', not '{stem}'", p.id))
+                    Err(format!("holds patient id '{id}', not '{stem}'"))
                 }
             }),
     };

@@ -143,18 +143,27 @@ pub fn keys(model: &Model, frame: &mut Frame, area: Rect) {
             (pairs, fixed)
         }
         Overlay::None => {
+            // A read-only record: the keys that would change it are left out (they only
+            // explain the refusal), and the bar says why they are missing.
+            let read_only = model
+                .selected_id()
+                .is_some_and(|id| model.read_only.contains_key(&id));
             let in_bar = || {
-                MAIN_KEYS
-                    .iter()
-                    .filter(|b| b.applies_in(model.focus) && b.bar.is_some())
+                MAIN_KEYS.iter().filter(|b| {
+                    b.applies_in(model.focus)
+                        && b.bar.is_some()
+                        && !(read_only && changes_the_selected(b.action, model.focus))
+                })
             };
             let pane_first = in_bar()
                 .filter(|b| !always(b) && b.scope != Scope::Everywhere)
                 .chain(in_bar().filter(|b| !always(b) && b.scope == Scope::Everywhere));
-            (
-                pane_first.map(bar_pair).collect(),
-                in_bar().filter(always).map(bar_pair).collect(),
-            )
+            let mut pairs: Vec<KeyHint> = Vec::new();
+            if read_only {
+                pairs.push(("read-only".into(), "no changes here".into()));
+            }
+            pairs.extend(pane_first.map(bar_pair));
+            (pairs, in_bar().filter(always).map(bar_pair).collect())
         }
     };
     let fixed_spans = spans(&fixed);
@@ -174,6 +183,16 @@ pub fn keys(model: &Model, frame: &mut Frame, area: Rect) {
     line.push(Span::raw(" ".repeat(room - used)));
     line.extend(fixed_spans);
     frame.render_widget(Paragraph::new(Line::from(line)), area);
+}
+
+/// Whether `action` changes the selected patient (so is refused on a read-only one).
+fn changes_the_selected(action: Action, focus: crate::app::model::Pane) -> bool {
+    match action {
+        Action::Edit | Action::Archive | Action::NewSeries | Action::Toggle => true,
+        // In the patient list `a` adds a new patient, which stays possible.
+        Action::Add => focus != crate::app::model::Pane::Patients,
+        _ => false,
+    }
 }
 
 fn bar_pair(b: &crate::app::keymap::Binding) -> (String, String) {

@@ -10,7 +10,7 @@ use ratatui::widgets::{Block, BorderType, Borders, Cell, Clear, Paragraph, Row, 
 
 use crate::app::clinical_rules;
 use crate::app::consult::{self, Popup, PrepRow, ScreeningRow};
-use crate::app::model::{Model, Overlay};
+use crate::app::model::{Model, Overlay, ReadOnly};
 use crate::domain::aftercare::ItemState;
 use crate::domain::chart::SessionChart;
 use crate::domain::patient::Patient;
@@ -27,7 +27,14 @@ const WIDE: u16 = 120;
 pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
     let focused = model.overlay == Overlay::None && model.consult.popup == Popup::None;
     let patient = model.selected_patient();
-    let name = patient.map_or(String::new(), |p| format!(" · {}", p.full_name));
+    let name = patient.map_or(String::new(), |p| {
+        // The title says it on every part of the screen, popups included.
+        let read_only = match model.read_only_of(&p.id) {
+            Some(ReadOnly::NewerVersion(v)) => format!(" · READ-ONLY (newer needleplan, schema {v})"),
+            None => String::new(),
+        };
+        format!(" · {}{read_only}", p.full_name)
+    });
     let block = Block::default()
         .borders(Borders::ALL)
         .border_type(if focused {

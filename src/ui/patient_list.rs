@@ -116,7 +116,7 @@ fn row<'a>(p: &'a Patient, model: &Model, with_phone: bool, date_format: &str, n
     let badge_style = match b {
         Badge::Overdue => theme::overdue(),
         Badge::Archived => theme::dim(),
-        Badge::InSeries | Badge::Planned => Style::default(),
+        Badge::InSeries | Badge::Booked | Badge::Planned => Style::default(),
         Badge::Complete => theme::done(),
         Badge::New => theme::due_today(),
     };
@@ -134,6 +134,9 @@ fn row<'a>(p: &'a Patient, model: &Model, with_phone: bool, date_format: &str, n
         Cell::from(if model.conflicts.contains_key(&p.id) {
             // Not a state of the record but of this screen: two versions wait for a choice.
             Span::styled("!conflict", theme::error())
+        } else if model.read_only.contains_key(&p.id) {
+            // In words, not only a colour: the plan says why at its top.
+            Span::styled("read-only", theme::warning())
         } else {
             Span::styled(b.label(), badge_style)
         }),

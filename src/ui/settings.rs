@@ -10,6 +10,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
 
 use crate::app::model::{Model, Overlay};
+use crate::app::settings::conflict::{self, Comparison};
 use crate::app::settings::{self, Popup, ResourceKind, Row, Section, WEEKDAYS};
 use crate::store::clinic_file::CLINIC_FILE;
 
@@ -35,7 +36,9 @@ pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
     let s = &model.settings;
     let focused = model.overlay == Overlay::None && s.popup.is_none();
     let mut title = format!(" {}Settings · {CLINIC_FILE} ", if focused { "▶ " } else { "" });
-    if model.clinic_read_only {
+    if s.conflict.is_some() {
+        title.push_str("· CONFLICT ");
+    } else if model.clinic_read_only {
         title.push_str("· READ-ONLY ");
     } else if s.unsaved {
         title.push_str("· NOT SAVED ");
@@ -51,6 +54,13 @@ pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
         .title(title);
     let inner = block.inner(area);
     frame.render_widget(block, area);
+
+    if s.popup.is_none()
+        && let Some(comparison) = conflict::comparison(model)
+    {
+        conflict_view(model, &comparison, frame, inner);
+        return;
+    }
 
     let rows = settings::rows(model);
     let selected = s.cursor.min(rows.len().saturating_sub(1));
@@ -314,6 +324,85 @@ fn row_line(model: &Model, row: Row, selected: bool, focused: bool, width: u16) 
     Line::from(line_spans).style(style)
 }
 
+/// Width of the section column of the comparison.
+const SECTION_W: usize = 16;
+
+/// Another user saved first: what each side changed, and the two ways out. The keys stay
+/// on the last line whatever the list's length; the list scrolls above them.
+fn conflict_view(model: &Model, c: &Comparison, frame: &mut Frame, area: Rect) {
+    let area = Rect::new(area.x + 1, area.y, area.width.saturating_sub(2), area.height);
+    let mut lines: Vec<Line<'static>> = vec![
+        Line::styled(
+            format!(
+                "✗ Another user saved the clinic settings first (now revision {}).",
+                c.revision
+            ),
+            theme::error(),
+        ),
+        Line::styled(
+            format!("  Theirs is in {CLINIC_FILE}; yours is kept here, not saved yet."),
+            theme::warning(),
+        ),
+        Line::raw(""),
+    ];
+    let list = |lines: &mut Vec<Line<'static>>,
+                title: &str,
+                items: &[crate::domain::clinic::changes::Change],
+                mine: bool| {
+        let mut head = vec![Span::styled(title.to_string(), theme::header())];
+        if mine && !c.both.is_empty() {
+            head.push(Span::styled(
+                "  (⚠ they changed it too: m keeps yours)",
+                theme::warning(),
+            ));
+        }
+        lines.push(Line::from(head));
+        if items.is_empty() {
+            lines.push(Line::styled("  nothing", theme::dim()));
+        }
+        for item in items {
+            let both = mine && c.both.contains(&item.key);
+            let mark = Span::styled(if both { "⚠ " } else { "  " }, theme::warning());
+            lines.push(Line::from(vec![
+                mark,
+                Span::styled(format!("{:<SECTION_W$}", item.section), theme::dim()),
+                Span::raw(item.text.clone()),
+            ]));
+        }
+        lines.push(Line::raw(""));
+    };
+    list(&mut lines, "They changed", &c.theirs, false);
+    list(&mut lines, "You changed", &c.mine, true);
+    let keys = vec![
+        Line::from(vec![
+            Span::styled(" t ", theme::key()),
+            Span::raw(" take theirs (drop yours)   "),
+            Span::styled(" m ", theme::key()),
+            Span::raw(" keep yours, on top of theirs"),
+        ]),
+        Line::styled(
+            "Their other changes stay either way. Esc: decide later.",
+            theme::dim(),
+        ),
+    ];
+    let keys_h = wrapped_height(&keys, area.width).min(area.height);
+    let [body, keys_area] = Layout::vertical([Constraint::Min(1), Constraint::Length(keys_h)]).areas(area);
+    let total = wrapped_height(&lines, body.width) as usize;
+    let scroll = model
+        .settings
+        .conflict
+        .as_ref()
+        .map_or(0, |x| x.scroll)
+        .min(total.saturating_sub(body.height as usize));
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .scroll((scroll as u16, 0)),
+        body,
+    );
+    frame.render_widget(Paragraph::new(keys).wrap(Wrap { trim: true }), keys_area);
+}
+
 fn read_only_banner(model: &Model) -> Vec<Line<'static>> {
     if !model.clinic_read_only {
         return Vec::new();
@@ -322,14 +411,14 @@ fn read_only_banner(model: &Model) -> Vec<Line<'static>> {
     vec![
         Line::styled(
             format!(
-                "✗ {CLINIC_FILE} cannot be read, so the built-in settings below are in use and \
-                 nothing can be changed here (the file is never written over)."
+                "✗ {CLINIC_FILE} cannot be read: the settings below stay in use, nothing can be \
+                 changed here, and the file is never written over."
             ),
             theme::error(),
         ),
         Line::styled(format!("  {problem}"), theme::error()),
         Line::styled(
-            "→ Fix the file by hand or move it away, then start needleplan again.",
+            "→ Fix the file by hand or move it away: it is read again within a second.",
             theme::focus(),
         ),
         Line::raw(""),
