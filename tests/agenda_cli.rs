@@ -1,55 +1,21 @@
 //! `needleplan agenda` and `needleplan export-ics`, run as the real binary on data dirs
 //! in temporary dirs (hand-built patients saved with the store, or the demo clinic).
 
-use std::fs;
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
-use chrono::{NaiveDate, NaiveTime};
-use needleplan::domain::patient::{Patient, PatientDetails, PatientId};
-use needleplan::domain::series::{Series, Session, SessionStatus};
+use std::fs;
+
+use common::cli::*;
+use needleplan::domain::series::{Session, SessionStatus};
 use needleplan::store::PatientStore;
 use needleplan::store::demo;
 use tempfile::TempDir;
-
-fn d(s: &str) -> NaiveDate {
-    s.parse().unwrap()
-}
-
-fn at(date: &str, time: &str, clin: &str, room: &str, status: SessionStatus) -> Session {
-    Session {
-        clinician: Some(clin.into()),
-        room: Some(room.into()),
-        status,
-        ..Session::planned(d(date), NaiveTime::parse_from_str(time, "%H:%M").ok())
-    }
-}
-
-fn patient(id: &str, name: &str, sessions: Vec<Session>) -> Patient {
-    let details = PatientDetails {
-        full_name: name.into(),
-        ..PatientDetails::default()
-    };
-    let mut p = Patient::new(PatientId::new(id).unwrap(), details, d("2026-09-01"));
-    p.series.push(Series {
-        protocol_id: "acne-scars-standard".into(),
-        protocol_name: "Acne scars, standard".into(),
-        interval_days: 28,
-        min_interval_days: 14,
-        created: d("2026-09-01"),
-        sessions,
-        ..Series::default()
-    });
-    p
-}
 
 use SessionStatus::{Booked, Cancelled, Done, Planned};
 
 /// A temp dir holding a data dir `data/` with three patients saved by the store.
 fn clinic() -> TempDir {
-    let tmp = tempfile::tempdir().unwrap();
-    let store = PatientStore::open(&tmp.path().join("data")).unwrap();
-    let patients = [
+    temp_clinic(&[
         patient(
             "p-000000a1",
             "Yusuf Late",
@@ -73,30 +39,7 @@ fn clinic() -> TempDir {
                 at("2026-11-18", "11:30", "ben", "room-1", Cancelled),
             ],
         ),
-    ];
-    for p in &patients {
-        store.save(p).expect("saved");
-    }
-    tmp
-}
-
-fn run(cwd: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_needleplan"))
-        .args(args)
-        .current_dir(cwd)
-        // A --demo copy lands inside the test's own temp dir, removed with it.
-        .env("TMPDIR", cwd)
-        .env_remove("NEEDLEPLAN_DATA_DIR")
-        .output()
-        .unwrap()
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
+    ])
 }
 
 fn pos(text: &str, what: &str) -> usize {
@@ -107,17 +50,7 @@ fn pos(text: &str, what: &str) -> usize {
 #[test]
 fn agenda_prints_the_day_in_time_order_with_free_time() {
     let tmp = clinic();
-    let data = tmp.path().join("data");
-    let out = run(
-        tmp.path(),
-        &[
-            "--data-dir",
-            data.to_str().unwrap(),
-            "agenda",
-            "--date",
-            "2026-11-25",
-        ],
-    );
+    let out = run_on(&tmp, &["agenda", "--date", "2026-11-25"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
     assert!(
@@ -145,10 +78,9 @@ fn agenda_prints_the_day_in_time_order_with_free_time() {
 #[test]
 fn agenda_over_several_days_names_closed_days_and_reads_the_env_var() {
     let tmp = clinic();
-    let data = tmp.path().join("data");
-    let out = Command::new(env!("CARGO_BIN_EXE_needleplan"))
+    let data = data_dir(&tmp);
+    let out = command(tmp.path())
         .args(["agenda", "--date", "2026-11-27", "--days", "3"])
-        .current_dir(tmp.path())
         .env("NEEDLEPLAN_DATA_DIR", &data)
         .output()
         .unwrap();
@@ -171,17 +103,7 @@ fn agenda_over_several_days_names_closed_days_and_reads_the_env_var() {
 #[test]
 fn agenda_refuses_a_bad_date_and_a_missing_data_dir() {
     let tmp = clinic();
-    let data = tmp.path().join("data");
-    let out = run(
-        tmp.path(),
-        &[
-            "--data-dir",
-            data.to_str().unwrap(),
-            "agenda",
-            "--date",
-            "2026-02-30",
-        ],
-    );
+    let out = run_on(&tmp, &["agenda", "--date", "2026-02-30"]);
     assert!(!out.status.success());
     assert!(
         stderr(&out).contains("2026-02-30 does not exist"),
@@ -199,21 +121,10 @@ fn agenda_refuses_a_bad_date_and_a_missing_data_dir() {
 #[test]
 fn agenda_on_the_demo_clinic() {
     let tmp = tempfile::tempdir().unwrap();
-    let data = tmp.path().join("data");
+    let data = data_dir(&tmp);
     let today = d("2026-11-25");
     demo::install(&data, today).unwrap();
-    let out = run(
-        tmp.path(),
-        &[
-            "--data-dir",
-            data.to_str().unwrap(),
-            "agenda",
-            "--date",
-            "2026-11-25",
-            "--days",
-            "7",
-        ],
-    );
+    let out = run_on(&tmp, &["agenda", "--date", "2026-11-25", "--days", "7"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
     // Every demo booking of the week, with a name, shows up once in the text.
@@ -281,11 +192,8 @@ fn check_ics(text: &str) -> Vec<String> {
 #[test]
 fn export_ics_writes_one_event_per_timed_upcoming_session() {
     let tmp = clinic();
-    let data = tmp.path().join("data");
-    let out = run(
-        tmp.path(),
-        &["--data-dir", data.to_str().unwrap(), "export-ics", "p-000000a1"],
-    );
+    let data = data_dir(&tmp);
+    let out = run_on(&tmp, &["export-ics", "p-000000a1"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let file = tmp.path().join("p-000000a1.ics");
     assert!(
@@ -309,17 +217,7 @@ fn export_ics_writes_one_event_per_timed_upcoming_session() {
     assert!(!data.join("p-000000a1.ics").exists());
 
     // --out FILE, and the UIDs stay the same on a second export.
-    let out = run(
-        tmp.path(),
-        &[
-            "--data-dir",
-            data.to_str().unwrap(),
-            "export-ics",
-            "p-000000a1",
-            "--out",
-            "again.ics",
-        ],
-    );
+    let out = run_on(&tmp, &["export-ics", "p-000000a1", "--out", "again.ics"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let again = fs::read_to_string(tmp.path().join("again.ics")).unwrap();
     let uids = |t: &str| {
@@ -334,11 +232,8 @@ fn export_ics_writes_one_event_per_timed_upcoming_session() {
 #[test]
 fn export_ics_refuses_an_unknown_id_and_a_patient_with_nothing_to_export() {
     let tmp = clinic();
-    let data = tmp.path().join("data");
-    let out = run(
-        tmp.path(),
-        &["--data-dir", data.to_str().unwrap(), "export-ics", "p-99999999"],
-    );
+    let data = data_dir(&tmp);
+    let out = run_on(&tmp, &["export-ics", "p-99999999"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
         stderr(&out).contains("no patient with id 'p-99999999'"),
@@ -355,10 +250,7 @@ fn export_ics_refuses_an_unknown_id_and_a_patient_with_nothing_to_export() {
             vec![at("2026-10-01", "10:00", "ben", "room-1", Done)],
         ))
         .unwrap();
-    let out = run(
-        tmp.path(),
-        &["--data-dir", data.to_str().unwrap(), "export-ics", "p-000000d4"],
-    );
+    let out = run_on(&tmp, &["export-ics", "p-000000d4"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("nothing to export"), "{}", stderr(&out));
 }
@@ -366,7 +258,7 @@ fn export_ics_refuses_an_unknown_id_and_a_patient_with_nothing_to_export() {
 #[test]
 fn export_ics_keeps_out_of_the_data_dir_unless_told() {
     let tmp = clinic();
-    let data = tmp.path().join("data");
+    let data = data_dir(&tmp);
     let out = run(
         &data,
         &["--data-dir", data.to_str().unwrap(), "export-ics", "p-000000b2"],

@@ -2,94 +2,48 @@
 //! aftercare sheet with real calendar dates for the latest session done (else the next
 //! one, and says so), as text or Markdown, to stdout or a file; an unknown id fails.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
-use chrono::{NaiveDate, NaiveTime};
+use common::cli::*;
 use needleplan::domain::clinic::ClinicSettings;
-use needleplan::domain::patient::{Patient, PatientDetails, PatientId};
-use needleplan::domain::series::{Series, Session, SessionStatus};
-use needleplan::store::{PatientStore, clinic_file};
+use needleplan::domain::series::SessionStatus;
+use needleplan::store::clinic_file;
 use tempfile::TempDir;
-
-fn d(s: &str) -> NaiveDate {
-    s.parse().unwrap()
-}
-
-fn patient(id: &str, name: &str, sessions: Vec<(&str, SessionStatus)>) -> Patient {
-    let details = PatientDetails {
-        full_name: name.into(),
-        ..PatientDetails::default()
-    };
-    let mut p = Patient::new(PatientId::new(id).unwrap(), details, d("2026-09-01"));
-    p.series.push(Series {
-        protocol_id: "acne-scars-standard".into(),
-        protocol_name: "Acne scars, standard".into(),
-        interval_days: 28,
-        min_interval_days: 14,
-        created: d("2026-09-01"),
-        sessions: sessions
-            .into_iter()
-            .map(|(date, status)| Session {
-                status,
-                ..Session::planned(d(date), NaiveTime::from_hms_opt(9, 30, 0))
-            })
-            .collect(),
-        ..Series::default()
-    });
-    p
-}
 
 /// A data dir `data/` with a named clinic and two patients.
 fn clinic() -> TempDir {
-    let tmp = tempfile::tempdir().unwrap();
-    let data = tmp.path().join("data");
-    let store = PatientStore::open(&data).unwrap();
+    use SessionStatus::{Booked, Done, Planned};
+    let tmp = temp_clinic(&[
+        patient(
+            "p-000000a1",
+            "Yusuf Done",
+            vec![
+                timed("2026-10-28", "09:30", Done),
+                timed("2026-11-25", "09:30", Done),
+                timed("2026-12-23", "09:30", Booked),
+            ],
+        ),
+        patient(
+            "p-000000b2",
+            "Abby New",
+            vec![
+                timed("2026-12-02", "09:30", Planned),
+                timed("2026-12-30", "09:30", Planned),
+            ],
+        ),
+    ]);
     let settings = ClinicSettings {
         name: "Harbour Skin Clinic".into(),
         ..ClinicSettings::default()
     };
-    clinic_file::save(&data, &settings).unwrap();
-    use SessionStatus::{Booked, Done, Planned};
-    store
-        .save(&patient(
-            "p-000000a1",
-            "Yusuf Done",
-            vec![("2026-10-28", Done), ("2026-11-25", Done), ("2026-12-23", Booked)],
-        ))
-        .unwrap();
-    store
-        .save(&patient(
-            "p-000000b2",
-            "Abby New",
-            vec![("2026-12-02", Planned), ("2026-12-30", Planned)],
-        ))
-        .unwrap();
+    clinic_file::save(&data_dir(&tmp), &settings).unwrap();
     tmp
-}
-
-fn run(cwd: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_needleplan"))
-        .args(args)
-        .current_dir(cwd)
-        .env("TMPDIR", cwd)
-        .env_remove("NEEDLEPLAN_DATA_DIR")
-        .output()
-        .unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 #[test]
 fn the_sheet_is_for_the_latest_session_done_with_real_dates_on_stdout() {
     let tmp = clinic();
-    let data = tmp.path().join("data");
-    let out = run(
-        tmp.path(),
-        &["--data-dir", data.to_str().unwrap(), "handout", "p-000000a1"],
-    );
+    let out = run_on(&tmp, &["handout", "p-000000a1"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let sheet = text(&out.stdout);
     assert!(sheet.contains("Harbour Skin Clinic"), "{sheet}");
@@ -109,13 +63,10 @@ fn the_sheet_is_for_the_latest_session_done_with_real_dates_on_stdout() {
 #[test]
 fn markdown_to_a_file_and_the_next_session_when_none_is_done() {
     let tmp = clinic();
-    let data = tmp.path().join("data");
     let file = tmp.path().join("abby.md");
-    let out = run(
-        tmp.path(),
+    let out = run_on(
+        &tmp,
         &[
-            "--data-dir",
-            data.to_str().unwrap(),
             "handout",
             "p-000000b2",
             "--format",
@@ -138,11 +89,7 @@ fn markdown_to_a_file_and_the_next_session_when_none_is_done() {
 #[test]
 fn an_unknown_patient_exits_1_with_a_clear_message() {
     let tmp = clinic();
-    let data = tmp.path().join("data");
-    let out = run(
-        tmp.path(),
-        &["--data-dir", data.to_str().unwrap(), "handout", "p-0000dead"],
-    );
+    let out = run_on(&tmp, &["handout", "p-0000dead"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(out.stdout.is_empty());
     let err = text(&out.stderr);

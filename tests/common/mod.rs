@@ -2,4 +2,5 @@
 //! `mod common;` and uses only part of it, hence the `dead_code` allowance.
 #![allow(dead_code)]
 
+pub mod cli;
 pub mod pty;

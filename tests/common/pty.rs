@@ -10,6 +10,7 @@ use std::ffi::OsString;
 use std::fs;
 use std::io::{Read, Write};
 use std::num::NonZeroU16;
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -49,6 +50,9 @@ impl Sandbox {
         for dir in ["env-data", "home", "tmp", "cwd"] {
             fs::create_dir(sandbox.outside.path().join(dir)).expect("create sandbox dir");
         }
+        // A data dir of one user, as the app wants it; otherwise every run opens with
+        // the (correct) warning that other users could read it, hiding the status line.
+        fs::set_permissions(sandbox.data_dir(), fs::Permissions::from_mode(0o700)).expect("chmod data dir");
         sandbox
     }
 
