@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState, Wrap};
 
 use crate::app::clinical_rules;
-use crate::app::model::{Model, Pane};
+use crate::app::model::{Model, Pane, ReadOnly};
 use crate::domain::patient::Patient;
 use crate::domain::queues::attendance;
 use crate::domain::series::{Series, SessionStatus};
@@ -20,48 +20,172 @@ pub fn height_needed(model: &Model, width: u16) -> u16 {
     let Some(p) = model.selected_patient() else {
         return 0;
     };
-    let contact = usize::from(!p.phone.is_empty() || !p.email.is_empty());
-    let notes = usize::from(!p.notes.is_empty());
-    let missed = usize::from(!attendance(p).is_clean());
-    let clinical = clinical_lines(model, p, width.saturating_sub(2)).len();
+    let head: usize = head_parts(model, p, width.saturating_sub(2))
+        .iter()
+        .map(|part| part.lines.len())
+        .sum();
     let body = match p.current_series() {
-        Some(s) => 2 + 1 + s.sessions.len(),
-        None => 4,
+        Some(s) => 1 + s.sessions.len(),
+        None => 3,
     };
-    (2 + 1 + contact + notes + missed + clinical + body) as u16
+    (2 + head + body) as u16
 }
 
-/// The clinical lines of the plan: the PIH caution, the scar trend, the prompts before
+/// Session rows the table keeps in view however much the patient's head has to say:
+/// the plan is about the sessions, and the head gives way first.
+const MIN_SESSION_ROWS: usize = 3;
+
+/// A piece of the head above the session table. When the pane is short, a part first
+/// shrinks to its one-line `compact` form, then the least important parts are left out
+/// (the consult screen, 4, shows everything).
+struct Part {
+    /// Higher is kept longer.
+    keep: u8,
+    lines: Vec<Line<'static>>,
+    compact: Option<Line<'static>>,
+}
+
+impl Part {
+    fn new(keep: u8, lines: Vec<Line<'static>>) -> Self {
+        Self {
+            keep,
+            lines,
+            compact: None,
+        }
+    }
+
+    /// A wrapped text that shrinks to its first line cut with "…".
+    fn wrapped(keep: u8, text: &str, width: usize, style: Style) -> Self {
+        let lines: Vec<String> = wrap(text, width);
+        let compact = (lines.len() > 1).then(|| {
+            let cut: String = text.chars().take(width.saturating_sub(1)).collect();
+            Line::styled(format!("{cut}…"), style)
+        });
+        Self {
+            keep,
+            lines: lines.into_iter().map(|l| Line::styled(l, style)).collect(),
+            compact,
+        }
+    }
+}
+
+/// The head's parts in the order they are drawn.
+fn head_parts(model: &Model, p: &Patient, width: u16) -> Vec<Part> {
+    let w = usize::from(width.max(20));
+    let mut parts = Vec::new();
+    let read_only = read_only_lines(model, p, width);
+    if !read_only.is_empty() {
+        parts.push(Part::new(9, read_only));
+    }
+    let mut who = vec![Span::styled(
+        p.full_name.clone(),
+        Style::default().add_modifier(ratatui::style::Modifier::BOLD),
+    )];
+    if let Some(dob) = p.date_of_birth {
+        who.push(Span::raw(format!("  born {dob}")));
+    }
+    parts.push(Part::new(9, vec![Line::from(who)]));
+    let contact: Vec<&str> = [p.phone.as_str(), p.email.as_str()]
+        .into_iter()
+        .filter(|s| !s.is_empty())
+        .collect();
+    if !contact.is_empty() {
+        parts.push(Part::new(3, vec![Line::from(contact.join("  "))]));
+    }
+    let missed = attendance(p);
+    if !missed.is_clean() {
+        let line = Line::styled(format!("Missed: {}", missed.label()), theme::warning());
+        parts.push(Part::new(6, vec![line]));
+    }
+    if !p.notes.is_empty() {
+        parts.push(Part::wrapped(1, &format!("Notes: {}", p.notes), w, theme::dim()));
+    }
+    parts.extend(clinical_parts(model, p, w));
+    if let Some(series) = p.current_series() {
+        let [name, detail] = series_lines(series, p.series.len());
+        parts.push(Part::new(5, vec![name]));
+        parts.push(Part::new(2, vec![detail]));
+    }
+    parts
+}
+
+/// Fits the head into `budget` rows: compact forms first, then the least important
+/// parts leave (the later of two equally important ones first).
+fn fit(mut parts: Vec<Part>, budget: usize) -> Vec<Line<'static>> {
+    let total = |parts: &[Part]| parts.iter().map(|p| p.lines.len()).sum::<usize>();
+    if total(&parts) > budget {
+        for part in &mut parts {
+            if let Some(line) = part.compact.take() {
+                part.lines = vec![line];
+            }
+        }
+    }
+    while total(&parts) > budget {
+        let Some(drop) = (0..parts.len()).rev().min_by_key(|&i| parts[i].keep) else {
+            break;
+        };
+        if parts[drop].keep >= 9 {
+            break;
+        }
+        parts.remove(drop);
+    }
+    parts.into_iter().flat_map(|p| p.lines).collect()
+}
+
+/// Why the record cannot be changed here, first in the pane so that no one types an
+/// edit only to be refused. Empty for an editable record.
+fn read_only_lines(model: &Model, p: &Patient, width: u16) -> Vec<Line<'static>> {
+    let Some(r) = model.read_only_of(&p.id) else {
+        return Vec::new();
+    };
+    let width = usize::from(width.max(20));
+    let full = format!("READ-ONLY: {}", r.message().trim_start_matches("read-only: "));
+    // One line keeps the sessions in view in a narrow pane; the status line gives the
+    // whole message when a key is refused.
+    let text = if full.chars().count() <= width {
+        full
+    } else {
+        match r {
+            ReadOnly::NewerVersion(v) => format!("READ-ONLY: newer needleplan, schema {v}"),
+        }
+    };
+    wrap(&text, width)
+        .into_iter()
+        .map(|l| Line::styled(l, theme::warning()))
+        .collect()
+}
+
+/// The clinical parts of the head: the PIH caution, the scar trend, the prompts before
 /// every upcoming session (antiviral prophylaxis), and what the selected session still
 /// misses before it can be marked done. Wrapped to `width`.
-fn clinical_lines(model: &Model, p: &Patient, width: u16) -> Vec<Line<'static>> {
-    let width = usize::from(width.max(20));
+fn clinical_parts(model: &Model, p: &Patient, width: usize) -> Vec<Part> {
     let mut out = Vec::new();
-    let mut push = |text: String, style: Style| {
-        out.extend(wrap(&text, width).into_iter().map(|l| Line::styled(l, style)));
-    };
     if let Some(pih) = clinical_rules::pih_text(&model.templates, p) {
-        push(pih, theme::warning());
+        out.push(Part::wrapped(7, &pih, width, theme::warning()));
     }
     if let Some(trend) = clinical_rules::trend_text(p) {
-        push(trend, Style::default());
+        out.push(Part::wrapped(4, &trend, width, Style::default()));
     }
     let Some(series) = p.current_series() else {
         return out;
     };
     if series.sessions.iter().any(|s| s.status.is_upcoming()) {
         for prompt in clinical_rules::session_prompts(&model.templates, p) {
-            push(format!("Every session: {prompt}"), theme::warning());
+            out.push(Part::wrapped(
+                7,
+                &format!("Every session: {prompt}"),
+                width,
+                theme::warning(),
+            ));
         }
     }
     let index = model.session.min(series.sessions.len().saturating_sub(1));
     if series.sessions.get(index).is_some_and(|s| s.status.is_upcoming()) {
         let missing = clinical_rules::missing(&model.templates, p, p.series.len() - 1, index);
         if !missing.is_empty() {
-            // One line, cut at the pane's edge: the session table must stay in view at
-            // 80x24; the consult screen (4) lists everything.
+            // One line, cut at the pane's edge; the consult screen (4) lists everything.
             let items: Vec<String> = missing.iter().map(clinical_rules::short_text).collect();
-            out.push(Line::styled(
+            let line = Line::styled(
                 format!(
                     "Session {} not ready ({} missing): {}",
                     index + 1,
@@ -69,7 +193,8 @@ fn clinical_lines(model: &Model, p: &Patient, width: u16) -> Vec<Line<'static>> 
                     items.join(", ")
                 ),
                 theme::warning(),
-            ));
+            );
+            out.push(Part::new(7, vec![line]));
         }
     }
     out
@@ -104,44 +229,23 @@ pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
         return;
     };
 
-    let mut who = vec![Span::styled(
-        patient.full_name.clone(),
-        Style::default().add_modifier(ratatui::style::Modifier::BOLD),
-    )];
-    if let Some(dob) = patient.date_of_birth {
-        who.push(Span::raw(format!("  born {dob}")));
-    }
-    let contact: Vec<&str> = [patient.phone.as_str(), patient.email.as_str()]
-        .into_iter()
-        .filter(|s| !s.is_empty())
-        .collect();
-    let mut lines = vec![Line::from(who)];
-    if !contact.is_empty() {
-        lines.push(Line::from(contact.join("  ")));
-    }
-    let missed = attendance(patient);
-    if !missed.is_clean() {
-        lines.push(Line::styled(
-            format!("Missed: {}", missed.label()),
-            theme::warning(),
-        ));
-    }
-    if !patient.notes.is_empty() {
-        lines.push(Line::styled(format!("Notes: {}", patient.notes), theme::dim()));
-    }
-    lines.extend(clinical_lines(model, patient, inner.width));
+    let parts = head_parts(model, patient, inner.width);
     match patient.current_series() {
         None => {
+            let mut lines = fit(parts, usize::from(inner.height).saturating_sub(3));
             lines.push(Line::raw(""));
             lines.push(Line::raw("No treatment series yet."));
-            lines.push(Line::styled(
-                "Press n to plan a series from a protocol.",
-                theme::focus(),
-            ));
+            if model.read_only_of(&patient.id).is_none() {
+                lines.push(Line::styled(
+                    "Press n to plan a series from a protocol.",
+                    theme::focus(),
+                ));
+            }
             frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), inner);
         }
         Some(series) => {
-            lines.extend(series_lines(series, patient.series.len()));
+            let table_rows = 1 + series.sessions.len().clamp(1, MIN_SESSION_ROWS);
+            let lines = fit(parts, usize::from(inner.height).saturating_sub(table_rows));
             let head = lines.len() as u16;
             let [top, table_area] =
                 Layout::vertical([Constraint::Length(head), Constraint::Min(1)]).areas(inner);
@@ -174,7 +278,11 @@ fn series_lines(s: &Series, count: usize) -> [Line<'static>; 2] {
 
 fn sessions_table(model: &Model, series: &Series, frame: &mut Frame, area: Rect) {
     if series.sessions.is_empty() {
-        frame.render_widget(Paragraph::new("No sessions. Press a to add one."), area);
+        let text = match model.selected_id().and_then(|id| model.read_only_of(&id)) {
+            Some(_) => "No sessions.",
+            None => "No sessions. Press a to add one.",
+        };
+        frame.render_widget(Paragraph::new(text), area);
         return;
     }
     let wide = area.width >= 60;
