@@ -674,3 +674,25 @@ fn the_help_and_the_key_bar_come_from_the_consult_tables() {
         assert!(last.contains(want), "{want} missing from the key bar: {last}");
     }
 }
+
+/// A screening reviewed more than 30 days before the next session asks for a re-screen;
+/// at 80 columns the date it is needed for is on a line of its own, not cut off.
+#[test]
+fn a_rescreen_shows_the_session_date_at_80_columns() {
+    let mut m = consult(0);
+    let amara = m
+        .patients
+        .iter_mut()
+        .find(|p| p.id.as_str() == "p-00000001")
+        .unwrap();
+    amara.screening.review("Dr Okafor", d("2026-10-01")).unwrap();
+    let screen = draw(&m, 80, 24);
+    assert!(
+        screen.contains("reviewed 2026-10-01, covers to 2026-10-31"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("RE-SCREEN needed before the session of 2026-12-16"),
+        "{screen}"
+    );
+}

@@ -55,7 +55,7 @@ pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
     };
     let series = patient.current_series();
     let wide = inner.width >= WIDE;
-    let summary = summary_lines(model, patient, inner.width / if wide { 2 } else { 1 });
+    let summary = summary_lines(model, patient, inner.width / if wide { 2 } else { 1 }, wide);
     let follow = follow_lines(model, patient, wide);
     if wide {
         let [left, right] =
@@ -104,7 +104,7 @@ fn screening_date(model: &Model, patient: &Patient) -> chrono::NaiveDate {
 }
 
 /// Profile with trend and PIH caution, then the screening's state.
-fn summary_lines(model: &Model, patient: &Patient, width: u16) -> Vec<Line<'static>> {
+fn summary_lines(model: &Model, patient: &Patient, width: u16, wrap_caution: bool) -> Vec<Line<'static>> {
     let mut lines = Vec::new();
     match skin::latest(&patient.skin) {
         None => lines.push(Line::from(vec![
@@ -146,7 +146,19 @@ fn summary_lines(model: &Model, patient: &Patient, width: u16) -> Vec<Line<'stat
                 lines.push(Line::from(vec![label("Areas"), Span::raw(areas.join(", "))]));
             }
             if let Some(pih) = clinical_rules::pih_text(&model.templates, patient) {
-                lines.push(Line::styled(format!("⚠ {pih}"), theme::warning()));
+                // Wrapped where the half-screen column has rows to spare; cut to one line
+                // at 80x24, where every row counts (its first words say what it is).
+                let w = usize::from(width.max(20)).saturating_sub(2);
+                let parts = super::wrap_words(&pih, w);
+                if wrap_caution || parts.len() == 1 {
+                    for (i, part) in parts.into_iter().enumerate() {
+                        let mark = if i == 0 { "⚠ " } else { "  " };
+                        lines.push(Line::styled(format!("{mark}{part}"), theme::warning()));
+                    }
+                } else {
+                    let cut: String = pih.chars().take(w.saturating_sub(1)).collect();
+                    lines.push(Line::styled(format!("⚠ {cut}…"), theme::warning()));
+                }
             }
         }
     }
@@ -159,9 +171,7 @@ fn summary_lines(model: &Model, patient: &Patient, width: u16) -> Vec<Line<'stat
 fn screening_lines(r: &ScreeningResult, date: chrono::NaiveDate, width: u16) -> Vec<Line<'static>> {
     let mut lines = Vec::new();
     let reviewed = match (r.reviewed_on, r.review_valid_until) {
-        (Some(on), Some(until)) if r.rescreen_needed => {
-            format!("reviewed {on}, covers to {until}: RE-SCREEN needed for {date}")
-        }
+        (Some(on), Some(until)) if r.rescreen_needed => format!("reviewed {on}, covers to {until}"),
         (Some(on), Some(until)) => format!("reviewed {on}, covers sessions to {until}"),
         _ => "NOT REVIEWED: s opens the screening".to_string(),
     };
@@ -174,6 +184,13 @@ fn screening_lines(r: &ScreeningResult, date: chrono::NaiveDate, width: u16) -> 
         label("Screening"),
         Span::styled(reviewed, style),
     ]));
+    // A line of its own, so that the date stays in view at 80 columns.
+    if r.rescreen_needed {
+        lines.push(Line::from(vec![
+            label(""),
+            Span::styled(format!("RE-SCREEN needed before the session of {date}"), style),
+        ]));
+    }
     let mut status = Vec::new();
     let open = r.open_blocks().count();
     status.push(if open == 0 {
@@ -542,7 +559,12 @@ fn screening_popup(model: &Model, patient: &Patient, row: usize, frame: &mut Fra
         cells.push(Cell::from(Span::styled(state, style)));
         Row::new(cells)
     });
-    let label_w = if wide { 48 } else { 30 };
+    // The question takes what the other columns leave (the state wants ~22 columns).
+    let label_w = if wide {
+        48
+    } else {
+        inner.width.saturating_sub(8 + 10 + 22 + 4).clamp(24, 48)
+    };
     let widths = [
         Constraint::Length(8),
         Constraint::Length(label_w),

@@ -56,7 +56,7 @@ impl Part {
 
     /// A wrapped text that shrinks to its first line cut with "…".
     fn wrapped(keep: u8, text: &str, width: usize, style: Style) -> Self {
-        let lines: Vec<String> = wrap(text, width);
+        let lines: Vec<String> = super::wrap_words(text, width);
         let compact = (lines.len() > 1).then(|| {
             let cut: String = text.chars().take(width.saturating_sub(1)).collect();
             Line::styled(format!("{cut}…"), style)
@@ -149,7 +149,7 @@ fn read_only_lines(model: &Model, p: &Patient, width: u16) -> Vec<Line<'static>>
             ReadOnly::NewerVersion(v) => format!("READ-ONLY: newer needleplan, schema {v}"),
         }
     };
-    wrap(&text, width)
+    super::wrap_words(&text, width)
         .into_iter()
         .map(|l| Line::styled(l, theme::warning()))
         .collect()
@@ -198,26 +198,6 @@ fn clinical_parts(model: &Model, p: &Patient, width: usize) -> Vec<Part> {
         }
     }
     out
-}
-
-/// Greedy word wrap (the texts are short and mostly ASCII).
-fn wrap(text: &str, width: usize) -> Vec<String> {
-    let mut lines = Vec::new();
-    let mut line = String::new();
-    for word in text.split(' ') {
-        let fits = line.chars().count() + 1 + word.chars().count() <= width;
-        if !line.is_empty() && !fits {
-            lines.push(std::mem::take(&mut line));
-        }
-        if !line.is_empty() {
-            line.push(' ');
-        }
-        line.push_str(word);
-    }
-    if !line.is_empty() {
-        lines.push(line);
-    }
-    lines
 }
 
 pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
