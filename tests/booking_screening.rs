@@ -284,9 +284,18 @@ fn the_session_form_refuses_a_date_in_the_washout_and_saves_one_after_it() {
     let mut app = App::new();
     app.select("p-iris");
     app.keys("<Tab>a");
-    // One target interval after the last session: still in the washout.
-    assert_eq!(app.form().value(session_form::DATE), "2027-02-24");
-    assert_eq!(app.form().refusals, [WASHOUT], "refused as soon as it opens");
+    // One target interval after the last session (2027-02-24) is still in the washout:
+    // the suggestion is the first open day from the eligible date (a Sunday) instead.
+    assert_eq!(app.form().value(session_form::DATE), "2027-03-01");
+    assert!(
+        app.form().title.ends_with("· not before 2027-02-28 (washout)"),
+        "{}",
+        app.form().title
+    );
+    assert!(app.form().refusals.is_empty(), "{:?}", app.form().refusals);
+    // Typed back into the washout, it is refused as it is typed.
+    app.keys("<Backspace*10>2027-02-24");
+    assert_eq!(app.form().refusals, [WASHOUT]);
     let note = app.form().notes.join("\n");
     assert!(
         note.contains(
@@ -780,7 +789,7 @@ fn a_reason_on_a_row_that_is_not_too_close_is_not_kept() {
 fn snapshot_of_the_session_form_refused_by_the_washout() {
     let mut app = App::new();
     app.select("p-iris");
-    app.keys("<Tab>a");
+    app.keys("<Tab>a<Backspace*10>2027-02-24");
     assert_eq!(app.form().refusals, [WASHOUT]);
     app.snap_both("session_form_washout_refused");
 }

@@ -124,13 +124,25 @@ pub fn add_form(model: &Model, id: &PatientId) -> Option<Form> {
     let (_, series) = series_of(model, id)?;
     let n = series.sessions.len();
     let last = series.sessions.last();
-    let mut draft = Session::planned(
-        series.next_date_suggestion(model.today),
-        last.and_then(|s| s.time),
-    );
+    let mut date = series.next_date_suggestion(model.today);
+    let mut title = format!("New session {}", n + 1);
+    // A running washout moves the suggestion to its end, and the title says why (a
+    // note would be cleared by the first key's re-check).
+    if let Some((eligible, _)) = clinical_rules::eligible_from(model, model.patient(id)?)
+        && eligible > date
+    {
+        // The first day the clinic is open from then (within a month: past that the
+        // settings are odd, and the form's own refusal says what is wrong).
+        date = (0..31)
+            .map(|k| eligible + chrono::Days::new(k))
+            .find(|d| model.clinic.is_open(*d))
+            .unwrap_or(eligible);
+        title = format!("{title} · not before {eligible} (washout)");
+    }
+    let mut draft = Session::planned(date, last.and_then(|s| s.time));
     draft.clinician = series.sessions.iter().rev().find_map(|s| s.clinician.clone());
     draft.room = series.sessions.iter().rev().find_map(|s| s.room.clone());
-    let mut f = build(model, format!("New session {}", n + 1), &draft);
+    let mut f = build(model, title, &draft);
     refresh(model, id, None, &mut f);
     Some(f)
 }
