@@ -11,6 +11,8 @@
 //! `<Left>`, `<Right>`, `<Home>`, `<End>`, `<PageUp>`, `<PageDown>`, `<Space>`,
 //! `<Backspace>`, `<Delete>`, `<lt>` (a literal `<`), and `<Backspace*N>` to repeat a key.
 
+mod common;
+
 use std::cell::{Cell, RefCell};
 use std::path::PathBuf;
 
@@ -31,6 +33,8 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use serde_json::Value;
 use tempfile::TempDir;
 
+use common::keys::*;
+
 // ---------------------------------------------------------------------------------------
 // Helpers (kept in this file on purpose: tests/common/mod.rs belongs to other suites).
 // ---------------------------------------------------------------------------------------
@@ -46,72 +50,6 @@ fn fixed_now() -> NaiveDateTime {
 
 fn nine() -> Option<NaiveTime> {
     NaiveTime::from_hms_opt(9, 0, 0)
-}
-
-/// One key event, as a terminal reports it (upper-case letters and Shift-Tab carry SHIFT).
-fn key_event(code: KeyCode) -> KeyEvent {
-    let modifiers = match code {
-        KeyCode::Char(c) if c.is_uppercase() => KeyModifiers::SHIFT,
-        KeyCode::BackTab => KeyModifiers::SHIFT,
-        _ => KeyModifiers::NONE,
-    };
-    KeyEvent::new(code, modifiers)
-}
-
-fn named_key(name: &str) -> KeyCode {
-    match name {
-        "Enter" => KeyCode::Enter,
-        "Esc" => KeyCode::Esc,
-        "Tab" => KeyCode::Tab,
-        "BackTab" => KeyCode::BackTab,
-        "Up" => KeyCode::Up,
-        "Down" => KeyCode::Down,
-        "Left" => KeyCode::Left,
-        "Right" => KeyCode::Right,
-        "Home" => KeyCode::Home,
-        "End" => KeyCode::End,
-        "PageUp" => KeyCode::PageUp,
-        "PageDown" => KeyCode::PageDown,
-        "Space" => KeyCode::Char(' '),
-        "Backspace" => KeyCode::Backspace,
-        "Delete" => KeyCode::Delete,
-        "lt" => KeyCode::Char('<'),
-        other => panic!("unknown key name <{other}> in a test key script"),
-    }
-}
-
-/// Turns a key script ("aAnn<Tab>1990-01-01<Enter>", "<Backspace*10>") into key codes.
-fn parse_key_script(script: &str) -> Vec<KeyCode> {
-    let mut out = Vec::new();
-    let mut chars = script.chars();
-    while let Some(c) = chars.next() {
-        if c != '<' {
-            out.push(KeyCode::Char(c));
-            continue;
-        }
-        let name: String = chars.by_ref().take_while(|&c| c != '>').collect();
-        let (name, times) = match name.split_once('*') {
-            Some((n, t)) => (n.to_string(), t.parse::<usize>().expect("<Key*N> count")),
-            None => (name, 1),
-        };
-        let code = named_key(&name);
-        out.extend(std::iter::repeat_n(code, times));
-    }
-    out
-}
-
-/// Sends one key to the model and carries out the effects it returns, as the runtime
-/// would between two frames.
-fn press_key(model: &mut Model, saver: &dyn Saver, code: KeyCode) {
-    let effects = handle_key(model, key_event(code));
-    persist::run_effects(model, effects, saver);
-}
-
-/// Types a whole key script (see the module comment) into the model.
-fn type_keys(model: &mut Model, saver: &dyn Saver, script: &str) {
-    for code in parse_key_script(script) {
-        press_key(model, saver, code);
-    }
 }
 
 /// A saver that records what it wrote and fails while `failing` is set.

@@ -7,6 +7,8 @@
 //! "now" (Wed 2026-11-25 10:00). Saves go to an in-memory saver that records them.
 //! Key scripts: plain characters are typed; `<Name>` is a named key, `<Name*N>` repeats.
 
+mod common;
+
 use std::cell::RefCell;
 
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
@@ -14,7 +16,7 @@ use needleplan::app::form::Form;
 use needleplan::app::model::StatusKind;
 use needleplan::app::persist::{self, Saver};
 use needleplan::app::preview::Preview;
-use needleplan::app::{Model, Overlay, Pane, handle_key};
+use needleplan::app::{Model, Overlay, Pane};
 use needleplan::domain::clinic::{ClinicSettings, ClosedDate};
 use needleplan::domain::patient::{Patient, PatientDetails, PatientId};
 use needleplan::domain::schedule::{
@@ -23,7 +25,8 @@ use needleplan::domain::schedule::{
 use needleplan::domain::series::{Session, SessionStatus};
 use needleplan::store::SaveError;
 use needleplan::store::templates::Templates;
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use common::keys::*;
 
 fn d(s: &str) -> NaiveDate {
     s.parse().unwrap()
@@ -126,21 +129,6 @@ struct App {
     saver: Recorder,
 }
 
-fn named(name: &str) -> KeyCode {
-    match name {
-        "Enter" => KeyCode::Enter,
-        "Esc" => KeyCode::Esc,
-        "Tab" => KeyCode::Tab,
-        "Up" => KeyCode::Up,
-        "Down" => KeyCode::Down,
-        "Left" => KeyCode::Left,
-        "Right" => KeyCode::Right,
-        "Home" => KeyCode::Home,
-        "Backspace" => KeyCode::Backspace,
-        other => panic!("unknown key <{other}>"),
-    }
-}
-
 impl App {
     fn new() -> Self {
         let mut model = Model::new(now(), Templates::builtin(), clinic());
@@ -157,22 +145,7 @@ impl App {
     }
 
     fn keys(&mut self, script: &str) {
-        let mut chars = script.chars();
-        while let Some(c) = chars.next() {
-            let codes = if c == '<' {
-                let name: String = chars.by_ref().take_while(|&c| c != '>').collect();
-                let (name, n) = name
-                    .split_once('*')
-                    .map_or((name.as_str(), 1), |(a, n)| (a, n.parse().unwrap()));
-                vec![named(name); n]
-            } else {
-                vec![KeyCode::Char(c)]
-            };
-            for code in codes {
-                let effects = handle_key(&mut self.model, KeyEvent::new(code, KeyModifiers::NONE));
-                persist::run_effects(&mut self.model, effects, &self.saver);
-            }
-        }
+        type_keys(&mut self.model, &self.saver, script);
     }
 
     fn select(&mut self, id: &str) {

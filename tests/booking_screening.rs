@@ -10,13 +10,15 @@
 //! 10:00. Key scripts: plain characters are typed; `<Name>` is a named key, `<Name*N>`
 //! repeats it.
 
+mod common;
+
 use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime, Weekday};
 use needleplan::app::clinical_rules::screening_refusals;
 use needleplan::app::form::Form;
 use needleplan::app::model::StatusKind;
 use needleplan::app::preview::{self, Preview};
 use needleplan::app::session_form::{self, OVERRIDE_HINT, Typed};
-use needleplan::app::{Model, Overlay, Pane, handle_key, persist};
+use needleplan::app::{Model, Overlay, Pane, persist};
 use needleplan::domain::patient::{Patient, PatientDetails, PatientId};
 use needleplan::domain::readiness::PhotoView;
 use needleplan::domain::schedule::{Proposal, ProposalPlan, build_series};
@@ -25,8 +27,9 @@ use needleplan::store::PatientStore;
 use needleplan::store::templates::Templates;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use tempfile::TempDir;
+
+use common::keys::*;
 
 fn d(s: &str) -> NaiveDate {
     s.parse().unwrap()
@@ -147,21 +150,6 @@ struct App {
     _dir: TempDir,
 }
 
-fn named(name: &str) -> KeyCode {
-    match name {
-        "Enter" => KeyCode::Enter,
-        "Esc" => KeyCode::Esc,
-        "Tab" => KeyCode::Tab,
-        "Up" => KeyCode::Up,
-        "Down" => KeyCode::Down,
-        "Left" => KeyCode::Left,
-        "Right" => KeyCode::Right,
-        "Home" => KeyCode::Home,
-        "Backspace" => KeyCode::Backspace,
-        other => panic!("unknown key <{other}>"),
-    }
-}
-
 impl App {
     /// The clinic saved to a fresh temp dir, then loaded back from it.
     fn new() -> Self {
@@ -181,22 +169,7 @@ impl App {
     }
 
     fn keys(&mut self, script: &str) {
-        let mut chars = script.chars();
-        while let Some(c) = chars.next() {
-            let codes = if c == '<' {
-                let name: String = chars.by_ref().take_while(|&c| c != '>').collect();
-                let (name, n) = name
-                    .split_once('*')
-                    .map_or((name.as_str(), 1), |(a, n)| (a, n.parse().unwrap()));
-                vec![named(name); n]
-            } else {
-                vec![KeyCode::Char(c)]
-            };
-            for code in codes {
-                let effects = handle_key(&mut self.model, KeyEvent::new(code, KeyModifiers::NONE));
-                persist::run_effects(&mut self.model, effects, &self.store);
-            }
-        }
+        type_keys(&mut self.model, &self.store, script);
     }
 
     fn select(&mut self, id: &str) {

@@ -10,6 +10,8 @@
 //! is a named key (`<Enter>`, `<Esc>`, `<Tab>`, `<BackTab>`, `<Up>`, `<Down>`, `<Space>`,
 //! `<Backspace>`), and `<Backspace*N>` repeats one.
 
+mod common;
+
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
@@ -19,7 +21,7 @@ use needleplan::app::model::StatusKind;
 use needleplan::app::persist::{self, Saver};
 use needleplan::app::screen::ScreenId;
 use needleplan::app::settings::{self, Popup, ResourceKind, Row};
-use needleplan::app::{Model, Overlay, handle_key};
+use needleplan::app::{Model, Overlay};
 use needleplan::domain::clinic::{ClinicSettings, ClosedDate, Closure, DayHours};
 use needleplan::domain::patient::{Patient, PatientDetails, PatientId};
 use needleplan::domain::series::{Series, SeriesPlan};
@@ -27,8 +29,9 @@ use needleplan::store::templates::Templates;
 use needleplan::store::{PatientStore, SaveError, clinic_file};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use tempfile::TempDir;
+
+use common::keys::*;
 
 // ---------------------------------------------------------------------------------------
 // A small clinic, by hand
@@ -76,53 +79,9 @@ fn patients() -> Vec<Patient> {
 // Driving the model
 // ---------------------------------------------------------------------------------------
 
-fn named_key(name: &str) -> KeyCode {
-    match name {
-        "Enter" => KeyCode::Enter,
-        "Esc" => KeyCode::Esc,
-        "Tab" => KeyCode::Tab,
-        "BackTab" => KeyCode::BackTab,
-        "Up" => KeyCode::Up,
-        "Down" => KeyCode::Down,
-        "Space" => KeyCode::Char(' '),
-        "Backspace" => KeyCode::Backspace,
-        other => panic!("unknown key <{other}> in a test key script"),
-    }
-}
-
-fn parse_keys(script: &str) -> Vec<KeyCode> {
-    let mut out = Vec::new();
-    let mut chars = script.chars();
-    while let Some(c) = chars.next() {
-        if c != '<' {
-            out.push(KeyCode::Char(c));
-            continue;
-        }
-        let name: String = chars.by_ref().take_while(|&c| c != '>').collect();
-        let (name, times) = match name.split_once('*') {
-            Some((n, k)) => (n.to_string(), k.parse::<usize>().unwrap()),
-            None => (name, 1),
-        };
-        out.extend(std::iter::repeat_n(named_key(&name), times));
-    }
-    out
-}
-
-fn key_event(code: KeyCode) -> KeyEvent {
-    let modifiers = match code {
-        KeyCode::Char(c) if c.is_uppercase() => KeyModifiers::SHIFT,
-        KeyCode::BackTab => KeyModifiers::SHIFT,
-        _ => KeyModifiers::NONE,
-    };
-    KeyEvent::new(code, modifiers)
-}
-
 /// Sends keys and carries out the saves they ask for, as the runtime does.
 fn keys(model: &mut Model, saver: &dyn Saver, script: &str) {
-    for code in parse_keys(script) {
-        let effects = handle_key(model, key_event(code));
-        persist::run_effects(model, effects, saver);
-    }
+    type_keys(model, saver, script);
 }
 
 /// Moves the cursor with j/k until `row` is selected.

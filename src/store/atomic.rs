@@ -23,26 +23,48 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     sync_dir(dir)
 }
 
-/// Private (`0600`), or `0660` in a dir shared by a staff group (setgid `2770`), so the
-/// colleagues who share the data dir can read what one of them saved.
-#[cfg(unix)]
-fn set_mode(file: &File, dir: &Path) -> io::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    file.set_permissions(fs::Permissions::from_mode(super::permissions::file_mode_for(dir)))
-}
-
-#[cfg(not(unix))]
-fn set_mode(_file: &File, _dir: &Path) -> io::Result<()> {
+/// Writes `bytes` to a temporary file next to `path` and renames it to `path`, which must
+/// not exist, without syncing anything: a reader sees the whole file or none. For bulk
+/// writes of new files (the demo install) whose caller syncs the dir once at the end.
+pub fn write_new(path: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
+    let dir = path
+        .parent()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "path has no parent dir"))?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".tmp-")
+        .suffix(".json")
+        .tempfile_in(dir)?;
+    tmp.write_all(bytes)?;
+    set_file_mode(tmp.as_file(), mode)?;
+    tmp.persist_noclobber(path).map_err(|e| e.error)?;
     Ok(())
 }
 
+/// Private (`0600`), or `0660` in a dir shared by a staff group (setgid `2770`), so the
+/// colleagues who share the data dir can read what one of them saved.
+fn set_mode(file: &File, dir: &Path) -> io::Result<()> {
+    set_file_mode(file, super::permissions::file_mode_for(dir))
+}
+
 #[cfg(unix)]
-fn sync_dir(dir: &Path) -> io::Result<()> {
+fn set_file_mode(file: &File, mode: u32) -> io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    file.set_permissions(fs::Permissions::from_mode(mode))
+}
+
+#[cfg(not(unix))]
+fn set_file_mode(_file: &File, _mode: u32) -> io::Result<()> {
+    Ok(())
+}
+
+/// Makes the entries of `dir` (a rename, a new file) durable.
+#[cfg(unix)]
+pub fn sync_dir(dir: &Path) -> io::Result<()> {
     File::open(dir)?.sync_all()
 }
 
 #[cfg(not(unix))]
-fn sync_dir(_dir: &Path) -> io::Result<()> {
+pub fn sync_dir(_dir: &Path) -> io::Result<()> {
     Ok(())
 }
 

@@ -1,8 +1,8 @@
 //! The bundled demo clinic. Its dates are stored around a fixed reference day and moved
 //! to today when it is copied, so the demo looks alive whenever it is opened.
 
-use std::fs::{self, File};
-use std::io::{self, Write};
+use std::fs;
+use std::io;
 use std::path::{Path, PathBuf};
 
 use chrono::{Local, NaiveDate, NaiveTime, SecondsFormat};
@@ -11,6 +11,7 @@ use serde::Deserialize;
 use crate::domain::patient::{Patient, PatientId};
 use crate::domain::series::add_days;
 
+use super::atomic::{sync_dir, write_new};
 use super::audit::{self, AuditAction, AuditEntry, GENESIS_HASH};
 use super::lock::{self, DirLock};
 use super::paths::patients_dir;
@@ -159,43 +160,6 @@ fn refuse_if_not_empty(dir: &Path, pdir: &Path) -> io::Result<()> {
             "it already holds patients or an audit log; the demo goes into a new or empty dir",
         ));
     }
-    Ok(())
-}
-
-/// Writes `bytes` to a temporary file next to `path` and renames it to `path`, which must
-/// not exist: a reader sees the whole file or none, never part of it.
-fn write_new(path: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
-    let dir = path
-        .parent()
-        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "path has no parent dir"))?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".tmp-")
-        .suffix(".json")
-        .tempfile_in(dir)?;
-    tmp.write_all(bytes)?;
-    set_mode(tmp.as_file(), mode)?;
-    tmp.persist_noclobber(path).map_err(|e| e.error)?;
-    Ok(())
-}
-
-#[cfg(unix)]
-fn set_mode(file: &File, mode: u32) -> io::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    file.set_permissions(fs::Permissions::from_mode(mode))
-}
-
-#[cfg(not(unix))]
-fn set_mode(_file: &File, _mode: u32) -> io::Result<()> {
-    Ok(())
-}
-
-#[cfg(unix)]
-fn sync_dir(dir: &Path) -> io::Result<()> {
-    File::open(dir)?.sync_all()
-}
-
-#[cfg(not(unix))]
-fn sync_dir(_dir: &Path) -> io::Result<()> {
     Ok(())
 }
 

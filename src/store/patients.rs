@@ -16,7 +16,7 @@ use std::time::{Duration, SystemTime};
 
 use crate::domain::patient::{Patient, PatientId};
 
-use super::atomic::write_atomic;
+use super::atomic::{sync_dir, write_atomic};
 use super::audit::{self, AuditAction};
 use super::lock::{self, DirLock};
 use super::paths::patients_dir;
@@ -186,16 +186,6 @@ fn fault(kind: io::ErrorKind) -> io::Error {
         }
     }
     io::Error::from(kind)
-}
-
-#[cfg(unix)]
-fn sync_dir(dir: &Path) -> io::Result<()> {
-    File::open(dir)?.sync_all()
-}
-
-#[cfg(not(unix))]
-fn sync_dir(_dir: &Path) -> io::Result<()> {
-    Ok(())
 }
 
 /// Timestamps closer to "now" than this are not trusted to reveal a later change: a
