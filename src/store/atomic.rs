@@ -8,13 +8,7 @@ use std::path::Path;
 /// Writes `bytes` to `path` via a temporary file in the same directory: write, fsync,
 /// rename over the target, then fsync the directory so the rename itself is durable.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let dir = path
-        .parent()
-        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "path has no parent dir"))?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".tmp-")
-        .suffix(".json")
-        .tempfile_in(dir)?;
+    let (dir, mut tmp) = temp_beside(path)?;
     tmp.write_all(bytes)?;
     tmp.as_file().sync_all()?;
     set_mode(tmp.as_file(), dir)?;
@@ -27,17 +21,24 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
 /// not exist, without syncing anything: a reader sees the whole file or none. For bulk
 /// writes of new files (the demo install) whose caller syncs the dir once at the end.
 pub fn write_new(path: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
-    let dir = path
-        .parent()
-        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "path has no parent dir"))?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".tmp-")
-        .suffix(".json")
-        .tempfile_in(dir)?;
+    let (_, mut tmp) = temp_beside(path)?;
     tmp.write_all(bytes)?;
     set_file_mode(tmp.as_file(), mode)?;
     tmp.persist_noclobber(path).map_err(|e| e.error)?;
     Ok(())
+}
+
+/// A new temporary file in the dir of `path` (so the rename stays on one file system),
+/// named `.tmp-*` so that loaders and `doctor` know it for what it is.
+fn temp_beside(path: &Path) -> io::Result<(&Path, tempfile::NamedTempFile)> {
+    let dir = path
+        .parent()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "path has no parent dir"))?;
+    let tmp = tempfile::Builder::new()
+        .prefix(".tmp-")
+        .suffix(".json")
+        .tempfile_in(dir)?;
+    Ok((dir, tmp))
 }
 
 /// Private (`0600`), or `0660` in a dir shared by a staff group (setgid `2770`), so the
