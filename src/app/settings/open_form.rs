@@ -1,0 +1,148 @@
+//! Enter and `a`: the form each row opens, filled with what is there now.
+
+use chrono::NaiveDate;
+
+use crate::domain::dates::DATE_HINT;
+
+use super::super::form::{Field, Form};
+use super::super::model::{Model, StatusKind};
+use super::hours::{hhmm, reopening_hours};
+use super::ids::{id_note, ids_taken};
+use super::read_only::refused_read_only;
+use super::rows::{ResourceKind, Row, Section, WEEKDAYS};
+use super::state::{Edit, Popup};
+
+pub(super) fn edit(model: &mut Model, row: Row) {
+    let (edit, form) = match row {
+        Row::Protocol(_) => {
+            model.set_status(StatusKind::Info, "Space ticks or unticks a protocol in use");
+            return;
+        }
+        Row::NoClosedDates => {
+            add(model, Some(row));
+            return;
+        }
+        _ if refused_read_only(model) => return,
+        Row::Name => (
+            Edit::Name,
+            Form::new(
+                "Clinic name",
+                vec![Field::text("Clinic name", "", model.clinic.name.clone())],
+            ),
+        ),
+        Row::DefaultMinutes => (
+            Edit::DefaultMinutes,
+            Form::new(
+                "Default appointment length",
+                vec![Field::text(
+                    "Length",
+                    "minutes, 5 to 480",
+                    model.clinic.default_minutes.to_string(),
+                )],
+            ),
+        ),
+        Row::IdleLock => (
+            Edit::IdleLock,
+            Form::new(
+                "Idle lock",
+                vec![Field::text(
+                    "Lock after",
+                    "minutes without a key, 1 to 1440; empty: off",
+                    model
+                        .clinic
+                        .idle_lock_minutes
+                        .map(|m| m.to_string())
+                        .unwrap_or_default(),
+                )],
+            ),
+        ),
+        Row::Day(day) => {
+            let (hours, title) = match model.clinic.hours[day] {
+                Some(h) => (h, format!("Opening hours · {}", WEEKDAYS[day])),
+                None => (
+                    reopening_hours(model, day),
+                    format!("Opening hours · {} (closed now: saving opens it)", WEEKDAYS[day]),
+                ),
+            };
+            (
+                Edit::Day(day),
+                Form::new(
+                    title,
+                    vec![
+                        Field::text("Opens", "HH:MM, e.g. 08:30", hhmm(hours.open)),
+                        Field::text("Closes", "HH:MM, e.g. 18:00", hhmm(hours.close)),
+                    ],
+                ),
+            )
+        }
+        Row::Closed(i) => {
+            let Some(c) = model.clinic.closed_dates.get(i) else {
+                return;
+            };
+            (
+                Edit::ClosedDate(Some(i)),
+                closed_date_form("Closed date", Some(c.date), &c.reason),
+            )
+        }
+        Row::Resource(kind, i) => {
+            let Some(r) = kind.list(&model.clinic).get(i) else {
+                return;
+            };
+            let mut form = resource_form(kind, &format!("Rename {} · {}", kind.noun(), r.id), &r.name);
+            form.notes = vec![format!("the id {} stays: sessions refer to it", r.id)];
+            (Edit::Resource(kind, Some(i)), form)
+        }
+    };
+    model.settings.popup = Some(Popup::Form(edit, form));
+}
+
+fn closed_date_form(title: &str, date: Option<NaiveDate>, reason: &str) -> Form {
+    let date = date.map(|d| d.to_string()).unwrap_or_default();
+    Form::new(
+        title,
+        vec![
+            Field::text("Date", DATE_HINT, date),
+            Field::text("Reason", "optional, e.g. Christmas Day", reason),
+        ],
+    )
+}
+
+fn resource_form(kind: ResourceKind, title: &str, name: &str) -> Form {
+    let hint = match kind {
+        ResourceKind::Clinician => "full name, e.g. Sara Lund",
+        ResourceKind::Room => "as staff call it, e.g. Room 3",
+    };
+    Form::new(title, vec![Field::text("Name", hint, name)])
+}
+
+pub(super) fn add(model: &mut Model, row: Option<Row>) {
+    let section = row.map_or(Section::General, Row::section);
+    let kind = match section {
+        Section::ClosedDates => None,
+        Section::Clinicians => Some(ResourceKind::Clinician),
+        Section::Rooms => Some(ResourceKind::Room),
+        _ => {
+            model.set_status(
+                StatusKind::Info,
+                "a adds a closed date, a clinician or a room: move to that section first (Tab)",
+            );
+            return;
+        }
+    };
+    if refused_read_only(model) {
+        return;
+    }
+    let (edit, form) = match kind {
+        None => (
+            Edit::ClosedDate(None),
+            closed_date_form("New closed date", None, ""),
+        ),
+        Some(kind) => {
+            model.settings.taken_ids = ids_taken(model, kind);
+            let mut form = resource_form(kind, &format!("New {}", kind.noun()), "");
+            form.notes = vec![id_note(model, kind, "")];
+            (Edit::Resource(kind, None), form)
+        }
+    };
+    model.settings.popup = Some(Popup::Form(edit, form));
+}

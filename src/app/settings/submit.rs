@@ -1,0 +1,213 @@
+//! Keys in an open form, and turning what was typed into new settings: parsed, checked
+//! by `ClinicSettings::validate`, a refusal shown next to its field.
+
+use chrono::NaiveTime;
+use ratatui::crossterm::event::KeyEvent;
+
+use crate::domain::clinic::{ClinicSettings, ClosedDate, DayHours, Resource, SettingsError, WEEKDAY_KEYS};
+use crate::domain::dates::parse_date;
+
+use super::super::form::{Form, FormEvent};
+use super::super::model::{Effect, Model, StatusKind};
+use super::hours::hhmm;
+use super::ids::{id_note, new_id};
+use super::read_only::refused_read_only;
+use super::rows::{Row, WEEKDAYS, rows};
+use super::save::commit;
+use super::state::{Edit, Popup};
+
+pub(super) fn form_key(model: &mut Model, edit: Edit, mut form: Form, key: KeyEvent) -> Vec<Effect> {
+    match form.handle_key(&key) {
+        FormEvent::Cancel => {
+            model.set_status(StatusKind::Info, "cancelled; nothing changed");
+            return Vec::new();
+        }
+        FormEvent::Changed => {
+            if let Edit::Resource(kind, None) = edit {
+                form.notes = vec![id_note(model, kind, form.value(0))];
+            }
+        }
+        FormEvent::Submit => {
+            if refused_read_only(model) {
+                return Vec::new();
+            }
+            if let Some((new, text, select)) = submit(model, &edit, &mut form) {
+                let effects = commit(model, new, text);
+                if let Some(at) = select.and_then(|r| rows(model).iter().position(|x| *x == r)) {
+                    model.settings.cursor = at;
+                }
+                return effects;
+            }
+        }
+        FormEvent::Nothing => {}
+    }
+    model.settings.popup = Some(Popup::Form(edit, form));
+    Vec::new()
+}
+
+/// The settings the form asks for, a status text and the row to select; `None` (with
+/// the message next to its field) when something typed is refused.
+fn submit(model: &Model, edit: &Edit, form: &mut Form) -> Option<(ClinicSettings, String, Option<Row>)> {
+    let mut new = model.clinic.clone();
+    let (text, select) = match *edit {
+        Edit::Name => {
+            new.name = form.value(0).trim().to_string();
+            (format!("clinic name: {}", new.name), None)
+        }
+        Edit::DefaultMinutes => {
+            let Ok(m) = form.value(0).trim().parse::<u32>() else {
+                form.fail(0, "the length must be a whole number of minutes, e.g. 60");
+                return None;
+            };
+            new.default_minutes = m;
+            (format!("default appointment length {m} min"), None)
+        }
+        Edit::IdleLock => {
+            let typed = form.value(0).trim();
+            new.idle_lock_minutes = match typed {
+                "" | "0" | "off" => None,
+                _ => match typed.parse::<u32>() {
+                    Ok(m) => Some(m),
+                    Err(_) => {
+                        form.fail(0, "a whole number of minutes, e.g. 10; empty turns the lock off");
+                        return None;
+                    }
+                },
+            };
+            let text = match new.idle_lock_minutes {
+                Some(m) => format!("the screen locks after {m} min without a key"),
+                None => "idle lock off".to_string(),
+            };
+            (text, None)
+        }
+        Edit::Day(day) => {
+            let open = parse_time(form, 0)?;
+            let close = parse_time(form, 1)?;
+            new.hours[day] = Some(DayHours::new(open, close));
+            let text = format!("{}s {}-{}", WEEKDAYS[day], hhmm(open), hhmm(close));
+            (text, None)
+        }
+        Edit::ClosedDate(index) => {
+            let date = match parse_date(form.value(0)) {
+                Ok(date) => date,
+                Err(e) => {
+                    form.fail(0, e);
+                    return None;
+                }
+            };
+            let reason = form.value(1).trim().to_string();
+            if let Some(other) = new
+                .closed_dates
+                .iter()
+                .enumerate()
+                .find(|(i, c)| c.date == date && Some(*i) != index)
+                .map(|(_, c)| c)
+            {
+                let why = if other.reason.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", other.reason)
+                };
+                form.fail(0, format!("{date} is already a closed date{why}"));
+                return None;
+            }
+            let entry = ClosedDate { date, reason };
+            match index {
+                Some(i) if i < new.closed_dates.len() => new.closed_dates[i] = entry,
+                _ => new.closed_dates.push(entry),
+            }
+            new.closed_dates.sort_by_key(|c| c.date);
+            let at = new.closed_dates.iter().position(|c| c.date == date).unwrap_or(0);
+            let verb = if index.is_some() { "changed" } else { "added" };
+            let mut text = format!("closed date {} {verb}", date.format("%a %Y-%m-%d"));
+            let booked = model.calendar.bookings_on(date).count();
+            if booked > 0 {
+                text.push_str(&format!(
+                    " ({booked} booking(s) that day stay booked: move them from the agenda, 2)"
+                ));
+            }
+            (text, Some(Row::Closed(at)))
+        }
+        Edit::Resource(kind, index) => {
+            let name = form.value(0).trim().to_string();
+            let list = kind.list(&model.clinic);
+            if let Some(same) = list
+                .iter()
+                .enumerate()
+                .find(|(i, r)| r.name.trim().eq_ignore_ascii_case(&name) && Some(*i) != index)
+                .map(|(_, r)| r)
+            {
+                let more = if same.active {
+                    String::new()
+                } else {
+                    " (inactive: Space on that row makes it active again)".to_string()
+                };
+                form.fail(
+                    0,
+                    format!("there is already a {} named {}{more}", kind.noun(), same.name),
+                );
+                return None;
+            }
+            match index {
+                Some(i) => {
+                    let r = kind.list_mut(&mut new).get_mut(i)?;
+                    let text = format!("{} {} renamed {name}", kind.noun(), r.id);
+                    r.name = name;
+                    (text, None)
+                }
+                None => {
+                    let id = new_id(model, kind, &name);
+                    let text = format!("{} {name} added (id {id})", kind.noun());
+                    kind.list_mut(&mut new).push(Resource::new(&id, &name));
+                    let at = kind.list(&new).len() - 1;
+                    (text, Some(Row::Resource(kind, at)))
+                }
+            }
+        }
+    };
+    if let Err(e) = new.validate() {
+        let (field, message) = place_error(edit, &e);
+        form.fail(field, message);
+        return None;
+    }
+    Some((new, text, select))
+}
+
+fn parse_time(form: &mut Form, field: usize) -> Option<NaiveTime> {
+    let typed = form.value(field).trim().to_string();
+    match NaiveTime::parse_from_str(&typed, "%H:%M") {
+        Ok(t) => Some(t),
+        Err(_) => {
+            let message = if typed.is_empty() {
+                "enter a time as HH:MM, e.g. 08:30".to_string()
+            } else {
+                format!("'{typed}' is not a time: use HH:MM, 00:00 to 23:59")
+            };
+            form.fail(field, message);
+            None
+        }
+    }
+}
+
+/// The form field a validation error belongs to, and the message to show there: only
+/// the message when the error is about what the form edits, else the field named too.
+fn place_error(edit: &Edit, e: &SettingsError) -> (usize, String) {
+    let about = match edit {
+        Edit::Name => "name".to_string(),
+        Edit::DefaultMinutes => "default_minutes".to_string(),
+        Edit::IdleLock => "idle_lock_minutes".to_string(),
+        Edit::Day(day) => format!("hours.{}", WEEKDAY_KEYS[*day]),
+        Edit::ClosedDate(_) => "closed_dates".to_string(),
+        Edit::Resource(kind, _) => kind.list_name().to_string(),
+    };
+    let field = match edit {
+        Edit::Day(_) if !e.field.ends_with(".open") => 1,
+        Edit::ClosedDate(_) if e.field.ends_with(".reason") => 1,
+        _ => 0,
+    };
+    if e.field.starts_with(&about) {
+        (field, e.message.clone())
+    } else {
+        (field, e.to_string())
+    }
+}

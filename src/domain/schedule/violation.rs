@@ -1,0 +1,199 @@
+//! Why a booking is refused or warned about, in words a front desk can act on, and
+//! which refusals a typed reason may override.
+
+use chrono::{NaiveDate, NaiveDateTime};
+
+use super::{MIN_OVERRIDE_REASON_CHARS, MINUTES_RANGE};
+use crate::domain::calendar::{Booking, BookingRef};
+use crate::domain::clinic::DayHours;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResourceKind {
+    Clinician,
+    Room,
+}
+
+impl ResourceKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            ResourceKind::Clinician => "clinician",
+            ResourceKind::Room => "room",
+        }
+    }
+}
+
+/// The booking that is in the way.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Clash {
+    pub start: NaiveDateTime,
+    pub end: NaiveDateTime,
+    pub who: BookingRef,
+}
+
+impl Clash {
+    pub(super) fn of(b: &Booking) -> Self {
+        Self {
+            start: b.start,
+            end: b.end(),
+            who: b.who.clone(),
+        }
+    }
+}
+
+/// Why a booking is refused (or, for [`Violation::TooFar`], only warned about).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Violation {
+    ClosedDay {
+        date: NaiveDate,
+        reason: String,
+    },
+    OutsideHours {
+        start: NaiveDateTime,
+        end: NaiveDateTime,
+        hours: DayHours,
+    },
+    ClinicianBusy {
+        clinician: String,
+        clash: Clash,
+    },
+    RoomBusy {
+        room: String,
+        clash: Clash,
+    },
+    InactiveResource {
+        kind: ResourceKind,
+        id: String,
+        name: String,
+    },
+    UnknownResource {
+        kind: ResourceKind,
+        id: String,
+    },
+    BadLength {
+        minutes: u32,
+    },
+    /// Closer than the minimum interval to another session of the series: the only
+    /// refusal a typed reason can override.
+    TooClose {
+        neighbour: usize,
+        neighbour_date: NaiveDate,
+        days: i64,
+        min: u32,
+    },
+    /// Further than the protocol's maximum from the session before or after: a warning.
+    TooFar {
+        neighbour: usize,
+        neighbour_date: NaiveDate,
+        days: i64,
+        max: u32,
+    },
+}
+
+impl Violation {
+    /// Only a warning: the booking may go ahead.
+    pub fn is_warning(&self) -> bool {
+        matches!(self, Violation::TooFar { .. })
+    }
+
+    /// A refusal that staff may override with a typed reason.
+    pub fn is_overridable(&self) -> bool {
+        matches!(self, Violation::TooClose { .. })
+    }
+}
+
+impl std::fmt::Display for Violation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let hm = |t: NaiveDateTime| t.format("%H:%M").to_string();
+        match self {
+            Violation::ClosedDay { date, reason } => write!(f, "{date}: {reason}"),
+            Violation::OutsideHours { start, end, hours } => {
+                let end = if end.date() != start.date() {
+                    format!("{} next day", hm(*end))
+                } else {
+                    hm(*end)
+                };
+                write!(
+                    f,
+                    "{}-{end} is outside opening hours ({}-{})",
+                    hm(*start),
+                    hours.open.format("%H:%M"),
+                    hours.close.format("%H:%M")
+                )
+            }
+            Violation::ClinicianBusy { clinician, clash } => write!(
+                f,
+                "{clinician} is already booked {}-{} ({})",
+                hm(clash.start),
+                hm(clash.end),
+                clash.who
+            ),
+            Violation::RoomBusy { room, clash } => write!(
+                f,
+                "{room} is already booked {}-{} ({})",
+                hm(clash.start),
+                hm(clash.end),
+                clash.who
+            ),
+            Violation::InactiveResource { kind, name, .. } => {
+                write!(f, "{kind} {name} is marked inactive", kind = kind.label())
+            }
+            Violation::UnknownResource { kind, id } => {
+                write!(f, "there is no {} '{id}' in the clinic settings", kind.label())
+            }
+            Violation::BadLength { minutes } => write!(
+                f,
+                "an appointment lasts {} to {} minutes, not {minutes}",
+                MINUTES_RANGE.start(),
+                MINUTES_RANGE.end()
+            ),
+            Violation::TooClose {
+                neighbour,
+                neighbour_date,
+                days,
+                min,
+            } => {
+                let when = if *days == 0 {
+                    "on the same day as".to_string()
+                } else {
+                    format!("{days} days from")
+                };
+                write!(
+                    f,
+                    "{when} session {} ({neighbour_date}); minimum interval is {min} days",
+                    neighbour + 1
+                )
+            }
+            Violation::TooFar {
+                neighbour,
+                neighbour_date,
+                days,
+                max,
+            } => write!(
+                f,
+                "{days} days from session {} ({neighbour_date}); the protocol allows at most {max}",
+                neighbour + 1
+            ),
+        }
+    }
+}
+
+/// A typed reason for overriding the minimum interval, trimmed; refused when too short.
+pub fn override_reason(text: &str) -> Result<String, String> {
+    let reason = text.trim();
+    if reason.chars().count() < MIN_OVERRIDE_REASON_CHARS {
+        return Err(format!(
+            "type why the minimum interval is overridden (at least {MIN_OVERRIDE_REASON_CHARS} characters)"
+        ));
+    }
+    Ok(reason.to_string())
+}
+
+/// The violations that stop a booking: everything but warnings, and the interval rule
+/// too unless `override_reason` holds a valid typed reason.
+pub fn refusals<'a>(violations: &'a [Violation], override_reason_text: Option<&str>) -> Vec<&'a Violation> {
+    let overridden = override_reason_text.is_some_and(|t| override_reason(t).is_ok());
+    violations
+        .iter()
+        .filter(|v| !(v.is_warning() || overridden && v.is_overridable()))
+        .collect()
+}
