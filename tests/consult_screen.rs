@@ -696,3 +696,24 @@ fn a_rescreen_shows_the_session_date_at_80_columns() {
         "{screen}"
     );
 }
+
+/// After looking at a signed chart, charting another session does not keep saying
+/// that "the chart is signed and read-only": the status line speaks of the open form.
+#[test]
+fn charting_after_viewing_a_signed_chart_says_what_the_form_does() {
+    let mut m = consult(0);
+    m.consult.session = 0;
+    press(&mut m, &[Char('c')]);
+    assert_eq!(m.consult.popup, Popup::ChartView, "session 1's chart is signed");
+    assert!(
+        m.status.text.contains("signed and read-only"),
+        "{}",
+        m.status.text
+    );
+    press(&mut m, &[Esc, Char('j'), Char('c')]);
+    assert!(matches!(form(&m).0, ConsultForm::Chart(_, 0, 1)));
+    assert_eq!(
+        m.status.text,
+        "charting session 2: Enter saves it unsigned; S signs it afterwards"
+    );
+}

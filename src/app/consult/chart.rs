@@ -123,6 +123,14 @@ pub(super) fn open_chart(model: &mut Model) {
     form.focus = CHART_LOT;
     let id = patient.id.clone();
     model.overlay = Overlay::Form(FormPurpose::Consult(ConsultForm::Chart(id, si, ci)), form);
+    // Replaces whatever the last key said (e.g. that another session's chart is signed).
+    model.set_status(
+        StatusKind::Info,
+        format!(
+            "charting session {}: Enter saves it unsigned; S signs it afterwards",
+            ci + 1
+        ),
+    );
 }
 
 fn parse_chart(
