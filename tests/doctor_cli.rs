@@ -135,7 +135,12 @@ fn future_versions_wrong_ids_and_old_temp_files_are_problems() {
     )
     .unwrap();
     let rel = some_patient(&data);
+    // A newer file of a shape this version still reads: shown read-only in the app.
+    let mut newer: serde_json::Value = serde_json::from_slice(&fs::read(data.join(&rel)).unwrap()).unwrap();
+    newer["schema_version"] = serde_json::json!(99);
+    let newer_rel = rel.clone();
     fs::copy(data.join(&rel), data.join("patients/p-copy.json")).unwrap();
+    write(data.join(&newer_rel), serde_json::to_vec(&newer).unwrap()).unwrap();
     let tmp_file = data.join("patients/.tmp-XYZ.json");
     write(&tmp_file, "{").unwrap();
     let old = SystemTime::now() - Duration::from_secs(3600);
@@ -150,9 +155,15 @@ fn future_versions_wrong_ids_and_old_temp_files_are_problems() {
     let report = stdout(&out);
     assert_eq!(out.status.code(), Some(1));
     let problems = problem_lines(&report);
-    assert_eq!(problems.len(), 3, "{report}");
+    assert_eq!(problems.len(), 4, "{report}");
     assert!(
-        report.contains("patients/p-future.json was written by a newer needleplan"),
+        report.contains("patients/p-future.json was written by a newer needleplan")
+            && report.contains("this version cannot show it"),
+        "{report}"
+    );
+    assert!(
+        report.contains(&format!("{newer_rel} was written by a newer needleplan"))
+            && report.contains("this version shows it read-only"),
         "{report}"
     );
     assert!(

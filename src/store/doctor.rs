@@ -220,8 +220,13 @@ fn check_patients(data_dir: &Path, r: &mut DoctorReport) -> (usize, BTreeMap<Str
             }
             Err(DecodeError::FutureVersion(v)) => {
                 bad += 1;
+                // Still a problem: staff on this version cannot change the record.
+                let shown = match patient_file::decode_lenient(&bytes) {
+                    Ok(_) => "this version shows it read-only",
+                    Err(_) => "this version cannot show it",
+                };
                 r.problem(format!(
-                    "{rel} was written by a newer needleplan (schema_version {v}; this one reads up to {}): use the newer version",
+                    "{rel} was written by a newer needleplan (schema_version {v}; this one reads up to {}): {shown}; use the newer version",
                     patient_file::SCHEMA_VERSION
                 ));
             }
