@@ -353,9 +353,17 @@ impl Trend {
         }
     }
 
-    /// "grade 3 -> 2 since 2026-03".
+    /// "grade 3 -> 2 since 2026-03", or "grade 2, unchanged since 2026-03": an arrow
+    /// to the same grade reads as a change at a glance.
     pub fn text(&self) -> String {
         let g = |g: Option<u8>| g.map_or("none".to_string(), |g| g.to_string());
+        if self.from_grade == self.to_grade {
+            return format!(
+                "grade {}, unchanged since {}",
+                g(self.to_grade),
+                self.since.format("%Y-%m")
+            );
+        }
         format!(
             "grade {} -> {} since {}",
             g(self.from_grade),
@@ -459,6 +467,10 @@ mod tests {
         assert_eq!(
             trend_for(&worse, ScarType::Boxcar).unwrap().direction(),
             Direction::Unchanged
+        );
+        assert_eq!(
+            trend_for(&worse, ScarType::Boxcar).unwrap().text(),
+            "grade 2, unchanged since 2026-03"
         );
         assert_eq!(
             trend_for(&worse, ScarType::IcePick).unwrap().text(),
