@@ -13,7 +13,7 @@ use crate::domain::patient::PatientId;
 use crate::domain::schedule::{MINUTES_RANGE, SEARCH_DAYS, Slot, SlotQuery, next_free_slot};
 use crate::domain::series::add_days;
 
-use super::keymap::{Binding, Scope, code, k, screen_action_for};
+use super::keymap::{Binding, Scope, code, k, move_down, move_up, screen_action_for};
 use super::model::{Effect, Model, Pane, StatusKind};
 use super::screen::ScreenId;
 
@@ -91,20 +91,15 @@ pub static AGENDA_KEYS: &[Binding<AgendaAction>] = &[
         bar: Some("next"),
         help: "next day (next week in the week view)",
     },
-    Binding {
-        keys: &[code(KeyCode::Up), k('k')],
-        action: AgendaAction::Up,
-        scope: Scope::Everywhere,
-        bar: None,
-        help: "select the booking or free time before (week view: the day before)",
-    },
-    Binding {
-        keys: &[code(KeyCode::Down), k('j')],
-        action: AgendaAction::Down,
-        scope: Scope::Everywhere,
-        bar: None,
-        help: "select the booking or free time after (week view: the day after)",
-    },
+    move_up(
+        AgendaAction::Up,
+        "select the booking or free time before (week view: the day before)",
+    ),
+    move_down(
+        AgendaAction::Down,
+        None,
+        "select the booking or free time after (week view: the day after)",
+    ),
     Binding {
         keys: &[code(KeyCode::Home), k('g')],
         action: AgendaAction::First,

@@ -80,6 +80,32 @@ pub struct Binding<A: 'static = Action> {
     pub help: &'static str,
 }
 
+/// Up and `k`, Down and `j`: the same two keys move in every list of every screen.
+pub const UP_KEYS: &[Key] = &[code(KeyCode::Up), k('k')];
+pub const DOWN_KEYS: &[Key] = &[code(KeyCode::Down), k('j')];
+
+/// Moving up in a list: kept out of the key bar (its Down twin stands for both).
+pub const fn move_up<A>(action: A, help: &'static str) -> Binding<A> {
+    Binding {
+        keys: UP_KEYS,
+        action,
+        scope: Scope::Everywhere,
+        bar: None,
+        help,
+    }
+}
+
+/// Moving down in a list; `bar` ("move", "row") when the bar should show it.
+pub const fn move_down<A>(action: A, bar: Option<&'static str>, help: &'static str) -> Binding<A> {
+    Binding {
+        keys: DOWN_KEYS,
+        action,
+        scope: Scope::Everywhere,
+        bar,
+        help,
+    }
+}
+
 impl<A> Binding<A> {
     pub fn keys_label(&self) -> String {
         self.keys.iter().map(Key::label).collect::<Vec<_>>().join("/")
@@ -111,20 +137,8 @@ pub static MAIN_KEYS: &[Binding] = &[
         bar: None,
         help: "previous pane",
     },
-    Binding {
-        keys: &[code(KeyCode::Up), k('k')],
-        action: Action::Up,
-        scope: Everywhere,
-        bar: None,
-        help: "move up",
-    },
-    Binding {
-        keys: &[code(KeyCode::Down), k('j')],
-        action: Action::Down,
-        scope: Everywhere,
-        bar: Some("move"),
-        help: "move down",
-    },
+    move_up(Action::Up, "move up"),
+    move_down(Action::Down, Some("move"), "move down"),
     Binding {
         keys: &[code(KeyCode::PageUp)],
         action: Action::PageUp,

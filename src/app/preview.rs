@@ -23,7 +23,7 @@ use crate::domain::schedule::{
 use super::booking::{BookingFields, field_of, position, resource_options, when};
 use super::clinical_rules::{open_block_labels, override_note, screening_refusals};
 use super::form::{Field, Form, FormEvent};
-use super::keymap::{Binding, Scope, code, k, screen_action_for};
+use super::keymap::{Binding, Scope, code, k, move_down, move_up, screen_action_for};
 use super::model::{Effect, Model, Overlay, StatusKind};
 use super::session_form::OVERRIDE_HINT;
 
@@ -111,20 +111,8 @@ pub enum PreviewAction {
 
 /// Keys of the preview: handled, shown in the key bar and listed in the help from here.
 pub static PREVIEW_KEYS: &[Binding<PreviewAction>] = &[
-    Binding {
-        keys: &[code(KeyCode::Down), k('j')],
-        action: PreviewAction::Down,
-        scope: Scope::Everywhere,
-        bar: Some("row"),
-        help: "next session of the proposal",
-    },
-    Binding {
-        keys: &[code(KeyCode::Up), k('k')],
-        action: PreviewAction::Up,
-        scope: Scope::Everywhere,
-        bar: None,
-        help: "previous session of the proposal",
-    },
+    move_down(PreviewAction::Down, Some("row"), "next session of the proposal"),
+    move_up(PreviewAction::Up, "previous session of the proposal"),
     Binding {
         keys: &[k('e'), code(KeyCode::Enter)],
         action: PreviewAction::Edit,

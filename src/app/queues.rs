@@ -22,7 +22,7 @@ use crate::domain::patient::{Patient, PatientId};
 use crate::domain::queues::{self, Attendance, QueueRow, attendance};
 use crate::domain::series::{Series, SessionStatus};
 
-use super::keymap::{Binding, Scope, code, k, screen_action_for};
+use super::keymap::{Binding, Scope, code, k, move_down, move_up, screen_action_for};
 use super::model::{Effect, Model, Pane, StatusKind};
 use super::screen::{KeyHint, ScreenId, bar_rows};
 
@@ -98,20 +98,8 @@ pub static QUEUE_KEYS: &[Binding<QueueAction>] = &[
         bar: None,
         help: "previous list",
     },
-    Binding {
-        keys: &[code(KeyCode::Up), k('k')],
-        action: Q::Up,
-        scope: Scope::Everywhere,
-        bar: None,
-        help: "move up",
-    },
-    Binding {
-        keys: &[code(KeyCode::Down), k('j')],
-        action: Q::Down,
-        scope: Scope::Everywhere,
-        bar: None,
-        help: "move down",
-    },
+    move_up(Q::Up, "move up"),
+    move_down(Q::Down, None, "move down"),
     Binding {
         keys: &[code(KeyCode::PageUp)],
         action: Q::PageUp,

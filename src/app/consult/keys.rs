@@ -4,7 +4,7 @@
 use ratatui::crossterm::event::KeyCode;
 
 use super::Popup;
-use crate::app::keymap::{Binding, Scope, code, k};
+use crate::app::keymap::{Binding, Scope, code, k, move_down, move_up};
 use crate::app::model::Model;
 use crate::app::screen::{KeyHint, bar_rows, help_rows};
 
@@ -36,20 +36,8 @@ use ListAction as L;
 
 /// The consult screen's keys (Esc, back to the patients, is the screen framework's).
 pub static CONSULT_KEYS: &[Binding<ConsultAction>] = &[
-    Binding {
-        keys: &[code(KeyCode::Up), k('k')],
-        action: C::Up,
-        scope: Scope::Everywhere,
-        bar: None,
-        help: "previous session (the chart and prep keys act on it)",
-    },
-    Binding {
-        keys: &[code(KeyCode::Down), k('j')],
-        action: C::Down,
-        scope: Scope::Everywhere,
-        bar: None,
-        help: "next session",
-    },
+    move_up(C::Up, "previous session (the chart and prep keys act on it)"),
+    move_down(C::Down, None, "next session"),
     Binding {
         keys: &[k('p')],
         action: C::Profile,
@@ -89,20 +77,8 @@ pub static CONSULT_KEYS: &[Binding<ConsultAction>] = &[
 
 /// The screening list's keys.
 pub static SCREENING_KEYS: &[Binding<ListAction>] = &[
-    Binding {
-        keys: &[code(KeyCode::Up), k('k')],
-        action: L::Up,
-        scope: Scope::Everywhere,
-        bar: None,
-        help: "move up",
-    },
-    Binding {
-        keys: &[code(KeyCode::Down), k('j')],
-        action: L::Down,
-        scope: Scope::Everywhere,
-        bar: None,
-        help: "move down",
-    },
+    move_up(L::Up, "move up"),
+    move_down(L::Down, None, "move down"),
     Binding {
         keys: &[k(' ')],
         action: L::Toggle,
@@ -142,20 +118,8 @@ pub static SCREENING_KEYS: &[Binding<ListAction>] = &[
 
 /// The session prep list's keys.
 pub static PREP_KEYS: &[Binding<ListAction>] = &[
-    Binding {
-        keys: &[code(KeyCode::Up), k('k')],
-        action: L::Up,
-        scope: Scope::Everywhere,
-        bar: None,
-        help: "move up",
-    },
-    Binding {
-        keys: &[code(KeyCode::Down), k('j')],
-        action: L::Down,
-        scope: Scope::Everywhere,
-        bar: None,
-        help: "move down",
-    },
+    move_up(L::Up, "move up"),
+    move_down(L::Down, None, "move down"),
     Binding {
         keys: &[k(' ')],
         action: L::Toggle,

@@ -3,7 +3,7 @@
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 
-use super::super::keymap::{Binding, Scope, code, k, screen_action_for};
+use super::super::keymap::{Binding, Scope, code, k, move_down, move_up, screen_action_for};
 use super::super::model::{Effect, Model, StatusKind};
 use super::super::screen::ScreenId;
 use super::conflict;
@@ -40,20 +40,8 @@ use SettingsAction as S;
 /// The screen's keys, in the order the help lists them (Esc, back to the patients, is
 /// the screen framework's).
 pub static SETTINGS_KEYS: &[Binding<SettingsAction>] = &[
-    Binding {
-        keys: &[code(KeyCode::Up), k('k')],
-        action: S::Up,
-        scope: Scope::Everywhere,
-        bar: None,
-        help: "move up",
-    },
-    Binding {
-        keys: &[code(KeyCode::Down), k('j')],
-        action: S::Down,
-        scope: Scope::Everywhere,
-        bar: Some("move"),
-        help: "move down",
-    },
+    move_up(S::Up, "move up"),
+    move_down(S::Down, Some("move"), "move down"),
     Binding {
         keys: &[code(KeyCode::PageUp)],
         action: S::PageUp,
