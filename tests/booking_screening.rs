@@ -376,6 +376,45 @@ fn the_cold_sore_prompt_shows_on_the_form_of_every_upcoming_session() {
     );
 }
 
+/// The screening covers sessions for 30 days after its review: booking one later is
+/// allowed, and the form says a re-screen is needed (or that none was ever done).
+#[test]
+fn the_session_form_says_when_a_re_screen_is_needed() {
+    let mut app = App::new();
+    let dee = app
+        .model
+        .patients
+        .iter_mut()
+        .find(|p| p.id.as_str() == "p-dee")
+        .unwrap();
+    dee.screening.review("Dr Okafor", d("2026-11-20")).unwrap();
+    app.edit_session("p-dee", 1);
+    let rescreen = |app: &App| {
+        app.form()
+            .notes
+            .iter()
+            .find(|n| n.starts_with("re-screen needed") || n.starts_with("screening not reviewed"))
+            .cloned()
+    };
+    assert_eq!(rescreen(&app), None, "today is covered by the review of 11-20");
+    // Moved to a day more than 30 days after the review.
+    app.keys("<Backspace*10>2026-12-28");
+    assert_eq!(
+        rescreen(&app).as_deref(),
+        Some(
+            "re-screen needed before this session: the screening was reviewed 2026-11-20 and covers sessions to 2026-12-20"
+        )
+    );
+    assert!(app.form().refusals.is_empty(), "{:?}", app.form().refusals);
+    // A patient never screened.
+    app.keys("<Esc>");
+    app.edit_session("p-iris", 1);
+    assert_eq!(
+        rescreen(&app).as_deref(),
+        Some("screening not reviewed yet: a clinician reviews it before this session")
+    );
+}
+
 // ---------------------------------------------------------------------------------------
 // Marking a session done
 // ---------------------------------------------------------------------------------------

@@ -279,6 +279,17 @@ pub fn refresh(model: &Model, id: &PatientId, index: Option<usize>, f: &mut Form
         }
     }
     if t.status.is_upcoming() {
+        // Booking stays allowed; the clinician re-screens on the day, and the front
+        // desk can say so when the patient is booked.
+        let r = clinical_rules::screening_for(&model.templates, patient, t.date);
+        if r.rescreen_needed {
+            f.notes.push(match (r.reviewed_on, r.review_valid_until) {
+                (Some(on), Some(until)) => format!(
+                    "re-screen needed before this session: the screening was reviewed {on} and covers sessions to {until}"
+                ),
+                _ => "screening not reviewed yet: a clinician reviews it before this session".to_string(),
+            });
+        }
         f.notes.extend(
             session_prompts(&model.templates, patient)
                 .into_iter()
