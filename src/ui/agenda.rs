@@ -17,6 +17,7 @@ use crate::domain::agenda::{AgendaBooking, DayAgenda, Entry, Grouping, Lane, dur
 use crate::domain::series::SessionStatus;
 
 use super::{centered, theme};
+use super::{fit, fit_pad};
 
 /// Narrowest column of the day view; below it the columns stack.
 const MIN_COLUMN: u16 = 36;
@@ -619,54 +620,4 @@ fn draw_form(form: &FindForm, frame: &mut Frame, area: Rect) {
         Paragraph::new(lines).block(block).wrap(Wrap { trim: false }),
         rect,
     );
-}
-
-// ---------------------------------------------------------------------------------
-// Text fitting by display width (names may hold accents and wide characters).
-
-fn char_width(c: char) -> usize {
-    let mut buf = [0u8; 4];
-    Span::raw(&*c.encode_utf8(&mut buf)).width()
-}
-
-/// `text` cut to `width` columns, with "…" when cut.
-fn fit(text: &str, width: usize) -> String {
-    let total: usize = text.chars().map(char_width).sum();
-    if total <= width {
-        return text.to_string();
-    }
-    let mut out = String::new();
-    let mut used = 0;
-    for c in text.chars() {
-        let w = char_width(c);
-        if used + w + 1 > width {
-            break;
-        }
-        out.push(c);
-        used += w;
-    }
-    if width > 0 {
-        out.push('…');
-    }
-    out
-}
-
-/// `text` cut or padded to exactly `width` columns.
-fn fit_pad(text: &str, width: usize) -> String {
-    let cut = fit(text, width);
-    let used: usize = cut.chars().map(char_width).sum();
-    format!("{cut}{}", " ".repeat(width.saturating_sub(used)))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn fitting_counts_display_columns() {
-        assert_eq!(fit("Zoë Ångström", 20), "Zoë Ångström");
-        assert_eq!(fit("Zoë Ångström", 6), "Zoë Å…");
-        assert_eq!(fit_pad("Ana", 5), "Ana  ");
-        assert_eq!(fit_pad("李小龍先生", 5), "李小…");
-    }
 }

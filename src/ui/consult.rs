@@ -156,8 +156,10 @@ fn summary_lines(model: &Model, patient: &Patient, width: u16, wrap_caution: boo
                         lines.push(Line::styled(format!("{mark}{part}"), theme::warning()));
                     }
                 } else {
-                    let cut: String = pih.chars().take(w.saturating_sub(1)).collect();
-                    lines.push(Line::styled(format!("⚠ {cut}…"), theme::warning()));
+                    lines.push(Line::styled(
+                        format!("⚠ {}", super::fit(&pih, w)),
+                        theme::warning(),
+                    ));
                 }
             }
         }
@@ -219,15 +221,7 @@ fn screening_lines(r: &ScreeningResult, date: chrono::NaiveDate, width: u16) -> 
         ]));
     }
     let max = usize::from(width.max(20)) - 2;
-    let cut = |s: String| -> String {
-        if s.chars().count() > max {
-            let mut t: String = s.chars().take(max - 1).collect();
-            t.push('…');
-            t
-        } else {
-            s
-        }
-    };
+    let cut = |s: String| super::fit(&s, max);
     for b in &r.blocks {
         match &b.overridden_by {
             None => lines.push(Line::styled(cut(format!("✗ {}", b.message)), theme::error())),

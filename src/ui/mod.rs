@@ -15,6 +15,9 @@ mod preview;
 mod queues;
 mod screens;
 mod settings;
+mod text;
+
+pub(crate) use text::{fit, fit_pad, wrap_words};
 pub mod theme;
 
 use ratatui::Frame;
@@ -149,24 +152,4 @@ pub(crate) fn centered(area: Rect, w: u16, h: u16) -> Rect {
         w,
         h,
     )
-}
-
-/// Greedy word wrap to `width` columns (the texts are short; a word longer than the
-/// width gets a line of its own).
-pub(crate) fn wrap_words(text: &str, width: usize) -> Vec<String> {
-    let mut lines = Vec::new();
-    let mut line = String::new();
-    for word in text.split_whitespace() {
-        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
-            lines.push(std::mem::take(&mut line));
-        }
-        if !line.is_empty() {
-            line.push(' ');
-        }
-        line.push_str(word);
-    }
-    if !line.is_empty() {
-        lines.push(line);
-    }
-    lines
 }

@@ -192,21 +192,7 @@ pub(crate) fn name_with_marker(name: &str, marker: &str, width: u16) -> Line<'st
     }
     let marker_w = Span::raw(marker).width();
     let room = (width as usize).saturating_sub(marker_w + 1);
-    let name = if Span::raw(name).width() <= room {
-        name.to_string()
-    } else {
-        let mut cut = String::new();
-        let mut used = 0;
-        for c in name.chars() {
-            let w = Span::raw(c.to_string()).width();
-            if used + w + 1 > room {
-                break;
-            }
-            used += w;
-            cut.push(c);
-        }
-        format!("{}…", cut.trim_end())
-    };
+    let name = super::fit(name, room);
     Line::from(vec![
         Span::raw(format!("{name} ")),
         Span::styled(marker.to_string(), theme::warning()),

@@ -57,10 +57,7 @@ impl Part {
     /// A wrapped text that shrinks to its first line cut with "…".
     fn wrapped(keep: u8, text: &str, width: usize, style: Style) -> Self {
         let lines: Vec<String> = super::wrap_words(text, width);
-        let compact = (lines.len() > 1).then(|| {
-            let cut: String = text.chars().take(width.saturating_sub(1)).collect();
-            Line::styled(format!("{cut}…"), style)
-        });
+        let compact = (lines.len() > 1).then(|| Line::styled(super::fit(text, width), style));
         Self {
             keep,
             lines: lines.into_iter().map(|l| Line::styled(l, style)).collect(),
@@ -111,7 +108,7 @@ fn head_parts(model: &Model, p: &Patient, width: u16) -> Vec<Part> {
 
 /// Fits the head into `budget` rows: compact forms first, then the least important
 /// parts leave (the later of two equally important ones first).
-fn fit(mut parts: Vec<Part>, budget: usize) -> Vec<Line<'static>> {
+fn fit_head(mut parts: Vec<Part>, budget: usize) -> Vec<Line<'static>> {
     let total = |parts: &[Part]| parts.iter().map(|p| p.lines.len()).sum::<usize>();
     if total(&parts) > budget {
         for part in &mut parts {
@@ -212,7 +209,7 @@ pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
     let parts = head_parts(model, patient, inner.width);
     match patient.current_series() {
         None => {
-            let mut lines = fit(parts, usize::from(inner.height).saturating_sub(3));
+            let mut lines = fit_head(parts, usize::from(inner.height).saturating_sub(3));
             lines.push(Line::raw(""));
             lines.push(Line::raw("No treatment series yet."));
             if model.read_only_of(&patient.id).is_none() {
@@ -225,7 +222,7 @@ pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
         }
         Some(series) => {
             let table_rows = 1 + series.sessions.len().clamp(1, MIN_SESSION_ROWS);
-            let lines = fit(parts, usize::from(inner.height).saturating_sub(table_rows));
+            let lines = fit_head(parts, usize::from(inner.height).saturating_sub(table_rows));
             let head = lines.len() as u16;
             let [top, table_area] =
                 Layout::vertical([Constraint::Length(head), Constraint::Min(1)]).areas(inner);

@@ -12,6 +12,7 @@ use crate::app::model::{Model, Overlay};
 use crate::app::queues::{Entry, QueueTab, QueuesState};
 use crate::domain::queues::REVIEW_GRACE_DAYS;
 
+use super::fit;
 use super::patient_list::{attendance_marker, name_with_marker};
 use super::theme;
 
@@ -239,22 +240,4 @@ fn detail(model: &Model, e: &Entry, frame: &mut Frame, area: Rect) {
         ));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)).wrap(Wrap { trim: true }), area);
-}
-
-/// `text` cut to `width` columns, with "…" when it was cut.
-fn fit(text: &str, width: usize) -> String {
-    if Span::raw(text).width() <= width {
-        return text.to_string();
-    }
-    let mut out = String::new();
-    let mut used = 0;
-    for c in text.chars() {
-        let w = Span::raw(c.to_string()).width();
-        if used + w + 1 > width {
-            break;
-        }
-        used += w;
-        out.push(c);
-    }
-    format!("{}…", out.trim_end())
 }

@@ -14,6 +14,7 @@ use crate::app::settings::conflict::{self, Comparison};
 use crate::app::settings::{self, Popup, ResourceKind, Row, Section, WEEKDAYS};
 use crate::store::clinic_file::CLINIC_FILE;
 
+use super::fit;
 use super::{centered, theme};
 
 /// From this inner width on, the explanation stands beside the list.
@@ -544,22 +545,4 @@ fn confirm_remove(model: &Model, i: usize, frame: &mut Frame, area: Rect) {
             .style(Style::default().remove_modifier(Modifier::REVERSED)),
         rect,
     );
-}
-
-/// `text` cut to `width` columns, with "…" when it was cut.
-fn fit(text: &str, width: usize) -> String {
-    if Span::raw(text).width() <= width {
-        return text.to_string();
-    }
-    let mut out = String::new();
-    let mut used = 0;
-    for c in text.chars() {
-        let w = Span::raw(c.to_string()).width();
-        if used + w + 1 > width {
-            break;
-        }
-        used += w;
-        out.push(c);
-    }
-    format!("{}…", out.trim_end())
 }
