@@ -33,15 +33,10 @@ pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
         View::Day => "day",
         View::Week => "week",
     };
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_type(if focused {
-            BorderType::Thick
-        } else {
-            BorderType::Plain
-        })
-        .border_style(if focused { theme::focus() } else { theme::dim() })
-        .title(format!(" ▶ Agenda · {view} · by {} ", a.grouping.label()));
+    let block = super::framed(
+        focused,
+        format!(" ▶ Agenda · {view} · by {} ", a.grouping.label()),
+    );
     let inner = block.inner(area);
     frame.render_widget(block, area);
     match a.view {

@@ -35,15 +35,7 @@ pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
         };
         format!(" · {}{read_only}", p.full_name)
     });
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_type(if focused {
-            BorderType::Thick
-        } else {
-            BorderType::Plain
-        })
-        .border_style(if focused { theme::focus() } else { theme::dim() })
-        .title(format!(" ▶ Consult{name} "));
+    let block = super::framed(focused, format!(" ▶ Consult{name} "));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let Some(patient) = patient else {

@@ -93,16 +93,22 @@ fn overlays(model: &Model, frame: &mut Frame, main: Rect) {
 /// focus reads without colour too.
 pub(crate) fn pane_block(model: &Model, pane: Pane, title: String) -> Block<'static> {
     let focused = model.focus == pane && model.overlay == Overlay::None;
-    let (border, marker) = if focused {
-        (BorderType::Thick, "▶ ")
-    } else {
-        (BorderType::Plain, "")
-    };
+    let marker = if focused { "▶ " } else { "" };
+    framed(focused, format!(" {marker}{title} "))
+}
+
+/// The border of a pane or screen: thick and in the focus colour where the keys go,
+/// so that it reads without colour too.
+pub(crate) fn framed(focused: bool, title: String) -> Block<'static> {
     Block::default()
         .borders(Borders::ALL)
-        .border_type(border)
+        .border_type(if focused {
+            BorderType::Thick
+        } else {
+            BorderType::Plain
+        })
         .border_style(if focused { theme::focus() } else { theme::dim() })
-        .title(format!(" {marker}{title} "))
+        .title(title)
 }
 
 /// The idle lock: nothing about any patient is drawn.

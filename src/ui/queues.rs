@@ -6,7 +6,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders, Cell, Paragraph, Row, Table, TableState, Wrap};
+use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState, Wrap};
 
 use crate::app::model::{Model, Overlay};
 use crate::app::queues::{Entry, QueueTab, QueuesState};
@@ -31,15 +31,7 @@ pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
     } else {
         " (r rebuilds)"
     };
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_type(if focused {
-            BorderType::Thick
-        } else {
-            BorderType::Plain
-        })
-        .border_style(if focused { theme::focus() } else { theme::dim() })
-        .title(format!(" ▶ Queues{built}{stale} "));
+    let block = super::framed(focused, format!(" ▶ Queues{built}{stale} "));
     let inner = block.inner(area);
     frame.render_widget(block, area);
 

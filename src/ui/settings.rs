@@ -44,15 +44,7 @@ pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
     } else if s.unsaved {
         title.push_str("· NOT SAVED ");
     }
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_type(if focused {
-            BorderType::Thick
-        } else {
-            BorderType::Plain
-        })
-        .border_style(if focused { theme::focus() } else { theme::dim() })
-        .title(title);
+    let block = super::framed(focused, title);
     let inner = block.inner(area);
     frame.render_widget(block, area);
 
