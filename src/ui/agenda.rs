@@ -9,7 +9,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Clear, Paragraph, Wrap};
 
 use crate::app::agenda::{self, FindForm, View};
 use crate::app::model::{Model, Overlay};
@@ -605,11 +605,7 @@ fn draw_form(form: &FindForm, frame: &mut Frame, area: Rect) {
         .map(|l| l.width().div_ceil(inner_w).max(1) as u16)
         .sum();
     let rect = centered(area, width, height + 2);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_type(BorderType::Double)
-        .border_style(theme::focus())
-        .title(" Find the next free slot ");
+    let block = super::popup_frame("Find the next free slot");
     frame.render_widget(Clear, rect);
     frame.render_widget(
         Paragraph::new(lines).block(block).wrap(Wrap { trim: false }),

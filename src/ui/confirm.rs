@@ -6,7 +6,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Clear, Paragraph, Wrap};
 
 use crate::app::booking::when;
 use crate::app::keymap::Binding;
@@ -26,11 +26,7 @@ fn popup(title: &str, lines: Vec<Line<'static>>, frame: &mut Frame, area: Rect) 
         .map(|l| l.width().div_ceil(inner_w).max(1) as u16)
         .sum();
     let rect = centered(area, width, rows + 2);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_type(BorderType::Double)
-        .border_style(theme::focus())
-        .title(format!(" {title} "));
+    let block = super::popup_frame(title);
     frame.render_widget(Clear, rect);
     frame.render_widget(
         Paragraph::new(lines).block(block).wrap(Wrap { trim: false }),

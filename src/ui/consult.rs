@@ -6,7 +6,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders, Cell, Clear, Paragraph, Row, Table, TableState, Wrap};
+use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState, Wrap};
 
 use crate::app::clinical_rules;
 use crate::app::consult::{self, Popup, PrepRow, ScreeningRow};
@@ -446,23 +446,11 @@ fn depths(model: &Model, patient: &Patient, series: Option<&Series>, frame: &mut
     frame.render_stateful_widget(table, table_area, &mut TableState::default());
 }
 
-fn popup_block(title: String, frame: &mut Frame, rect: Rect) -> Rect {
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_type(BorderType::Double)
-        .border_style(theme::focus())
-        .title(format!(" {title} "));
-    let inner = block.inner(rect);
-    frame.render_widget(Clear, rect);
-    frame.render_widget(block, rect);
-    inner
-}
-
 fn screening_popup(model: &Model, patient: &Patient, row: usize, frame: &mut Frame, area: Rect) {
     let rows = consult::screening_rows(model);
     let height = (rows.len() as u16 + 4).min(area.height);
     let rect = centered(area, area.width.saturating_sub(4).min(110), height);
-    let inner = popup_block(format!("Screening · {}", patient.full_name), frame, rect);
+    let inner = super::open_popup(&format!("Screening · {}", patient.full_name), frame, rect);
     let date = screening_date(model, patient);
     let r = clinical_rules::screening_for(&model.templates, patient, date);
     let s = &patient.screening;
@@ -627,7 +615,7 @@ fn prep_popup(model: &Model, patient: &Patient, row: usize, frame: &mut Frame, a
         ci + 1,
         session.date.format("%a %Y-%m-%d")
     );
-    let inner = popup_block(title, frame, rect);
+    let inner = super::open_popup(&title, frame, rect);
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }
 
@@ -730,6 +718,6 @@ fn chart_popup(model: &Model, patient: &Patient, frame: &mut Frame, area: Rect) 
         ci + 1,
         session.date.format("%a %Y-%m-%d")
     );
-    let inner = popup_block(title, frame, rect);
+    let inner = super::open_popup(&title, frame, rect);
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }

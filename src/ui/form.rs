@@ -4,7 +4,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Position, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Clear, Paragraph, Wrap};
 
 use crate::app::form::{FieldKind, Form};
 
@@ -91,11 +91,7 @@ pub fn draw(form: &Form, frame: &mut Frame, area: Rect) {
         .map(|l| l.width().div_ceil(inner_w).max(1) as u16)
         .sum();
     let rect = centered(area, width, wrapped + 2);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_type(BorderType::Double)
-        .border_style(theme::focus())
-        .title(format!(" {} ", form.title));
+    let block = super::popup_frame(&form.title);
     let inner = block.inner(rect);
     frame.render_widget(Clear, rect);
     frame.render_widget(

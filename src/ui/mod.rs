@@ -97,6 +97,24 @@ pub(crate) fn pane_block(model: &Model, pane: Pane, title: String) -> Block<'sta
     framed(focused, format!(" {marker}{title} "))
 }
 
+/// The frame of a popup: a double border in the focus colour, over whatever it covers.
+pub(crate) fn popup_frame(title: &str) -> Block<'static> {
+    Block::default()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Double)
+        .border_style(theme::focus())
+        .title(format!(" {title} "))
+}
+
+/// Clears `rect`, draws a popup frame titled `title` there and returns its inside.
+pub(crate) fn open_popup(title: &str, frame: &mut Frame, rect: Rect) -> Rect {
+    let block = popup_frame(title);
+    let inner = block.inner(rect);
+    frame.render_widget(ratatui::widgets::Clear, rect);
+    frame.render_widget(block, rect);
+    inner
+}
+
 /// The border of a pane or screen: thick and in the focus colour where the keys go,
 /// so that it reads without colour too.
 pub(crate) fn framed(focused: bool, title: String) -> Block<'static> {

@@ -4,7 +4,7 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 
 use crate::app::keymap::{FILTER_KEYS, FORM_KEYS, MAIN_KEYS, Scope};
 use crate::app::model::{Model, Pane};
@@ -16,18 +16,6 @@ use crate::domain::diff;
 use crate::domain::patient::PatientId;
 
 use super::{centered, theme};
-
-fn popup(title: &str, frame: &mut Frame, rect: Rect) -> Rect {
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_type(BorderType::Double)
-        .border_style(theme::focus())
-        .title(format!(" {title} "));
-    let inner = block.inner(rect);
-    frame.render_widget(Clear, rect);
-    frame.render_widget(block, rect);
-    inner
-}
 
 /// Every key in effect, grouped the way staff meet them. Generated from the same tables
 /// that handle the keys, so it cannot disagree with them.
@@ -77,7 +65,7 @@ pub fn help_lines() -> Vec<Line<'static>> {
 pub fn help(scroll: usize, frame: &mut Frame, area: Rect) {
     let lines = help_lines();
     let rect = centered(area, 76, lines.len() as u16 + 2);
-    let inner = popup("Keys (j/k scroll, any other key closes)", frame, rect);
+    let inner = super::open_popup("Keys (j/k scroll, any other key closes)", frame, rect);
     let max = lines.len().saturating_sub(inner.height as usize);
     frame.render_widget(Paragraph::new(lines).scroll((scroll.min(max) as u16, 0)), inner);
 }
@@ -104,7 +92,7 @@ pub fn confirm_archive(model: &Model, id: &PatientId, frame: &mut Frame, area: R
         ]),
     ];
     let rect = centered(area, 72, 6);
-    let inner = popup(&format!("{verb} patient"), frame, rect);
+    let inner = super::open_popup(&format!("{verb} patient"), frame, rect);
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), inner);
 }
 
@@ -132,7 +120,7 @@ pub fn problems(model: &Model, frame: &mut Frame, area: Rect) {
         .map(|l| l.width().div_ceil(inner_w).max(1) as u16)
         .sum();
     let rect = centered(area, area.width.saturating_sub(4), rows + 2);
-    let inner = popup("Problems", frame, rect);
+    let inner = super::open_popup("Problems", frame, rect);
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }
 
@@ -173,6 +161,6 @@ pub fn conflict(model: &Model, id: &PatientId, frame: &mut Frame, area: Rect) {
         .map(|l| l.width().div_ceil(inner_w).max(1) as u16)
         .sum();
     let rect = centered(area, area.width.saturating_sub(4), rows + 2);
-    let inner = popup("Conflict: choose a version", frame, rect);
+    let inner = super::open_popup("Conflict: choose a version", frame, rect);
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }

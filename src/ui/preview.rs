@@ -5,7 +5,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders, Cell, Clear, Paragraph, Row, Table, TableState, Wrap};
+use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState, Wrap};
 
 use crate::app::model::Model;
 use crate::app::preview::{PREVIEW_KEYS, Preview};
@@ -97,17 +97,8 @@ pub fn draw(model: &Model, p: &Preview, frame: &mut Frame, area: Rect) {
     let (head_h, problems_h) = (rows_h(&head), rows_h(&problems));
     let table_h = p.rows.len() as u16 + 1;
     let rect = centered(area, width, head_h + table_h + 1 + problems_h + 2 + 2);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_type(BorderType::Double)
-        .border_style(theme::focus())
-        .title(format!(
-            " Proposed series: {} (nothing booked yet) ",
-            p.protocol_name
-        ));
-    let inner = block.inner(rect);
-    frame.render_widget(Clear, rect);
-    frame.render_widget(block, rect);
+    let title = format!("Proposed series: {} (nothing booked yet)", p.protocol_name);
+    let inner = super::open_popup(&title, frame, rect);
     let [head_area, table_area, _, problems_area, _, keys_area] = Layout::vertical([
         Constraint::Length(head_h),
         Constraint::Length(table_h),

@@ -7,7 +7,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use crate::app::model::{Model, Overlay};
 use crate::app::settings::conflict::{self, Comparison};
@@ -524,11 +524,7 @@ fn confirm_remove(model: &Model, i: usize, frame: &mut Frame, area: Rect) {
     let width = area.width.saturating_sub(4).min(70);
     let height = wrapped_height(&lines, width.saturating_sub(2)) + 2;
     let rect = centered(area, width, height);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_type(BorderType::Double)
-        .border_style(theme::focus())
-        .title(" Remove closed date? ");
+    let block = super::popup_frame("Remove closed date?");
     frame.render_widget(Clear, rect);
     frame.render_widget(
         Paragraph::new(lines)
