@@ -22,6 +22,7 @@ use needleplan::app::keymap::{self, Key, MAIN_KEYS, Scope};
 use needleplan::app::model::{FormPurpose, StatusKind};
 use needleplan::app::persist::{self, Saver};
 use needleplan::app::{Model, Overlay, Pane, handle_key};
+use needleplan::app::{patient_form, series_form, session_form};
 use needleplan::domain::patient::{Patient, PatientDetails, PatientId};
 use needleplan::domain::readiness::PhotoView;
 use needleplan::domain::series::{Series, SeriesPlan, SessionStatus};
@@ -249,7 +250,7 @@ impl TestApp {
 }
 
 fn form_values(form: &Form) -> Vec<String> {
-    form.fields.iter().map(|f| f.value.clone()).collect()
+    form.fields.iter().map(|f| f.shown()).collect()
 }
 
 fn session_dates(p: &Patient) -> Vec<NaiveDate> {
@@ -269,7 +270,11 @@ fn adding_a_patient_saves_their_file_and_selects_them() {
     // The name holds a 'q' and an 'x': inside a form they are text, not quit or archive.
     app.keys("a");
     assert!(matches!(app.form_purpose(), FormPurpose::AddPatient));
-    assert_eq!(app.form().focus, 0, "the first field is the full name");
+    assert_eq!(
+        app.form().focused(),
+        patient_form::NAME,
+        "the first field is the full name"
+    );
     app.keys("Zoë Quinn-Xu<Tab>1990-05-01<Tab>+44 7700 900999<Tab>zoe@example.com<Enter>");
 
     assert_eq!(app.model.overlay, Overlay::None, "the form closes on save");
@@ -309,10 +314,22 @@ fn an_empty_name_is_refused_on_the_name_field() {
     let mut app = TestApp::small_clinic();
     app.keys("a<Tab>1990-05-01<Enter>");
     let form = app.form();
-    let (field, message) = form.error.clone().expect("an error is shown");
-    assert_eq!(field, 0, "the error belongs to the name: {message}");
-    assert_eq!(form.focus, 0, "the cursor goes to the field at fault");
-    assert_eq!(form.value(1), "1990-05-01", "the typed date is kept");
+    let (field, message) = form.first_error().expect("an error is shown");
+    assert_eq!(
+        field,
+        patient_form::NAME,
+        "the error belongs to the name: {message}"
+    );
+    assert_eq!(
+        form.focused(),
+        patient_form::NAME,
+        "the cursor goes to the field at fault"
+    );
+    assert_eq!(
+        form.text(patient_form::DATE_OF_BIRTH),
+        "1990-05-01",
+        "the typed date is kept"
+    );
     assert!(app.saved_files().is_empty());
     assert_eq!(app.model.patients.len(), 4);
 }
@@ -322,10 +339,10 @@ fn an_impossible_date_of_birth_is_refused_and_every_typed_value_kept() {
     let mut app = TestApp::small_clinic();
     app.keys("aNew Person<Tab>2026-02-30<Tab>0161 496 0000<Tab>new@example.com<Tab>likes mornings<Enter>");
     let form = app.form();
-    let (field, message) = form.error.clone().expect("an error is shown");
-    assert_eq!(field, 1, "{message}");
+    let (field, message) = form.first_error().expect("an error is shown");
+    assert_eq!(field, patient_form::DATE_OF_BIRTH, "{message}");
     assert!(message.contains("does not exist"), "{message}");
-    assert_eq!(form.focus, 1);
+    assert_eq!(form.focused(), patient_form::DATE_OF_BIRTH);
     assert_eq!(
         form_values(form),
         vec![
@@ -339,11 +356,11 @@ fn an_impossible_date_of_birth_is_refused_and_every_typed_value_kept() {
 
     // Fixing the date to one in the future is refused too.
     app.keys("<Backspace*10>2027-01-01<Enter>");
-    let (field, message) = app.form().error.clone().expect("an error is shown");
-    assert_eq!(field, 1);
+    let (field, message) = app.form().first_error().expect("an error is shown");
+    assert_eq!(field, patient_form::DATE_OF_BIRTH);
     assert!(message.contains("future"), "{message}");
-    assert_eq!(app.form().value(0), "New Person");
-    assert_eq!(app.form().value(3), "new@example.com");
+    assert_eq!(app.form().text(patient_form::NAME), "New Person");
+    assert_eq!(app.form().text(patient_form::EMAIL), "new@example.com");
 
     assert!(app.saved_files().is_empty(), "nothing is written");
     assert_eq!(app.model.patients.len(), 4);
@@ -365,8 +382,8 @@ fn an_impossible_date_of_birth_is_refused_and_every_typed_value_kept() {
 fn a_date_of_birth_in_the_future_is_refused() {
     let mut app = TestApp::small_clinic();
     app.keys("aBaby Future<Tab>2026-11-26<Enter>");
-    let (field, message) = app.form().error.clone().expect("an error is shown");
-    assert_eq!(field, 1);
+    let (field, message) = app.form().first_error().expect("an error is shown");
+    assert_eq!(field, patient_form::DATE_OF_BIRTH);
     assert!(message.contains("future"), "{message}");
     assert!(app.saved_files().is_empty());
 }
@@ -592,8 +609,12 @@ fn a_new_series_follows_the_default_protocol_from_the_typed_start_date() {
     app.select("p-ann");
     app.keys("n");
     assert_eq!(app.form_purpose(), &FormPurpose::NewSeries(pid("p-ann")));
-    assert_eq!(app.form().focus, 0, "focus starts on the protocol choice");
-    assert_eq!(app.form().value(0), standard.name);
+    assert_eq!(
+        app.form().focused(),
+        series_form::PROTOCOL,
+        "focus starts on the protocol choice"
+    );
+    assert_eq!(app.form().shown(series_form::PROTOCOL), standard.name);
     app.keys("<Tab>2026-12-01<Tab>09:00<Enter>");
 
     // Enter only proposes: the preview shows, nothing is booked or written yet.
@@ -636,7 +657,17 @@ fn left_and_right_on_the_protocol_fill_in_that_protocols_numbers() {
     assert!(protocols.len() >= 2, "the test needs two protocols");
     app.select("p-joanna");
     app.keys("n");
-    let numbers = |f: &Form| (3..=7).map(|i| f.value(i).to_string()).collect::<Vec<_>>();
+    let numbers = |f: &Form| {
+        [
+            series_form::SESSIONS,
+            series_form::INTERVAL,
+            series_form::MIN_INTERVAL,
+            series_form::MAX_INTERVAL,
+            series_form::MINUTES,
+        ]
+        .map(|n| f.text(n).to_string())
+        .to_vec()
+    };
     let expected = |i: usize| {
         let p = &protocols[i];
         [
@@ -651,13 +682,17 @@ fn left_and_right_on_the_protocol_fill_in_that_protocols_numbers() {
     };
     assert_eq!(numbers(app.form()), expected(0));
     app.keys("<Right>");
-    assert_eq!(app.form().value(0), protocols[1].name);
+    assert_eq!(app.form().shown(series_form::PROTOCOL), protocols[1].name);
     assert_eq!(numbers(app.form()), expected(1));
     app.keys("<Left>");
     assert_eq!(numbers(app.form()), expected(0));
     app.keys("<Left>");
     let last = protocols.len() - 1;
-    assert_eq!(app.form().value(0), protocols[last].name, "Left wraps around");
+    assert_eq!(
+        app.form().shown(series_form::PROTOCOL),
+        protocols[last].name,
+        "Left wraps around"
+    );
     assert_eq!(numbers(app.form()), expected(last));
 
     // Booking uses the chosen protocol's number of sessions.
@@ -677,17 +712,25 @@ fn an_impossible_start_date_is_refused_inline() {
     let mut app = TestApp::small_clinic();
     app.select("p-ann");
     app.keys("n<Tab>2026-02-30<Enter>");
-    let (field, message) = app.form().error.clone().expect("an error is shown");
-    assert_eq!(field, 1, "the error is on the first-session field: {message}");
+    let (field, message) = app.form().first_error().expect("an error is shown");
+    assert_eq!(
+        field,
+        series_form::START,
+        "the error is on the first-session field: {message}"
+    );
     assert!(message.contains("does not exist"), "{message}");
-    assert_eq!(app.form().value(1), "2026-02-30", "what was typed stays");
+    assert_eq!(
+        app.form().text(series_form::START),
+        "2026-02-30",
+        "what was typed stays"
+    );
     assert!(app.patient("p-ann").series.is_empty());
     assert!(app.saved_files().is_empty());
 
     // A real day in the past is refused too: nothing is booked before today.
     app.keys("<Backspace*2>28<Enter>");
-    let (field, message) = app.form().error.clone().expect("an error is shown");
-    assert_eq!(field, 1);
+    let (field, message) = app.form().first_error().expect("an error is shown");
+    assert_eq!(field, series_form::START);
     assert!(message.contains("in the past"), "{message}");
 
     // Corrected in place, it is proposed and then booked.
@@ -717,12 +760,12 @@ fn moving_a_session_too_close_is_refused_and_moving_it_back_clears_the_refusal()
     let mut app = bob_plan_on_session_2();
     app.keys("e");
     assert_eq!(app.form_purpose(), &FormPurpose::EditSession(pid("p-bob"), 1));
-    assert_eq!(app.form().value(0), "2026-10-29");
+    assert_eq!(app.form().text(session_form::DATE), "2026-10-29");
     assert!(app.form().refusals.is_empty());
 
     // 9 days after session 1: closer than the 14-day minimum.
-    app.keys("<Backspace*2>10");
-    assert_eq!(app.form().value(0), "2026-10-10");
+    app.keys("<End><Backspace*2>10");
+    assert_eq!(app.form().text(session_form::DATE), "2026-10-10");
     assert!(
         app.form().refusals.iter().any(|w| w.contains("session 1")),
         "a refusal shows while typing: {:?}",
@@ -755,13 +798,13 @@ fn moving_a_session_too_close_is_refused_and_moving_it_back_clears_the_refusal()
 #[test]
 fn a_too_close_session_is_refused_until_a_reason_is_typed_and_the_reason_is_stored() {
     let mut app = bob_plan_on_session_2();
-    app.keys("e<Backspace*2>10");
+    app.keys("e<End><Backspace*2>10");
     assert!(!app.form().refusals.is_empty());
 
     // Enter does not save: the form stays, the refusal is on the date.
     app.keys("<Enter>");
-    let (field, message) = app.form().error.clone().expect("refused inline");
-    assert_eq!(field, 0, "{message}");
+    let (field, message) = app.form().first_error().expect("refused inline");
+    assert_eq!(field, session_form::DATE, "{message}");
     assert!(
         message.starts_with("refused:") && message.contains("minimum interval"),
         "{message}"
@@ -772,14 +815,18 @@ fn a_too_close_session_is_refused_until_a_reason_is_typed_and_the_reason_is_stor
     // A reason too short to mean anything is not enough.
     app.keys("<Up>ok");
     assert_eq!(
-        app.form().focus,
-        6,
+        app.form().focused(),
+        session_form::REASON,
         "Up from the date wraps to the override reason"
     );
     assert!(!app.form().refusals.is_empty());
     app.keys("<Enter>");
-    let (field, message) = app.form().error.clone().expect("refused inline");
-    assert_eq!(field, 6, "the error is on the reason: {message}");
+    let (field, message) = app.form().first_error().expect("refused inline");
+    assert_eq!(
+        field,
+        session_form::REASON,
+        "the error is on the reason: {message}"
+    );
     assert!(message.contains("at least 4 characters"), "{message}");
     assert!(app.saved_files().is_empty());
 
@@ -809,7 +856,7 @@ fn a_too_close_session_is_refused_until_a_reason_is_typed_and_the_reason_is_stor
 #[test]
 fn clearing_the_override_reason_refuses_again() {
     let mut app = bob_plan_on_session_2();
-    app.keys("e<Backspace*2>10<Up>patient request");
+    app.keys("e<End><Backspace*2>10<Up>patient request");
     assert!(app.form().refusals.is_empty(), "{:?}", app.form().refusals);
     assert!(app.form().warnings.iter().any(|w| w.contains("overridden")));
     app.keys("<Backspace*15>");
@@ -855,21 +902,21 @@ fn marking_a_session_done_generates_its_checklist_from_the_aftercare_template() 
     let aftercare = Templates::builtin().aftercare;
     // Not ready yet: marking it done is refused with what is missing (issue 4).
     app.keys("e<Tab><Tab><Right><Right><Enter>");
-    let (field, message) = app.form().error.clone().expect("refused while not ready");
-    assert_eq!(field, 2, "{message}");
+    let (field, message) = app.form().first_error().expect("refused while not ready");
+    assert_eq!(field, session_form::STATUS, "{message}");
     assert!(message.contains("consent"), "{message}");
     assert!(app.saved_files().is_empty());
     app.keys("<Esc>");
     ready_for_session(&mut app, "p-bob", 1);
 
     app.keys("e<Tab><Tab>");
-    let status_field = &app.form().fields[2];
+    let status_field = app.form().field(session_form::STATUS);
     assert!(matches!(status_field.kind, FieldKind::Choice(_)));
-    assert_eq!(status_field.value, "planned");
+    assert_eq!(status_field.shown(), "planned");
     app.keys("<Right>");
-    assert_eq!(app.form().value(2), "booked");
+    assert_eq!(app.form().shown(session_form::STATUS), "booked");
     app.keys("<Right>");
-    assert_eq!(app.form().value(2), "done");
+    assert_eq!(app.form().shown(session_form::STATUS), "done");
     app.keys("<Enter>");
 
     assert_eq!(app.model.overlay, Overlay::None);
@@ -893,10 +940,14 @@ fn a_session_dated_in_the_future_cannot_be_marked_done() {
     app.keys("j");
     assert_eq!(app.model.session, 2);
     app.keys("e<Tab><Tab><Right><Right>");
-    assert_eq!(app.form().value(2), "done");
+    assert_eq!(app.form().shown(session_form::STATUS), "done");
     app.keys("<Enter>");
-    let (field, message) = app.form().error.clone().expect("refused");
-    assert_eq!(field, 2, "the error is on the status field: {message}");
+    let (field, message) = app.form().first_error().expect("refused");
+    assert_eq!(
+        field,
+        session_form::STATUS,
+        "the error is on the status field: {message}"
+    );
     assert!(message.contains("2026-11-26"), "{message}");
     let session = &app.patient("p-bob").current_series().unwrap().sessions[2];
     assert_eq!(session.status, SessionStatus::Planned);
@@ -914,8 +965,16 @@ fn a_in_the_plan_adds_a_session_one_interval_after_the_last() {
     app.select("p-bob");
     app.keys("<Tab>a");
     assert_eq!(app.form_purpose(), &FormPurpose::AddSession(pid("p-bob")));
-    assert_eq!(app.form().value(0), "2026-12-24", "2026-11-26 + 28 days");
-    assert_eq!(app.form().value(1), "09:00", "the time of the last session");
+    assert_eq!(
+        app.form().text(session_form::DATE),
+        "2026-12-24",
+        "2026-11-26 + 28 days"
+    );
+    assert_eq!(
+        app.form().text(session_form::TIME),
+        "09:00",
+        "the time of the last session"
+    );
     assert!(app.form().warnings.is_empty());
     app.keys("<Enter>");
 
@@ -1355,7 +1414,7 @@ fn every_binding_in_the_key_bar_is_listed_in_the_help_overlay() {
 fn a_session_moved_past_its_neighbour_takes_its_new_place_and_stays_selected() {
     let mut app = bob_plan_on_session_2();
     // 2026-10-29 -> 2026-12-21: after session 3 (2026-11-26), 25 days from it.
-    app.keys("e<Backspace*5>12-21");
+    app.keys("e<End><Backspace*5>12-21");
     assert!(app.form().refusals.is_empty(), "{:?}", app.form().refusals);
     app.keys("<Enter>n");
     assert_eq!(app.model.overlay, Overlay::None);

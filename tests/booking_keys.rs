@@ -15,8 +15,9 @@ use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use needleplan::app::form::Form;
 use needleplan::app::model::StatusKind;
 use needleplan::app::persist::{self, Saver};
-use needleplan::app::preview::Preview;
+use needleplan::app::preview::{self, Preview};
 use needleplan::app::{Model, Overlay, Pane};
+use needleplan::app::{series_form, session_form};
 use needleplan::domain::clinic::{ClinicSettings, ClosedDate};
 use needleplan::domain::patient::{Patient, PatientDetails, PatientId};
 use needleplan::domain::schedule::{
@@ -252,7 +253,7 @@ fn proposal_for_ann() -> App {
     let mut app = App::new();
     app.select("p-ann");
     app.keys("n");
-    let labels: Vec<&str> = app.form().fields.iter().map(|f| f.label).collect();
+    let labels: Vec<&str> = app.form().fields.iter().map(|f| f.label.as_str()).collect();
     assert_eq!(
         labels,
         [
@@ -317,10 +318,14 @@ fn an_error_from_the_scheduler_stays_in_the_form_on_the_first_date() {
         r.active = false;
     }
     app.keys("n<Tab>2026-12-01<Enter>");
-    let (field, message) = app.form().error.clone().expect("an error");
-    assert_eq!(field, 1, "{message}");
+    let (field, message) = app.form().first_error().expect("an error");
+    assert_eq!(field, series_form::START, "{message}");
     assert!(message.contains("no active room"), "{message}");
-    assert_eq!(app.form().value(1), "2026-12-01", "the form keeps what was typed");
+    assert_eq!(
+        app.form().text(series_form::START),
+        "2026-12-01",
+        "the form keeps what was typed"
+    );
     assert_eq!(app.writes(), 0);
 }
 
@@ -341,7 +346,12 @@ fn a_row_edit_is_rechecked_and_a_refused_row_blocks_confirm() {
     );
     app.keys("<Enter>");
     let form = app.preview().edit.clone().expect("still open");
-    assert_eq!(form.error.as_ref().map(|e| e.0), Some(0), "{:?}", form.error);
+    assert_eq!(
+        form.first_error().map(|e| e.0),
+        Some(preview::DATE),
+        "{:?}",
+        form.errors
+    );
     app.keys("<Esc>");
     assert!(app.preview().edit.is_none());
     assert_eq!(app.preview().rows, before, "Esc leaves the row as it was");
@@ -435,7 +445,7 @@ fn confirm_books_a_series_whose_sessions_all_pass_every_rule() {
 
 /// Types `script` into Dee's session `n` form, presses Enter, and checks it was refused
 /// on `field` with a message holding `why`; nothing is saved.
-fn assert_refused(n: usize, script: &str, field: usize, why: &str) {
+fn assert_refused(n: usize, script: &str, field: &str, why: &str) {
     let mut app = App::new();
     app.edit_session("p-dee", n);
     let before = app.places("p-dee");
@@ -446,7 +456,7 @@ fn assert_refused(n: usize, script: &str, field: usize, why: &str) {
         app.form().refusals
     );
     app.keys("<Enter>");
-    let (at, message) = app.form().error.clone().expect("refused inline");
+    let (at, message) = app.form().first_error().expect("refused inline");
     assert_eq!(at, field, "{message}");
     assert!(
         message.starts_with("refused:") && message.contains(why),
@@ -458,8 +468,13 @@ fn assert_refused(n: usize, script: &str, field: usize, why: &str) {
 
 #[test]
 fn a_move_onto_a_closed_day_is_refused_with_the_reason() {
-    assert_refused(1, "<Backspace*2>29", 0, "closed on Sundays");
-    assert_refused(2, "<Backspace*2>25", 0, "closed (Christmas)");
+    assert_refused(1, "<End><Backspace*2>29", session_form::DATE, "closed on Sundays");
+    assert_refused(
+        2,
+        "<End><Backspace*2>25",
+        session_form::DATE,
+        "closed (Christmas)",
+    );
 }
 
 #[test]
@@ -467,7 +482,7 @@ fn a_move_outside_opening_hours_is_refused_with_the_reason() {
     assert_refused(
         1,
         "<Tab><Backspace*5>17:30",
-        1,
+        session_form::TIME,
         "outside opening hours (09:00-18:00)",
     );
 }
@@ -479,13 +494,13 @@ fn a_double_booking_of_a_clinician_or_room_is_refused_with_the_reason() {
     assert_refused(
         1,
         &format!("{to_eli}<Tab><Tab><Right>"),
-        3,
+        session_form::CLINICIAN,
         "Ben Carter is already booked 10:00-11:00",
     );
     assert_refused(
         1,
         &format!("{to_eli}<Tab><Tab><Tab><Right>"),
-        4,
+        session_form::ROOM,
         "Room 2 is already booked 10:00-11:00",
     );
 }
@@ -495,7 +510,7 @@ fn too_close_is_refused_without_a_reason_and_saved_with_one() {
     let mut app = App::new();
     // Session 3, 2027-01-21 -> 2027-01-05: 12 days after session 2, minimum 14.
     app.edit_session("p-dee", 3);
-    app.keys("<Backspace*5>01-05");
+    app.keys("<End><Backspace*5>01-05");
     assert!(
         app.form()
             .refusals
@@ -511,8 +526,7 @@ fn too_close_is_refused_without_a_reason_and_saved_with_one() {
     app.keys("<Enter>");
     assert!(
         app.form()
-            .error
-            .as_ref()
+            .first_error()
             .is_some_and(|e| e.1.contains("minimum interval is 14 days"))
     );
     assert_eq!(app.writes(), 0);
@@ -594,7 +608,7 @@ fn cascade_n_moves_only_the_session() {
 fn esc_in_the_cascade_question_goes_back_to_the_form_as_typed() {
     let mut app = move_first_session("2026-12-01");
     app.keys("<Esc>");
-    assert_eq!(app.form().value(0), "2026-12-01");
+    assert_eq!(app.form().text(session_form::DATE), "2026-12-01");
     app.keys("<Esc>");
     assert_eq!(app.model.overlay, Overlay::None);
     assert_eq!(app.writes(), 0);
@@ -636,7 +650,7 @@ fn a_late_cancellation_is_recorded_and_y_books_the_offered_slot() {
     app.edit_session("p-dee", 1);
     // booked -> cancelled; it starts in less than 24 h.
     app.keys("<Tab><Tab><Right><Right>");
-    assert_eq!(app.form().value(2), "cancelled");
+    assert_eq!(app.form().shown(session_form::STATUS), "cancelled");
     app.keys("<Enter>");
     let cancelled = &app.sessions("p-dee")[0];
     assert_eq!(cancelled.status, SessionStatus::Cancelled);

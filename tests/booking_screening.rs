@@ -17,6 +17,7 @@ use needleplan::app::clinical_rules::screening_refusals;
 use needleplan::app::form::Form;
 use needleplan::app::model::StatusKind;
 use needleplan::app::preview::{self, Preview};
+use needleplan::app::series_form;
 use needleplan::app::session_form::{self, OVERRIDE_HINT, Typed};
 use needleplan::app::{Model, Overlay, Pane, persist};
 use needleplan::domain::patient::{Patient, PatientDetails, PatientId};
@@ -259,7 +260,7 @@ fn the_session_form_refuses_a_date_in_the_washout_and_saves_one_after_it() {
     app.keys("<Tab>a");
     // One target interval after the last session (2027-02-24) is still in the washout:
     // the suggestion is the first open day from the eligible date (a Sunday) instead.
-    assert_eq!(app.form().value(session_form::DATE), "2027-03-01");
+    assert_eq!(app.form().shown(session_form::DATE), "2027-03-01");
     assert!(
         app.form().title.ends_with("· not before 2027-02-28 (washout)"),
         "{}",
@@ -279,7 +280,7 @@ fn the_session_form_refuses_a_date_in_the_washout_and_saves_one_after_it() {
 
     // The interval's override reason does not lift a washout.
     app.keys("<Up>patient insists on an earlier date<Enter>");
-    let (field, message) = app.form().error.clone().expect("refused inline");
+    let (field, message) = app.form().first_error().expect("refused inline");
     assert_eq!(field, session_form::DATE, "{message}");
     assert_eq!(message, format!("refused: {WASHOUT}"));
     assert_eq!(app.dates_on_disk("p-iris").len(), 3, "nothing saved");
@@ -356,7 +357,7 @@ fn the_cold_sore_prompt_shows_on_the_form_of_every_upcoming_session() {
     assert!(app.form().notes.contains(&want), "{:?}", app.form().notes);
     // A cancelled session has nothing to prepare.
     app.keys("<Tab*2><Right*2>");
-    assert_eq!(app.form().value(session_form::STATUS), "cancelled");
+    assert_eq!(app.form().shown(session_form::STATUS), "cancelled");
     assert!(!app.form().notes.contains(&want), "{:?}", app.form().notes);
     app.keys("<Esc>");
     app.keys("a");
@@ -424,7 +425,7 @@ fn done_is_refused_while_anything_is_missing_and_allowed_once_all_is_recorded() 
     let mut app = App::new();
     app.edit_session("p-dee", 1);
     app.keys("<Tab*2><Right>");
-    assert_eq!(app.form().value(session_form::STATUS), "done");
+    assert_eq!(app.form().shown(session_form::STATUS), "done");
     let refusal = app.form().refusals.join("\n");
     assert!(
         refusal.starts_with(
@@ -446,7 +447,7 @@ fn done_is_refused_while_anything_is_missing_and_allowed_once_all_is_recorded() 
         "{notes}"
     );
     app.keys("<Enter>");
-    let (field, message) = app.form().error.clone().expect("refused inline");
+    let (field, message) = app.form().first_error().expect("refused inline");
     assert_eq!(field, session_form::STATUS);
     assert!(
         message.starts_with("refused: not ready to be marked done"),
@@ -489,14 +490,14 @@ fn done_is_refused_while_anything_is_missing_and_allowed_once_all_is_recorded() 
 fn a_move_with_a_cascade_is_refused_in_the_washout_and_shifts_everything_after_it() {
     let mut app = App::new();
     app.edit_session("p-iris", 1);
-    app.keys("<Backspace*2>03");
+    app.keys("<End><Backspace*2>03");
     assert_eq!(app.form().refusals, [WASHOUT]);
     app.keys("<Enter>");
     assert!(
         matches!(app.model.overlay, Overlay::Form(..)),
         "no cascade question for a refused date"
     );
-    assert_eq!(app.form().error.as_ref().map(|e| e.0), Some(session_form::DATE));
+    assert_eq!(app.form().first_error().map(|e| e.0), Some(session_form::DATE));
 
     app.keys("<Backspace*10>2027-03-01<Enter>");
     let Overlay::Reschedule(r) = &app.model.overlay else {
@@ -557,7 +558,7 @@ fn a_replacement_is_offered_only_on_or_after_the_eligible_date() {
     let mut app = App::new();
     app.edit_session("p-iris", 1);
     app.keys("<Tab*2><Right*2>");
-    assert_eq!(app.form().value(session_form::STATUS), "cancelled");
+    assert_eq!(app.form().shown(session_form::STATUS), "cancelled");
     app.keys("<Enter>");
     let Overlay::Rebook(offer) = &app.model.overlay else {
         panic!("expected the offer, found {:?}", app.model.overlay);
@@ -614,7 +615,7 @@ fn the_builder_suggests_and_keeps_the_first_date_at_the_eligible_date() {
     let mut app = App::new();
     app.select("p-iris");
     app.keys("n");
-    assert_eq!(app.form().value(1), ELIGIBLE, "suggested");
+    assert_eq!(app.form().shown(series_form::START), ELIGIBLE, "suggested");
     assert!(
         app.form()
             .notes
@@ -643,7 +644,10 @@ fn the_builder_suggests_and_keeps_the_first_date_at_the_eligible_date() {
     assert!(form.notes.iter().any(|n| n.contains("o, their name and reason")));
     app.keys("<Enter>");
     let form = app.preview().edit.clone().expect("still open");
-    assert_eq!(form.error, Some((preview::DATE, format!("refused: {WASHOUT}"))));
+    assert_eq!(
+        form.first_error(),
+        Some((preview::DATE, format!("refused: {WASHOUT}").as_str()))
+    );
     app.keys("<Esc>c");
     assert_eq!(app.model.overlay, Overlay::None);
     assert_eq!(app.dates_on_disk("p-iris")[0], "2027-03-01");
@@ -715,7 +719,7 @@ fn a_preview_row_below_the_minimum_interval_books_only_with_a_typed_reason() {
     let gap = (close - first.date).num_days();
     app.keys(&format!("je<Backspace*10>{close}"));
     let form = app.preview().edit.clone().unwrap();
-    let labels: Vec<&str> = form.fields.iter().map(|f| f.label).collect();
+    let labels: Vec<&str> = form.fields.iter().map(|f| f.label.as_str()).collect();
     assert_eq!(labels, ["Date", "Time", "Clinician", "Room", "Override reason"]);
     assert!(
         form.refusals
@@ -731,12 +735,12 @@ fn a_preview_row_below_the_minimum_interval_books_only_with_a_typed_reason() {
     );
     app.keys("<Enter>");
     let form = app.preview().edit.clone().unwrap();
-    assert_eq!(form.error.as_ref().map(|e| e.0), Some(preview::DATE));
+    assert_eq!(form.first_error().map(|e| e.0), Some(preview::DATE));
 
     // Too short a reason does not count, and says so on its field.
     app.keys("<Up>ok<Enter>");
     let form = app.preview().edit.clone().unwrap();
-    assert_eq!(form.error.as_ref().map(|e| e.0), Some(preview::REASON));
+    assert_eq!(form.first_error().map(|e| e.0), Some(preview::REASON));
     app.keys("ay, travelling abroad for six weeks");
     let form = app.preview().edit.clone().unwrap();
     assert!(form.refusals.is_empty(), "{:?}", form.refusals);
@@ -811,7 +815,7 @@ fn snapshot_of_the_session_form_refusing_done() {
     let mut app = App::new();
     app.edit_session("p-dee", 1);
     app.keys("<Tab*2><Right><Enter>");
-    assert!(app.form().error.is_some());
+    assert!(app.form().first_error().is_some());
     app.snap_both("session_form_done_refused");
 }
 

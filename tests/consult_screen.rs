@@ -223,8 +223,12 @@ fn p_adds_a_skin_assessment_dated_today_from_the_latest_one() {
     press(&mut m, &[Char('p')]);
     let (purpose, f) = form(&m);
     assert!(matches!(purpose, ConsultForm::Profile(_)));
-    assert_eq!(f.value(0), "2026-11-25");
-    assert_eq!(f.value(2), "V", "Fitzpatrick starts from the latest assessment");
+    assert_eq!(f.shown("date"), "2026-11-25");
+    assert_eq!(
+        f.shown("fitzpatrick"),
+        "V",
+        "Fitzpatrick starts from the latest assessment"
+    );
     type_text(&mut m, "Dr Adeyemi");
     // Boxcar (field 5) from 2 down to 1.
     press(&mut m, &[Tab, Tab, Tab, Tab, KeyCode::Left]);
@@ -251,20 +255,24 @@ fn an_impossible_date_a_missing_name_and_a_score_out_of_range_are_explained_inli
     let mut m = consult(1);
     press(&mut m, &[Char('p'), Enter]);
     let (_, f) = form(&m);
-    assert_eq!(f.error.as_ref().map(|e| e.0), Some(1), "the name is required");
+    assert_eq!(
+        f.first_error().map(|e| e.0),
+        Some("assessed_by"),
+        "the name is required"
+    );
     type_text(&mut m, "Dr A");
     press(&mut m, &[Up]);
     clear(&mut m);
     type_text(&mut m, "2026-02-30");
     press(&mut m, &[Enter]);
     let (_, f) = form(&m);
-    let (field, message) = f.error.clone().unwrap();
-    assert_eq!(field, 0);
+    let (field, message) = f.first_error().unwrap();
+    assert_eq!(field, "date");
     assert!(message.contains("does not exist"), "{message}");
     clear(&mut m);
     type_text(&mut m, "2026-12-01");
     press(&mut m, &[Enter]);
-    assert!(form(&m).1.error.as_ref().unwrap().1.contains("future"));
+    assert!(form(&m).1.first_error().unwrap().1.contains("future"));
     clear(&mut m);
     type_text(&mut m, "2026-11-20");
     // Score (field 8): 99 is above the scale.
@@ -274,16 +282,15 @@ fn an_impossible_date_a_missing_name_and_a_score_out_of_range_are_explained_inli
     type_text(&mut m, "99");
     press(&mut m, &[Enter]);
     let (_, f) = form(&m);
-    assert_eq!(f.error.as_ref().map(|e| e.0), Some(8));
-    assert!(f.error.as_ref().unwrap().1.contains("84"), "{:?}", f.error);
+    assert_eq!(f.first_error().map(|e| e.0), Some("quantitative_score"));
+    assert!(f.first_error().unwrap().1.contains("84"), "{:?}", f.errors);
     press(&mut m, &[Backspace, Backspace, Tab]);
     type_text(&mut m, "cheeks, neck");
     press(&mut m, &[Enter]);
     assert!(
         form(&m)
             .1
-            .error
-            .as_ref()
+            .first_error()
             .unwrap()
             .1
             .contains("unknown area 'neck'")
@@ -322,13 +329,18 @@ fn space_answers_no_yes_unanswered_and_a_yes_to_an_absolute_rule_blocks_until_ov
 
     // An override needs a name and a reason, both.
     press(&mut m, &[Char('o'), Enter]);
-    assert_eq!(form(&m).1.error.as_ref().map(|e| e.0), Some(0));
+    let (_, f) = form(&m);
+    assert_eq!(f.first_error().map(|e| e.0), Some("clinician"));
+    assert!(
+        f.error_of("reason").is_some(),
+        "both missing fields are named at once"
+    );
     type_text(&mut m, "Dr Okafor");
     press(&mut m, &[Enter]);
     let (_, f) = form(&m);
-    assert_eq!(f.error.as_ref().map(|e| e.0), Some(1));
-    assert!(f.error.as_ref().unwrap().1.contains("reason"));
-    assert_eq!(f.focus, 1, "the reason field has the focus");
+    assert_eq!(f.first_error().map(|e| e.0), Some("reason"));
+    assert!(f.first_error().unwrap().1.contains("reason"));
+    assert_eq!(f.focused(), "reason", "the reason field has the focus");
     type_text(&mut m, "healed, checked today");
     assert_eq!(press(&mut m, &[Enter]).len(), 1);
     let o = &selected(&m).screening.overrides[0];
@@ -359,7 +371,7 @@ fn a_washout_date_is_typed_checked_and_sets_the_earliest_eligible_date() {
     assert!(matches!(form(&m).0, ConsultForm::Exposure(_, w) if w == "isotretinoin"));
     type_text(&mut m, "2026-13-01");
     press(&mut m, &[Enter]);
-    assert_eq!(form(&m).1.error.as_ref().map(|e| e.0), Some(0));
+    assert_eq!(form(&m).1.first_error().map(|e| e.0), Some("last_exposure"));
     clear(&mut m);
     type_text(&mut m, "2026-07-10");
     press(&mut m, &[Enter]);
@@ -393,8 +405,8 @@ fn a_relative_warning_is_acknowledged_with_a_name_and_review_marks_today() {
     );
     press(&mut m, &[Char(' '), Char(' '), Char('a'), Enter]);
     assert_eq!(
-        form(&m).1.error.as_ref().map(|e| e.0),
-        Some(0),
+        form(&m).1.first_error().map(|e| e.0),
+        Some("clinician"),
         "the name is required"
     );
     type_text(&mut m, "Dr Okafor");
@@ -406,7 +418,7 @@ fn a_relative_warning_is_acknowledged_with_a_name_and_review_marks_today() {
     );
 
     press(&mut m, &[Char('r'), Enter]);
-    assert!(form(&m).1.error.is_some());
+    assert!(form(&m).1.first_error().is_some());
     type_text(&mut m, "Dr Okafor");
     press(&mut m, &[Enter]);
     let s = &selected(&m).screening;
@@ -434,15 +446,16 @@ fn a_new_chart_starts_from_the_protocol_depths_and_refuses_a_depth_beyond_the_de
     let (purpose, f) = form(&m);
     assert!(matches!(purpose, ConsultForm::Chart(_, 0, 0)));
     let protocol = &Templates::builtin().protocols[0];
-    for (i, (area, depth)) in protocol.depths.iter().enumerate() {
-        assert_eq!(f.fields[2 + i].label, area.label());
-        assert_eq!(f.value(2 + i), depth.to_string(), "{area}");
+    for (area, depth) in &protocol.depths {
+        let name = format!("depth.{}", area.key());
+        assert_eq!(f.field(&name).label, area.label());
+        assert_eq!(f.shown(&name), depth.to_string(), "{area}");
     }
-    // Cheeks (the 5th area) typed as 2.6 mm on the 2.5 mm pen.
-    let cheeks = 2 + protocol.depths.keys().position(|a| *a == Area::Cheeks).unwrap();
+    // Cheeks typed as 2.6 mm on the 2.5 mm pen.
+    let cheeks = "depth.cheeks";
     m.overlay = match std::mem::replace(&mut m.overlay, Overlay::None) {
         Overlay::Form(p, mut f) => {
-            f.focus = cheeks;
+            f.focus_on(cheeks);
             Overlay::Form(p, f)
         }
         o => o,
@@ -451,7 +464,7 @@ fn a_new_chart_starts_from_the_protocol_depths_and_refuses_a_depth_beyond_the_de
     type_text(&mut m, "2.6");
     assert!(press(&mut m, &[Enter]).is_empty());
     let (_, f) = form(&m);
-    let (field, message) = f.error.clone().unwrap();
+    let (field, message) = f.first_error().unwrap();
     assert_eq!(field, cheeks);
     assert!(message.contains("between 0.1 and 2.5"), "{message}");
     press(&mut m, &[Backspace]);
@@ -468,7 +481,7 @@ fn a_signed_chart_is_read_only_and_an_amendment_is_appended_with_who_and_when() 
     let mut m = consult(2);
     press(&mut m, &[Char('c'), Enter]);
     press(&mut m, &[Char('S'), Enter]);
-    assert!(form(&m).1.error.is_some(), "a signature needs a name");
+    assert!(form(&m).1.first_error().is_some(), "a signature needs a name");
     type_text(&mut m, "Dr Okafor");
     assert_eq!(press(&mut m, &[Enter]).len(), 1);
     let signed = selected(&m).series[0].sessions[0].chart.clone().unwrap();
@@ -499,8 +512,8 @@ fn a_signed_chart_is_read_only_and_an_amendment_is_appended_with_who_and_when() 
     type_text(&mut m, "cheeks=2.6");
     press(&mut m, &[Enter]);
     assert_eq!(
-        form(&m).1.error.as_ref().map(|e| e.0),
-        Some(2),
+        form(&m).1.first_error().map(|e| e.0),
+        Some("depth_fixes"),
         "2.6 mm is beyond the pen"
     );
     press(&mut m, &[Backspace, Backspace, Backspace]);

@@ -241,16 +241,16 @@ fn opening_hours_are_typed_checked_and_saved() {
     app.select(Row::Day(0));
     app.keys("<Enter><Backspace*5>25:00<Enter>");
     let f = form(&app.model);
-    assert_eq!(f.value(0), "25:00", "what was typed is kept");
-    let (field, message) = f.error.clone().expect("refused inline");
-    assert_eq!(field, 0);
+    assert_eq!(f.text("opens"), "25:00", "what was typed is kept");
+    let (field, message) = f.first_error().expect("refused inline");
+    assert_eq!(field, "opens");
     assert!(message.contains("'25:00' is not a time"), "{message}");
     assert!(!clinic_file::path(app.dir.path()).exists(), "nothing written");
 
     // Closing before opening is refused by the clinic's own rules, at the closing time.
     app.keys("<Backspace*5>08:30<Tab><Backspace*5>07:00<Enter>");
-    let (field, message) = form(&app.model).error.clone().unwrap();
-    assert_eq!(field, 1);
+    let (field, message) = form(&app.model).first_error().unwrap();
+    assert_eq!(field, "closes");
     assert!(message.contains("must be after opening time 08:30"), "{message}");
 
     app.keys("<Backspace*5>17:00<Enter>");
@@ -329,9 +329,12 @@ fn closed_dates_are_added_checked_and_removed_after_asking() {
     app.select(Row::NoClosedDates);
     app.keys("a2026-02-30<Tab>Christmas Eve<Enter>");
     let f = form(&app.model);
-    assert_eq!((f.value(0), f.value(1)), ("2026-02-30", "Christmas Eve"));
-    let (field, message) = f.error.clone().unwrap();
-    assert_eq!(field, 0);
+    assert_eq!(
+        (f.text("date"), f.text("reason")),
+        ("2026-02-30", "Christmas Eve")
+    );
+    let (field, message) = f.first_error().unwrap();
+    assert_eq!(field, "date");
     assert!(message.contains("does not exist"), "{message}");
     assert!(!clinic_file::path(app.dir.path()).exists());
 
@@ -354,7 +357,7 @@ fn closed_dates_are_added_checked_and_removed_after_asking() {
 
     // The same date twice is refused.
     app.keys("a2026-12-24<Enter>");
-    let (_, message) = form(&app.model).error.clone().unwrap();
+    let (_, message) = form(&app.model).first_error().unwrap();
     assert!(
         message.contains("already a closed date (Christmas Eve)"),
         "{message}"
@@ -412,14 +415,14 @@ fn a_new_clinician_gets_a_file_safe_id_made_from_the_name() {
 
     // The same name twice, or no name, is refused with the text kept.
     app.keys("aben carter<Enter>");
-    let (_, message) = form(&app.model).error.clone().unwrap();
+    let (_, message) = form(&app.model).first_error().unwrap();
     assert!(
         message.contains("already a clinician named Ben Carter"),
         "{message}"
     );
-    assert_eq!(form(&app.model).value(0), "ben carter");
+    assert_eq!(form(&app.model).text("value"), "ben carter");
     app.keys("<Backspace*10><Enter>");
-    let (_, message) = form(&app.model).error.clone().unwrap();
+    let (_, message) = form(&app.model).first_error().unwrap();
     assert!(message.contains("must not be empty"), "{message}");
     app.keys("<Esc>");
     assert_eq!(app.on_disk().clinicians.len(), 5);
@@ -523,10 +526,10 @@ fn idle_lock_minutes_are_set_and_turned_off() {
     let mut app = App::new();
     app.select(Row::IdleLock);
     app.keys("<Enter>ten<Enter>");
-    assert_eq!(form(&app.model).value(0), "ten");
-    assert!(form(&app.model).error.is_some());
+    assert_eq!(form(&app.model).text("value"), "ten");
+    assert!(form(&app.model).first_error().is_some());
     app.keys("<Backspace*3>2000<Enter>");
-    let (_, message) = form(&app.model).error.clone().unwrap();
+    let (_, message) = form(&app.model).first_error().unwrap();
     assert!(message.contains("between 1 and 1440"), "{message}");
 
     app.keys("<Backspace*4>10<Enter>");
@@ -551,7 +554,7 @@ fn the_default_length_moves_bookings_without_their_own_in_the_calendar() {
     assert_eq!(booked(&app.model), 60);
     app.select(Row::DefaultMinutes);
     app.keys("<Enter><Backspace*2>3<Enter>");
-    let (_, message) = form(&app.model).error.clone().unwrap();
+    let (_, message) = form(&app.model).first_error().unwrap();
     assert!(message.contains("between 5 and 480"), "{message}");
     app.keys("<Backspace>45<Enter>");
     assert_eq!(app.model.clinic.default_minutes, 45);
@@ -563,7 +566,7 @@ fn the_default_length_moves_bookings_without_their_own_in_the_calendar() {
 fn the_clinic_name_must_not_be_empty() {
     let mut app = App::new();
     app.keys("<Enter><Backspace*30><Enter>");
-    let (_, message) = form(&app.model).error.clone().unwrap();
+    let (_, message) = form(&app.model).first_error().unwrap();
     assert!(message.contains("must not be empty"), "{message}");
     app.keys("Harbour Skin<Enter>");
     assert_eq!(app.on_disk().name, "Harbour Skin");
@@ -808,7 +811,7 @@ fn another_users_closed_date_arrives_by_the_poll_and_the_session_form_refuses_th
     // The front desk moves Ann's first session from Wed 2026-12-02 to Thu 2026-12-03.
     desk.keys("<Esc><Tab>ge");
     assert!(matches!(desk.model.overlay, Overlay::Form(..)));
-    desk.keys("<Backspace*2>03");
+    desk.keys("<End><Backspace*2>03");
     let refusals = |app: &App| match &app.model.overlay {
         Overlay::Form(_, f) => f.refusals.join("; "),
         other => panic!("expected the session form, got {other:?}"),
@@ -842,7 +845,7 @@ fn another_users_closed_date_arrives_by_the_poll_and_the_session_form_refuses_th
     let Overlay::Form(_, f) = &desk.model.overlay else {
         panic!("the form stays open on a refusal");
     };
-    let (_, message) = f.error.clone().expect("refused");
+    let (_, message) = f.first_error().expect("refused");
     assert!(message.contains("closed (Staff meeting)"), "{message}");
 
     // Polling again with nothing new changes nothing.

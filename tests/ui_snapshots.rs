@@ -382,7 +382,7 @@ fn series_preview_with_a_refused_row() {
 #[test]
 fn session_form_refuses_a_double_booking() {
     let mut m = booked_model();
-    press(&mut m, &[Tab, Char('j'), Char('e')]);
+    press(&mut m, &[Tab, Char('j'), Char('e'), KeyCode::End]);
     backspace(&mut m, 2);
     type_text(&mut m, "02");
     press(&mut m, &[Tab, Tab, Tab, Tab, KeyCode::Right]);

@@ -4,52 +4,100 @@
 use chrono::{NaiveDate, NaiveTime, TimeDelta};
 
 use crate::domain::clinic::{ClinicSettings, Resource};
+
+use super::form::{ChoiceOption, Form};
 use crate::domain::schedule::Violation;
 
 /// The options of a clinician or room choice: `first` (no one / any), the active ones,
 /// then `current` when it is not among them (inactive, or no longer in the settings), so
-/// an existing booking shows as it is. The ids line up with the labels.
-pub fn resource_options(
-    list: &[Resource],
-    first: &str,
-    current: Option<&str>,
-) -> (Vec<Option<String>>, Vec<String>) {
-    let mut ids = vec![None];
-    let mut labels = vec![first.to_string()];
-    for r in list.iter().filter(|r| r.active) {
-        ids.push(Some(r.id.clone()));
-        labels.push(r.name.clone());
-    }
+/// an existing booking shows as it is.
+pub fn resource_options(list: &[Resource], first: &str, current: Option<&str>) -> Vec<ChoiceOption> {
+    let mut options = vec![ChoiceOption::new(None::<String>, first)];
+    options.extend(
+        list.iter()
+            .filter(|r| r.active)
+            .map(|r| ChoiceOption::new(Some(r.id.clone()), r.name.clone())),
+    );
     if let Some(id) = current
-        && !ids.iter().any(|x| x.as_deref() == Some(id))
+        && !options.iter().any(|o| o.id.as_deref() == Some(id))
     {
         let label = match list.iter().find(|r| r.id == id) {
             Some(r) => format!("{} (inactive)", r.name),
             None => format!("{id} (unknown)"),
         };
-        ids.push(Some(id.to_string()));
-        labels.push(label);
+        options.push(ChoiceOption::new(Some(id), label));
     }
-    (ids, labels)
+    options
 }
 
-/// The index of `current` among `ids` (the first entry when it is not there).
-pub fn position(ids: &[Option<String>], current: Option<&str>) -> usize {
-    ids.iter().position(|x| x.as_deref() == current).unwrap_or(0)
+/// The settings changed while a booking form was open: its clinician and room choices
+/// are rebuilt, `kept` (the booking as stored, if any) still listed as it is. A choice
+/// that is now inactive or gone, and is not what the booking already had, is marked
+/// unavailable: the field says why and the form refuses to save until another is chosen.
+pub fn refresh_resources(
+    form: &mut Form,
+    clinic: &ClinicSettings,
+    fields: BookingFields,
+    kept: (Option<&str>, Option<&str>),
+) {
+    let lists = [
+        (fields.clinician, &clinic.clinicians, kept.0, "clinician"),
+        (fields.room, &clinic.rooms, kept.1, "room"),
+    ];
+    for (name, list, kept, what) in lists {
+        let Some(choice) = form.choice_mut(name) else {
+            continue;
+        };
+        let chosen = choice.chosen.clone();
+        let mut options = resource_options(
+            list,
+            choice.options.first().map_or("none", |o| o.label.as_str()),
+            kept,
+        );
+        if let Some(id) = chosen.as_deref()
+            && kept != Some(id)
+        {
+            let why = match list.iter().find(|r| r.id == id) {
+                Some(r) if r.active => None,
+                Some(r) => Some((
+                    format!("{} (inactive)", r.name),
+                    format!(
+                        "{} was made inactive in Settings while this form was open: choose another {what}",
+                        r.name
+                    ),
+                )),
+                None => Some((
+                    format!("{id} (removed)"),
+                    format!("this {what} was removed in Settings while this form was open: choose another"),
+                )),
+            };
+            if let Some((label, why)) = why {
+                options.push(ChoiceOption {
+                    id: Some(id.to_string()),
+                    label,
+                    unavailable: Some(why.clone()),
+                });
+                form.fail(name, why);
+            }
+        }
+        if let Some(choice) = form.choice_mut(name) {
+            choice.set_options(options);
+        }
+    }
 }
 
 /// Fields of a booking form, for pointing at the one a refusal is about.
 #[derive(Debug, Clone, Copy)]
 pub struct BookingFields {
-    pub date: usize,
-    pub time: usize,
-    pub clinician: usize,
-    pub room: usize,
+    pub date: &'static str,
+    pub time: &'static str,
+    pub clinician: &'static str,
+    pub room: &'static str,
 }
 
 /// The field a violation is about: the day and the interval rules are the date's, the
 /// hours the time's, a busy or inactive clinician or room its own field.
-pub fn field_of(v: &Violation, f: BookingFields) -> usize {
+pub fn field_of(v: &Violation, f: BookingFields) -> &'static str {
     use crate::domain::schedule::ResourceKind;
     match v {
         Violation::OutsideHours { .. } | Violation::BadLength { .. } => f.time,
@@ -122,11 +170,13 @@ mod tests {
     fn an_inactive_current_resource_stays_choosable() {
         let mut list = vec![Resource::new("a", "Amara"), Resource::new("b", "Ben")];
         list[1].active = false;
-        let (ids, labels) = resource_options(&list, "none", Some("b"));
-        assert_eq!(labels, vec!["none", "Amara", "Ben (inactive)"]);
-        assert_eq!(position(&ids, Some("b")), 2);
-        let (ids, labels) = resource_options(&list, "any", Some("gone"));
-        assert_eq!(labels, vec!["any", "Amara", "gone (unknown)"]);
-        assert_eq!(position(&ids, None), 0);
+        let labels = |o: &[ChoiceOption]| o.iter().map(|o| o.label.clone()).collect::<Vec<_>>();
+        let ids = |o: &[ChoiceOption]| o.iter().map(|o| o.id.clone()).collect::<Vec<_>>();
+        let o = resource_options(&list, "none", Some("b"));
+        assert_eq!(labels(&o), vec!["none", "Amara", "Ben (inactive)"]);
+        assert_eq!(ids(&o), vec![None, Some("a".into()), Some("b".into())]);
+        let o = resource_options(&list, "any", Some("gone"));
+        assert_eq!(labels(&o), vec!["any", "Amara", "gone (unknown)"]);
+        assert_eq!(ids(&o)[2].as_deref(), Some("gone"));
     }
 }

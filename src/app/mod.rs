@@ -20,6 +20,7 @@ pub mod screen;
 pub mod series_form;
 pub mod session_form;
 pub mod settings;
+pub mod settings_follow;
 pub mod update;
 
 pub use model::{Effect, Model, Overlay, Pane};

@@ -377,11 +377,12 @@ impl Model {
     }
 
     /// Sets the clinic's settings (from `clinic.json`) and rebuilds the calendar, whose
-    /// lengths depend on them.
+    /// lengths depend on them. An open booking form follows the new settings.
     pub fn set_clinic(&mut self, clinic: ClinicSettings) {
         self.calendar = Calendar::for_clinic(&clinic, &self.patients);
         self.idle = IdleLock::new(clinic.idle_lock_minutes, self.now);
         self.clinic = clinic;
+        super::settings_follow::clinic_changed(self);
     }
 
     /// A new id, unused by any loaded patient and any unreadable file.

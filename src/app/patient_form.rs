@@ -1,36 +1,64 @@
 //! The add/edit patient form: full name first, then date of birth, phone, email, notes.
 
 use crate::domain::dates::DATE_HINT;
-use crate::domain::patient::{Patient, PatientDetails};
+use crate::domain::patient::{DetailsField, Patient, PatientDetails, TypedDetails};
 
 use super::form::{Field, Form};
 use super::model::{Effect, FormPurpose, Model, StatusKind};
+
+pub const NAME: &str = "full_name";
+pub const DATE_OF_BIRTH: &str = "date_of_birth";
+pub const PHONE: &str = "phone";
+pub const EMAIL: &str = "email";
+pub const NOTES: &str = "notes";
 
 pub fn form(title: &str, d: &PatientDetails) -> Form {
     Form::new(
         title,
         vec![
-            Field::text("Full name", "as on their ID", d.full_name.clone()),
+            Field::text(NAME, "Full name", "as on their ID", d.full_name.clone()),
             Field::text(
+                DATE_OF_BIRTH,
                 "Date of birth",
                 DATE_HINT,
                 d.date_of_birth.map(|x| x.to_string()).unwrap_or_default(),
             ),
-            Field::text("Phone", "e.g. +44 7700 900123", d.phone.clone()),
-            Field::text("Email", "name@example.com", d.email.clone()),
-            Field::text("Notes", "optional", d.notes.clone()),
+            Field::text(PHONE, "Phone", "e.g. +44 7700 900123", d.phone.clone()),
+            Field::text(EMAIL, "Email", "name@example.com", d.email.clone()),
+            Field::text(NOTES, "Notes", "optional", d.notes.clone()),
         ],
     )
 }
 
-/// Validates and applies the form. On a validation error the form keeps every value and
-/// shows the message next to the field; nothing is saved.
+/// The form field a detail's validation failure belongs to.
+fn field_of(d: DetailsField) -> &'static str {
+    match d {
+        DetailsField::Name => NAME,
+        DetailsField::DateOfBirth => DATE_OF_BIRTH,
+        DetailsField::Phone => PHONE,
+        DetailsField::Email => EMAIL,
+    }
+}
+
+/// Validates and applies the form. On validation errors the form keeps every value and
+/// shows each message next to its field; nothing is saved.
 pub fn submit(model: &mut Model, purpose: &FormPurpose, form: &mut Form) -> Option<Effect> {
-    let fields: [String; 5] = std::array::from_fn(|i| form.value(i).to_string());
-    let details = match PatientDetails::parse(&fields, model.today) {
+    let typed = TypedDetails {
+        full_name: form.text(NAME),
+        date_of_birth: form.text(DATE_OF_BIRTH),
+        phone: form.text(PHONE),
+        email: form.text(EMAIL),
+        notes: form.text(NOTES),
+    };
+    let details = match PatientDetails::parse(typed, model.today) {
         Ok(d) => d,
-        Err(e) => {
-            form.fail(e.field, e.message);
+        Err(errors) => {
+            form.set_errors(
+                errors
+                    .into_iter()
+                    .map(|e| (field_of(e.field).to_string(), e.message))
+                    .collect(),
+            );
             return None;
         }
     };

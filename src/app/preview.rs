@@ -20,7 +20,7 @@ use crate::domain::schedule::{
     Proposal, ProposalPlan, Violation, build_series, check_proposals, override_reason, refusals,
 };
 
-use super::booking::{BookingFields, field_of, position, resource_options, when};
+use super::booking::{BookingFields, field_of, refresh_resources, resource_options, when};
 use super::clinical_rules::{open_block_labels, override_note, screening_refusals};
 use super::form::{Field, Form, FormEvent};
 use super::keymap::{Binding, Scope, code, k, move_down, move_up, screen_action_for};
@@ -270,11 +270,11 @@ fn confirm(model: &mut Model, p: Box<Preview>) -> Vec<Effect> {
 // ---------------------------------------------------------------------------------
 // The small form that changes one row.
 
-pub const DATE: usize = 0;
-pub const TIME: usize = 1;
-pub const CLINICIAN: usize = 2;
-pub const ROOM: usize = 3;
-pub const REASON: usize = 4;
+pub const DATE: &str = "date";
+pub const TIME: &str = "time";
+pub const CLINICIAN: &str = "clinician";
+pub const ROOM: &str = "room";
+pub const REASON: &str = "override_reason";
 const FIELDS: BookingFields = BookingFields {
     date: DATE,
     time: TIME,
@@ -284,20 +284,25 @@ const FIELDS: BookingFields = BookingFields {
 
 fn row_form(model: &Model, p: &Preview) -> Form {
     let row = &p.rows[p.selected];
-    let (clin_ids, clin_labels) = resource_options(&model.clinic.clinicians, "none", Some(&row.clinician));
-    let (room_ids, room_labels) = resource_options(&model.clinic.rooms, "none", Some(&row.room));
     let mut f = Form::new(
         format!("Proposed session {} of {}", p.selected + 1, p.rows.len()),
         vec![
-            Field::text("Date", DATE_HINT, row.date.to_string()),
-            Field::text("Time", "HH:MM", row.time.format("%H:%M").to_string()),
+            Field::text(DATE, "Date", DATE_HINT, row.date.to_string()),
+            Field::text(TIME, "Time", "HH:MM", row.time.format("%H:%M").to_string()),
             Field::choice(
+                CLINICIAN,
                 "Clinician",
-                clin_labels,
-                position(&clin_ids, Some(&row.clinician)),
+                resource_options(&model.clinic.clinicians, "none", Some(&row.clinician)),
+                Some(row.clinician.clone()),
             ),
-            Field::choice("Room", room_labels, position(&room_ids, Some(&row.room))),
+            Field::choice(
+                ROOM,
+                "Room",
+                resource_options(&model.clinic.rooms, "none", Some(&row.room)),
+                Some(row.room.clone()),
+            ),
             Field::text(
+                REASON,
                 "Override reason",
                 "only to book closer than the minimum interval",
                 p.reasons.get(p.selected).cloned().flatten().unwrap_or_default(),
@@ -308,32 +313,45 @@ fn row_form(model: &Model, p: &Preview) -> Form {
     f
 }
 
-/// The row as typed, or the field at fault and why.
-fn typed_row(model: &Model, p: &Preview, f: &Form) -> Result<Proposal, (usize, String)> {
-    let date: NaiveDate = parse_date(f.value(DATE)).map_err(|m| (DATE, m))?;
-    let time = chrono::NaiveTime::parse_from_str(f.value(TIME).trim(), "%H:%M").map_err(|_| {
-        (
-            TIME,
-            format!("'{}' is not a time; use HH:MM, e.g. 09:30", f.value(TIME).trim()),
-        )
-    })?;
+/// The clinic's settings changed while the preview is open: its row form's choices
+/// follow, and the rows are checked again (a clinician made inactive refuses its rows).
+pub fn clinic_changed(model: &Model, p: &mut Preview) {
+    recheck(model, p);
+    if let Some(mut f) = p.edit.take() {
+        refresh_resources(&mut f, &model.clinic, FIELDS, (None, None));
+        recheck_row(model, p, &mut f);
+        p.edit = Some(f);
+    }
+}
+
+/// The row as typed, or every field at fault and why.
+fn typed_row(p: &Preview, f: &Form) -> Result<Proposal, Vec<(String, String)>> {
+    let mut r = f.reader();
+    let date: Option<NaiveDate> = r.parse(DATE, parse_date);
+    let time = r.parse(TIME, |t| {
+        chrono::NaiveTime::parse_from_str(t.trim(), "%H:%M")
+            .map_err(|_| format!("'{}' is not a time; use HH:MM, e.g. 09:30", t.trim()))
+    });
+    let clinician = r.choice(CLINICIAN);
+    if clinician == Some(None) {
+        r.fail(CLINICIAN, "choose a clinician");
+    }
+    let room = r.choice(ROOM);
+    if room == Some(None) {
+        r.fail(ROOM, "choose a room");
+    }
     let row = &p.rows[p.selected];
-    let (clin_ids, _) = resource_options(&model.clinic.clinicians, "none", Some(&row.clinician));
-    let (room_ids, _) = resource_options(&model.clinic.rooms, "none", Some(&row.room));
-    let clinician = clin_ids[f.choice(CLINICIAN)]
-        .clone()
-        .ok_or((CLINICIAN, "choose a clinician".to_string()))?;
-    let room = room_ids[f.choice(ROOM)]
-        .clone()
-        .ok_or((ROOM, "choose a room".to_string()))?;
-    Ok(Proposal {
-        date,
-        time,
-        minutes: row.minutes,
-        clinician,
-        room,
-        gap_days: None,
-    })
+    match (date, time, clinician.flatten(), room.flatten()) {
+        (Some(date), Some(time), Some(clinician), Some(room)) if !r.has_errors() => Ok(Proposal {
+            date,
+            time,
+            minutes: row.minutes,
+            clinician,
+            room,
+            gap_days: None,
+        }),
+        _ => Err(r.finish().err().unwrap_or_default()),
+    }
 }
 
 /// The rows with the edited one (and its reason) replaced, in date order, with their
@@ -432,19 +450,19 @@ fn recheck_row(model: &Model, p: &Preview, f: &mut Form) {
     f.refusals.clear();
     f.warnings.clear();
     f.notes.clear();
-    let Ok(row) = typed_row(model, p, f) else {
+    let Ok(row) = typed_row(p, f) else {
         return;
     };
-    let c = candidate(model, p, row, f.value(REASON));
+    let c = candidate(model, p, row, f.text(REASON));
     f.refusals = c.refused.iter().map(Refusal::text).collect();
     f.warnings = c.warnings;
-    let lifted = override_reason(f.value(REASON));
+    let lifted = override_reason(f.text(REASON));
     let close_refused = c
         .refused
         .iter()
         .any(|r| matches!(r, Refusal::Rule(v) if v.is_overridable()));
     match lifted {
-        Err(why) if close_refused && !f.value(REASON).trim().is_empty() => f.notes.push(why),
+        Err(why) if close_refused && !f.text(REASON).trim().is_empty() => f.notes.push(why),
         Err(_) if close_refused => f.notes.push(OVERRIDE_HINT.into()),
         _ => {}
     }
@@ -460,11 +478,11 @@ fn row_form_key(model: &mut Model, p: &mut Preview, mut f: Form, key: KeyEvent) 
             return;
         }
         FormEvent::Changed => recheck_row(model, p, &mut f),
-        FormEvent::Submit => match typed_row(model, p, &f) {
-            Err((field, message)) => f.fail(field, message),
+        FormEvent::Submit => match typed_row(p, &f) {
+            Err(errors) => f.set_errors(errors),
             Ok(row) => {
                 recheck_row(model, p, &mut f);
-                let typed = f.value(REASON).to_string();
+                let typed = f.text(REASON).to_string();
                 let c = candidate(model, p, row, &typed);
                 match c.refused.first() {
                     // A reason was typed for the interval, but it is too short to count.

@@ -12,22 +12,29 @@ use crate::domain::patient::PatientId;
 use crate::domain::protocol::ProtocolTemplate;
 use crate::domain::schedule::{MINUTES_RANGE, ProposalPlan, propose_series};
 
-use super::booking::resource_options;
+use super::booking::{BookingFields, refresh_resources, resource_options};
 use super::clinical_rules::eligible_from;
-use super::form::{Field, Form};
+use super::form::{ChoiceOption, Field, Form, Reader};
 use super::model::{Effect, Model};
 use super::preview;
 
-pub const PROTOCOL: usize = 0;
-pub const START: usize = 1;
-pub const TIME: usize = 2;
-pub const SESSIONS: usize = 3;
-pub const INTERVAL: usize = 4;
-pub const MIN_INTERVAL: usize = 5;
-pub const MAX_INTERVAL: usize = 6;
-pub const MINUTES: usize = 7;
-pub const CLINICIAN: usize = 8;
-pub const ROOM: usize = 9;
+pub const PROTOCOL: &str = "protocol";
+pub const START: &str = "first_date";
+pub const TIME: &str = "preferred_time";
+pub const SESSIONS: &str = "sessions";
+pub const INTERVAL: &str = "interval_days";
+pub const MIN_INTERVAL: &str = "min_interval_days";
+pub const MAX_INTERVAL: &str = "max_interval_days";
+pub const MINUTES: &str = "minutes";
+pub const CLINICIAN: &str = "clinician";
+pub const ROOM: &str = "room";
+
+const FIELDS: BookingFields = BookingFields {
+    date: START,
+    time: TIME,
+    clinician: CLINICIAN,
+    room: ROOM,
+};
 
 /// The protocols offered: those in `clinic.protocols_in_use` (all when it is empty). If
 /// none of the ids listed there exists, every template is offered rather than none.
@@ -44,28 +51,48 @@ pub fn offered(model: &Model) -> Vec<&ProtocolTemplate> {
     }
 }
 
+fn protocol_options(model: &Model) -> Vec<ChoiceOption> {
+    offered(model)
+        .iter()
+        .map(|p| ChoiceOption::new(Some(p.id.clone()), p.name.clone()))
+        .collect()
+}
+
 pub fn form(model: &Model, id: &PatientId) -> Form {
     let protocols = offered(model);
-    let names = protocols.iter().map(|p| p.name.clone()).collect();
-    let (_, clinicians) = resource_options(&model.clinic.clinicians, "any", None);
-    let (_, rooms) = resource_options(&model.clinic.rooms, "any", None);
     let mut f = Form::new(
         "New treatment series",
         vec![
-            Field::choice("Protocol", names, 0),
-            Field::text("First date", DATE_HINT, String::new()),
+            Field::choice(
+                PROTOCOL,
+                "Protocol",
+                protocol_options(model),
+                protocols.first().map(|p| p.id.clone()),
+            ),
+            Field::text(START, "First date", DATE_HINT, String::new()),
             Field::text(
+                TIME,
                 "Preferred time",
                 "HH:MM, optional: the nearest free time",
                 String::new(),
             ),
-            Field::text("Sessions", "1-20", String::new()),
-            Field::text("Interval (days)", "target gap", String::new()),
-            Field::text("Minimum (days)", "never closer", String::new()),
-            Field::text("Maximum (days)", "never further", String::new()),
-            Field::text("Length (min)", "minutes per session", String::new()),
-            Field::choice("Clinician", clinicians, 0),
-            Field::choice("Room", rooms, 0),
+            Field::text(SESSIONS, "Sessions", "1-20", String::new()),
+            Field::text(INTERVAL, "Interval (days)", "target gap", String::new()),
+            Field::text(MIN_INTERVAL, "Minimum (days)", "never closer", String::new()),
+            Field::text(MAX_INTERVAL, "Maximum (days)", "never further", String::new()),
+            Field::text(MINUTES, "Length (min)", "minutes per session", String::new()),
+            Field::choice(
+                CLINICIAN,
+                "Clinician",
+                resource_options(&model.clinic.clinicians, "any", None),
+                None,
+            ),
+            Field::choice(
+                ROOM,
+                "Room",
+                resource_options(&model.clinic.rooms, "any", None),
+                None,
+            ),
         ],
     );
     f.enter_label = "propose the sessions";
@@ -76,12 +103,34 @@ pub fn form(model: &Model, id: &PatientId) -> Form {
         f.warnings.push(note);
     }
     if let Some((date, label)) = washout_until(model, id) {
-        f.fields[START].set_text(date.to_string());
+        f.set_text(START, date.to_string());
         f.notes.push(format!(
             "first date suggested on {date}, the earliest eligible date ({label} washout); an earlier date is moved to it"
         ));
     }
     f
+}
+
+/// The clinic's settings changed while the form is open: the protocols, clinicians and
+/// rooms offered follow; one chosen here and no longer offered is refused on its field.
+pub fn clinic_changed(model: &Model, f: &mut Form) {
+    refresh_resources(f, &model.clinic, FIELDS, (None, None));
+    let chosen = f.choice(PROTOCOL).map(str::to_string);
+    let mut options = protocol_options(model);
+    if let Some(id) = chosen
+        && !options.iter().any(|o| o.id.as_deref() == Some(id.as_str()))
+    {
+        let why = "this protocol was taken out of use in Settings while this form was open: choose another";
+        options.push(ChoiceOption {
+            id: Some(id.clone()),
+            label: format!("{id} (no longer in use)"),
+            unavailable: Some(why.into()),
+        });
+        f.fail(PROTOCOL, why);
+    }
+    if let Some(c) = f.choice_mut(PROTOCOL) {
+        c.set_options(options);
+    }
 }
 
 /// The earliest eligible date of a washout the patient is still in (after today), and
@@ -103,17 +152,23 @@ fn sessions_to_come(model: &Model, id: &PatientId) -> Option<String> {
 }
 
 fn fill_from_protocol(f: &mut Form, p: &ProtocolTemplate) {
-    f.fields[SESSIONS].set_text(p.sessions.to_string());
-    f.fields[INTERVAL].set_text(p.interval_days.to_string());
-    f.fields[MIN_INTERVAL].set_text(p.min_interval_days.to_string());
-    f.fields[MAX_INTERVAL].set_text(p.max_interval_days.to_string());
-    f.fields[MINUTES].set_text(p.session_minutes.to_string());
+    f.set_text(SESSIONS, p.sessions.to_string());
+    f.set_text(INTERVAL, p.interval_days.to_string());
+    f.set_text(MIN_INTERVAL, p.min_interval_days.to_string());
+    f.set_text(MAX_INTERVAL, p.max_interval_days.to_string());
+    f.set_text(MINUTES, p.session_minutes.to_string());
+}
+
+/// The protocol chosen in the form, while it is still offered.
+fn chosen_protocol<'a>(model: &'a Model, f: &Form) -> Option<&'a ProtocolTemplate> {
+    let id = f.choice(PROTOCOL)?;
+    offered(model).into_iter().find(|p| p.id == id)
 }
 
 /// Keeps the numbers in step with the chosen protocol.
 pub fn changed(model: &Model, f: &mut Form) {
-    if f.focus == PROTOCOL
-        && let Some(p) = offered(model).get(f.choice(PROTOCOL))
+    if f.focused() == PROTOCOL
+        && let Some(p) = chosen_protocol(model, f)
     {
         fill_from_protocol(f, p);
     }
@@ -122,11 +177,10 @@ pub fn changed(model: &Model, f: &mut Form) {
 /// Validates the form and proposes the series. `None` keeps the form open (with the
 /// reason on its field); otherwise the preview is open and nothing is saved yet.
 pub fn submit(model: &mut Model, id: &PatientId, f: &mut Form) -> Option<Vec<Effect>> {
-    let protocol = (*offered(model).get(f.choice(PROTOCOL))?).clone();
-    let mut plan = match read_plan(model, f) {
-        Ok(plan) => plan,
-        Err((field, message)) => {
-            f.fail(field, message);
+    let (protocol, mut plan) = match read_plan(model, f) {
+        Ok(read) => read,
+        Err(errors) => {
+            f.set_errors(errors);
             return None;
         }
     };
@@ -153,43 +207,91 @@ pub fn submit(model: &mut Model, id: &PatientId, f: &mut Form) -> Option<Vec<Eff
     }
 }
 
-fn read_plan(model: &Model, f: &Form) -> Result<ProposalPlan, (usize, String)> {
-    let first_date = parse_date(f.value(START)).map_err(|m| (START, m))?;
-    if first_date < model.today {
-        return Err((
+/// The chosen protocol and the plan typed, or every field at fault and why.
+fn read_plan(model: &Model, f: &Form) -> Result<(ProtocolTemplate, ProposalPlan), Vec<(String, String)>> {
+    let mut r = f.reader();
+    let protocol = r.choice(PROTOCOL).flatten();
+    let protocol = match protocol.and_then(|id| offered(model).into_iter().find(|p| p.id == id)) {
+        Some(p) => Some(p.clone()),
+        None => {
+            r.fail(PROTOCOL, "choose a protocol");
+            None
+        }
+    };
+    let first_date = r.parse(START, parse_date);
+    if let Some(d) = first_date
+        && d < model.today
+    {
+        r.fail(
             START,
             format!(
-                "{first_date} is in the past; the first session is on or after today ({})",
+                "{d} is in the past; the first session is on or after today ({})",
                 model.today
             ),
-        ));
+        );
     }
-    let preferred_time = parse_optional_time(f.value(TIME)).map_err(|m| (TIME, m))?;
-    let days = |field: usize, name: &str| parse_days(f.value(field), name, 1..=365).map_err(|m| (field, m));
-    let sessions = parse_days(f.value(SESSIONS), "sessions", 1..=20).map_err(|m| (SESSIONS, m))?;
-    let interval_days = days(INTERVAL, "interval")?;
-    let min_interval_days = days(MIN_INTERVAL, "minimum interval")?;
-    let max_interval_days = days(MAX_INTERVAL, "maximum interval")?;
-    let minutes = parse_days(f.value(MINUTES), "length", MINUTES_RANGE).map_err(|m| (MINUTES, m))?;
-    if interval_days < min_interval_days {
-        let m = format!("interval must be at least the minimum ({min_interval_days} days)");
-        return Err((INTERVAL, m));
+    let preferred_time = r.parse(TIME, parse_optional_time);
+    let sessions = r.parse(SESSIONS, |s| parse_days(s, "sessions", 1..=20));
+    let interval_days = r.parse(INTERVAL, |s| parse_days(s, "interval", 1..=365));
+    let min_interval_days = r.parse(MIN_INTERVAL, |s| parse_days(s, "minimum interval", 1..=365));
+    let max_interval_days = r.parse(MAX_INTERVAL, |s| parse_days(s, "maximum interval", 1..=365));
+    let minutes = r.parse(MINUTES, |s| parse_days(s, "length", MINUTES_RANGE));
+    if let (Some(i), Some(min)) = (interval_days, min_interval_days)
+        && i < min
+    {
+        r.fail(
+            INTERVAL,
+            format!("interval must be at least the minimum ({min} days)"),
+        );
     }
-    if max_interval_days < interval_days {
-        let m = format!("maximum must be at least the interval ({interval_days} days)");
-        return Err((MAX_INTERVAL, m));
+    if let (Some(max), Some(i)) = (max_interval_days, interval_days)
+        && max < i
+    {
+        r.fail(
+            MAX_INTERVAL,
+            format!("maximum must be at least the interval ({i} days)"),
+        );
     }
-    let (clinicians, _) = resource_options(&model.clinic.clinicians, "any", None);
-    let (rooms, _) = resource_options(&model.clinic.rooms, "any", None);
-    Ok(ProposalPlan {
+    let clinician = r.choice(CLINICIAN);
+    let room = r.choice(ROOM);
+    let unreadable = |r: Reader| r.finish().err().unwrap_or_default();
+    match (
+        protocol,
+        first_date,
+        preferred_time,
         sessions,
         interval_days,
         min_interval_days,
         max_interval_days,
         minutes,
-        first_date,
-        preferred_time,
-        clinician: clinicians.get(f.choice(CLINICIAN)).cloned().flatten(),
-        room: rooms.get(f.choice(ROOM)).cloned().flatten(),
-    })
+        clinician,
+        room,
+    ) {
+        (
+            Some(protocol),
+            Some(first_date),
+            Some(preferred_time),
+            Some(sessions),
+            Some(interval_days),
+            Some(min_interval_days),
+            Some(max_interval_days),
+            Some(minutes),
+            Some(clinician),
+            Some(room),
+        ) if !r.has_errors() => Ok((
+            protocol,
+            ProposalPlan {
+                sessions,
+                interval_days,
+                min_interval_days,
+                max_interval_days,
+                minutes,
+                first_date,
+                preferred_time,
+                clinician,
+                room,
+            },
+        )),
+        _ => Err(unreadable(r)),
+    }
 }

@@ -27,21 +27,21 @@ use crate::domain::schedule::{
 };
 use crate::domain::series::{Series, Session, SessionStatus};
 
-use super::booking::{BookingFields, field_of, position, resource_options};
+use super::booking::{BookingFields, field_of, refresh_resources, resource_options};
 use super::clinical_rules::{
     self, missing, open_block_labels, override_note, record_notes, screening_refusals, session_prompts,
 };
-use super::form::{Field, Form};
+use super::form::{ChoiceOption, Field, Form};
 use super::model::{Effect, Model, StatusKind};
 use super::{rebook, reschedule};
 
-pub const DATE: usize = 0;
-pub const TIME: usize = 1;
-pub const STATUS: usize = 2;
-pub const CLINICIAN: usize = 3;
-pub const ROOM: usize = 4;
-pub const NOTES: usize = 5;
-pub const REASON: usize = 6;
+pub const DATE: &str = "date";
+pub const TIME: &str = "time";
+pub const STATUS: &str = "status";
+pub const CLINICIAN: &str = "clinician";
+pub const ROOM: &str = "room";
+pub const NOTES: &str = "notes";
+pub const REASON: &str = "override_reason";
 
 const FIELDS: BookingFields = BookingFields {
     date: DATE,
@@ -64,8 +64,12 @@ pub struct Typed {
     pub reason: String,
 }
 
-fn status_options() -> Vec<String> {
-    SessionStatus::ALL.iter().map(|s| s.label().to_string()).collect()
+/// The statuses, by their label (which is also how the file names them).
+fn status_options() -> Vec<ChoiceOption> {
+    SessionStatus::ALL
+        .iter()
+        .map(|s| ChoiceOption::new(Some(s.label()), s.label()))
+        .collect()
 }
 
 fn series_of<'a>(model: &'a Model, id: &PatientId) -> Option<(&'a Patient, &'a Series)> {
@@ -79,36 +83,54 @@ fn stored<'a>(model: &'a Model, id: &PatientId, index: Option<usize>) -> Option<
 }
 
 fn build(model: &Model, title: String, s: &Session) -> Form {
-    let chosen = SessionStatus::ALL
-        .iter()
-        .position(|x| *x == s.status)
-        .unwrap_or(0);
-    let (clin_ids, clin_labels) = resource_options(&model.clinic.clinicians, "none", s.clinician.as_deref());
-    let (room_ids, room_labels) = resource_options(&model.clinic.rooms, "none", s.room.as_deref());
     Form::new(
         title,
         vec![
-            Field::text("Date", DATE_HINT, s.date.to_string()),
+            Field::text(DATE, "Date", DATE_HINT, s.date.to_string()),
             Field::text(
+                TIME,
                 "Time",
                 "HH:MM, optional",
                 s.time.map(|t| t.format("%H:%M").to_string()).unwrap_or_default(),
             ),
-            Field::choice("Status", status_options(), chosen),
+            Field::choice(STATUS, "Status", status_options(), Some(s.status.label().into())),
             Field::choice(
+                CLINICIAN,
                 "Clinician",
-                clin_labels,
-                position(&clin_ids, s.clinician.as_deref()),
+                resource_options(&model.clinic.clinicians, "none", s.clinician.as_deref()),
+                s.clinician.clone(),
             ),
-            Field::choice("Room", room_labels, position(&room_ids, s.room.as_deref())),
-            Field::text("Notes", "optional", s.notes.clone()),
+            Field::choice(
+                ROOM,
+                "Room",
+                resource_options(&model.clinic.rooms, "none", s.room.as_deref()),
+                s.room.clone(),
+            ),
+            Field::text(NOTES, "Notes", "optional", s.notes.clone()),
             Field::text(
+                REASON,
                 "Override reason",
                 "only to book closer than the minimum interval",
                 "",
             ),
         ],
     )
+}
+
+/// The clinic's settings changed while the form is open: its clinician and room
+/// choices follow, and one made inactive or removed meanwhile is refused on its field.
+pub fn clinic_changed(model: &Model, id: &PatientId, index: Option<usize>, f: &mut Form) {
+    let kept = stored(model, id, index);
+    refresh_resources(
+        f,
+        &model.clinic,
+        FIELDS,
+        (
+            kept.and_then(|s| s.clinician.as_deref()),
+            kept.and_then(|s| s.room.as_deref()),
+        ),
+    );
+    refresh(model, id, index, f);
 }
 
 pub fn edit_form(model: &Model, id: &PatientId, index: usize) -> Option<Form> {
@@ -147,27 +169,24 @@ pub fn add_form(model: &Model, id: &PatientId) -> Option<Form> {
     Some(f)
 }
 
-/// The form's values, or the field at fault and why.
-fn read(model: &Model, id: &PatientId, index: Option<usize>, f: &Form) -> Result<Typed, (usize, String)> {
-    let current = stored(model, id, index);
-    let (clin_ids, _) = resource_options(
-        &model.clinic.clinicians,
-        "none",
-        current.and_then(|s| s.clinician.as_deref()),
-    );
-    let (room_ids, _) = resource_options(
-        &model.clinic.rooms,
-        "none",
-        current.and_then(|s| s.room.as_deref()),
-    );
+/// The form's values, or every field at fault and why.
+fn read(f: &Form) -> Result<Typed, Vec<(String, String)>> {
+    let mut r = f.reader();
+    let date = r.parse(DATE, parse_date);
+    let time = r.parse(TIME, parse_optional_time);
+    let status = r.choice_of(STATUS, &SessionStatus::ALL, SessionStatus::label);
+    let clinician = r.choice(CLINICIAN);
+    let room = r.choice(ROOM);
+    r.finish()?;
+    let missing = || vec![(STATUS.to_string(), "choose a status".to_string())];
     Ok(Typed {
-        date: parse_date(f.value(DATE)).map_err(|m| (DATE, m))?,
-        time: parse_optional_time(f.value(TIME)).map_err(|m| (TIME, m))?,
-        status: SessionStatus::ALL[f.choice(STATUS)],
-        clinician: clin_ids.get(f.choice(CLINICIAN)).cloned().flatten(),
-        room: room_ids.get(f.choice(ROOM)).cloned().flatten(),
-        notes: f.value(NOTES).trim().to_string(),
-        reason: f.value(REASON).to_string(),
+        date: date.ok_or_else(missing)?,
+        time: time.ok_or_else(missing)?,
+        status: status.ok_or_else(missing)?,
+        clinician: clinician.ok_or_else(missing)?,
+        room: room.ok_or_else(missing)?,
+        notes: f.text(NOTES).trim().to_string(),
+        reason: f.text(REASON).to_string(),
     })
 }
 
@@ -228,7 +247,7 @@ pub fn refresh(model: &Model, id: &PatientId, index: Option<usize>, f: &mut Form
     f.refusals.clear();
     f.warnings.clear();
     f.notes.clear();
-    let Ok(t) = read(model, id, index, f) else {
+    let Ok(t) = read(f) else {
         return;
     };
     let c = check(model, id, index, &t);
@@ -355,10 +374,10 @@ fn done_refusal(missing: &[crate::domain::readiness::Missing]) -> String {
 /// otherwise the form is closed: saved, or waiting in a confirmation (cascade) that
 /// the returned effects do not include yet.
 pub fn submit(model: &mut Model, id: &PatientId, index: Option<usize>, f: &mut Form) -> Option<Vec<Effect>> {
-    let t = match read(model, id, index, f) {
+    let t = match read(f) {
         Ok(t) => t,
-        Err((field, message)) => {
-            f.fail(field, message);
+        Err(errors) => {
+            f.set_errors(errors);
             return None;
         }
     };

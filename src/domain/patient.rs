@@ -96,61 +96,91 @@ pub struct PatientDetails {
     pub notes: String,
 }
 
-/// A validation failure tied to the form field it is about.
+/// The contact detail a validation failure is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DetailsField {
+    Name,
+    DateOfBirth,
+    Phone,
+    Email,
+}
+
+/// A validation failure tied to the detail it is about.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldError {
-    pub field: usize,
+    pub field: DetailsField,
     pub message: String,
 }
 
-impl PatientDetails {
-    pub const FIELD_NAME: usize = 0;
-    pub const FIELD_DOB: usize = 1;
-    pub const FIELD_PHONE: usize = 2;
-    pub const FIELD_EMAIL: usize = 3;
+/// The details as typed, before validation.
+#[derive(Debug, Clone, Copy)]
+pub struct TypedDetails<'a> {
+    pub full_name: &'a str,
+    pub date_of_birth: &'a str,
+    pub phone: &'a str,
+    pub email: &'a str,
+    pub notes: &'a str,
+}
 
-    /// Validates what was typed: `[name, date of birth, phone, email, notes]`.
-    pub fn parse(fields: &[String; 5], today: NaiveDate) -> Result<Self, FieldError> {
-        let err = |field, message: &str| FieldError {
-            field,
-            message: message.to_string(),
+impl PatientDetails {
+    /// Validates what was typed; every failure at once, so the form can show them all.
+    pub fn parse(typed: TypedDetails, today: NaiveDate) -> Result<Self, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let mut err = |field, message: &str| {
+            errors.push(FieldError {
+                field,
+                message: message.to_string(),
+            })
         };
-        let full_name = fields[0].trim().to_string();
+        let full_name = typed.full_name.trim().to_string();
         if full_name.is_empty() {
-            return Err(err(Self::FIELD_NAME, "full name must not be empty"));
+            err(DetailsField::Name, "full name must not be empty");
         }
-        let date_of_birth = if fields[1].trim().is_empty() {
+        let date_of_birth = if typed.date_of_birth.trim().is_empty() {
             None
         } else {
-            let dob = parse_date(&fields[1]).map_err(|m| err(Self::FIELD_DOB, &m))?;
-            if dob > today {
-                return Err(err(Self::FIELD_DOB, "date of birth is in the future"));
+            match parse_date(typed.date_of_birth) {
+                Err(m) => {
+                    err(DetailsField::DateOfBirth, &m.to_string());
+                    None
+                }
+                Ok(dob) if dob > today => {
+                    err(DetailsField::DateOfBirth, "date of birth is in the future");
+                    None
+                }
+                Ok(dob) if dob < add_days(today, -365 * 130) => {
+                    err(
+                        DetailsField::DateOfBirth,
+                        "date of birth is more than 130 years ago",
+                    );
+                    None
+                }
+                Ok(dob) => Some(dob),
             }
-            if dob < add_days(today, -365 * 130) {
-                return Err(err(Self::FIELD_DOB, "date of birth is more than 130 years ago"));
-            }
-            Some(dob)
         };
-        let phone = fields[2].trim().to_string();
+        let phone = typed.phone.trim().to_string();
         if phone
             .chars()
             .any(|c| !(c.is_ascii_digit() || " +-()./".contains(c)))
         {
-            return Err(err(
-                Self::FIELD_PHONE,
+            err(
+                DetailsField::Phone,
                 "phone may hold digits, spaces and + - ( ) . / only",
-            ));
+            );
         }
-        let email = fields[3].trim().to_string();
+        let email = typed.email.trim().to_string();
         if !email.is_empty() && !looks_like_email(&email) {
-            return Err(err(Self::FIELD_EMAIL, "email needs a name, an @ and a domain"));
+            err(DetailsField::Email, "email needs a name, an @ and a domain");
+        }
+        if !errors.is_empty() {
+            return Err(errors);
         }
         Ok(Self {
             full_name,
             date_of_birth,
             phone,
             email,
-            notes: fields[4].trim().to_string(),
+            notes: typed.notes.trim().to_string(),
         })
     }
 }
@@ -286,16 +316,6 @@ mod tests {
         s.parse().unwrap()
     }
 
-    fn fields(name: &str, dob: &str) -> [String; 5] {
-        [
-            name.into(),
-            dob.into(),
-            "+44 20 7946 0000".into(),
-            "a@b.co".into(),
-            String::new(),
-        ]
-    }
-
     #[test]
     fn ids_are_restricted_to_a_file_safe_alphabet() {
         assert!(PatientId::new("p-2026-00af").is_ok());
@@ -304,37 +324,63 @@ mod tests {
         assert!(PatientId::new("").is_err());
     }
 
+    fn typed<'a>(name: &'a str, dob: &'a str, phone: &'a str, email: &'a str) -> TypedDetails<'a> {
+        TypedDetails {
+            full_name: name,
+            date_of_birth: dob,
+            phone,
+            email,
+            notes: "",
+        }
+    }
+
+    fn fields_in_error(t: TypedDetails) -> Vec<DetailsField> {
+        let e = PatientDetails::parse(t, d("2026-11-25")).unwrap_err();
+        e.iter().map(|e| e.field).collect()
+    }
+
     #[test]
     fn the_form_refuses_empty_names_impossible_and_future_dates() {
         let today = d("2026-11-25");
-        assert_eq!(
-            PatientDetails::parse(&fields("  ", ""), today).unwrap_err().field,
-            0
-        );
-        let e = PatientDetails::parse(&fields("Ann", "2026-02-30"), today).unwrap_err();
-        assert_eq!(e.field, 1);
-        assert!(e.message.contains("does not exist"));
-        let e = PatientDetails::parse(&fields("Ann", "2027-01-01"), today).unwrap_err();
-        assert!(e.message.contains("future"));
-        let ok = PatientDetails::parse(&fields(" Ann Lee ", "1990-05-01"), today).unwrap();
+        assert_eq!(fields_in_error(typed("  ", "", "", "")), [DetailsField::Name]);
+        let e = PatientDetails::parse(typed("Ann", "2026-02-30", "", ""), today).unwrap_err();
+        assert_eq!(e[0].field, DetailsField::DateOfBirth);
+        assert!(e[0].message.contains("does not exist"));
+        let e = PatientDetails::parse(typed("Ann", "2027-01-01", "", ""), today).unwrap_err();
+        assert!(e[0].message.contains("future"));
+        let ok = PatientDetails::parse(typed(" Ann Lee ", "1990-05-01", "", ""), today).unwrap();
         assert_eq!(ok.full_name, "Ann Lee");
         assert_eq!(ok.date_of_birth, Some(d("1990-05-01")));
     }
 
     #[test]
-    fn contact_fields_are_checked() {
-        let today = d("2026-11-25");
-        let mut f = fields("Ann", "");
-        f[3] = "not-an-email".into();
-        assert_eq!(PatientDetails::parse(&f, today).unwrap_err().field, 3);
-        f[3] = String::new();
-        f[2] = "call me".into();
-        assert_eq!(PatientDetails::parse(&f, today).unwrap_err().field, 2);
+    fn contact_fields_are_checked_and_every_failure_is_reported() {
+        assert_eq!(
+            fields_in_error(typed("Ann", "", "", "not-an-email")),
+            [DetailsField::Email]
+        );
+        assert_eq!(
+            fields_in_error(typed("Ann", "", "call me", "")),
+            [DetailsField::Phone]
+        );
+        assert_eq!(
+            fields_in_error(typed("", "2026-02-30", "call me", "x")),
+            [
+                DetailsField::Name,
+                DetailsField::DateOfBirth,
+                DetailsField::Phone,
+                DetailsField::Email
+            ]
+        );
     }
 
     #[test]
     fn filter_matches_name_phone_and_email_case_insensitively() {
-        let details = PatientDetails::parse(&fields("Maria Okafor", ""), d("2026-11-25")).unwrap();
+        let details = PatientDetails::parse(
+            typed("Maria Okafor", "", "+44 20 7946 0000", "a@b.example"),
+            d("2026-11-25"),
+        )
+        .unwrap();
         let p = Patient::new(PatientId::new("p-1").unwrap(), details, d("2026-11-25"));
         assert!(p.matches("okaf"));
         assert!(p.matches("a@b"));

@@ -3,6 +3,7 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Position, Rect};
+use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph, Wrap};
 
@@ -22,26 +23,27 @@ pub fn draw(form: &Form, frame: &mut Frame, area: Rect) {
         let marker = if focused { "▶ " } else { "  " };
         let label = format!("{marker}{:<w$}", field.label, w = LABEL_W);
         let value = match &field.kind {
-            FieldKind::Text => field.value.clone(),
-            FieldKind::Choice(_) => format!("◀ {} ▶", field.value),
+            FieldKind::Text(t) => t.value().to_string(),
+            FieldKind::Choice(c) => format!("◀ {} ▶", c.label()),
         };
-        if focused && field.kind == FieldKind::Text {
-            let col = (LABEL_W + 2 + field.value.chars().take(field.cursor).count()) as u16;
+        if focused && let FieldKind::Text(t) = &field.kind {
+            let col = (LABEL_W + 2 + t.visual_cursor()) as u16;
             cursor = Some((col, lines.len() as u16));
         }
-        let value_style = if focused {
-            theme::focus()
-        } else {
-            ratatui::style::Style::default()
+        // A selected field (just entered) shows reversed: typing replaces it.
+        let value_style = match &field.kind {
+            FieldKind::Text(t) if focused && t.is_selected() => {
+                theme::focus().add_modifier(Modifier::REVERSED)
+            }
+            _ if focused => theme::focus(),
+            _ => ratatui::style::Style::default(),
         };
         let mut spans = vec![Span::raw(label), Span::styled(value, value_style)];
         if focused && !field.hint.is_empty() {
             spans.push(Span::styled(format!("   {}", field.hint), theme::dim()));
         }
         lines.push(Line::from(spans));
-        if let Some((bad, message)) = &form.error
-            && *bad == i
-        {
+        if let Some(message) = form.error_of(&field.name) {
             let indent = LABEL_W + 2;
             for (n, part) in hanging(message, inner_w.saturating_sub(indent + 2))
                 .into_iter()
@@ -56,7 +58,7 @@ pub fn draw(form: &Form, frame: &mut Frame, area: Rect) {
         }
     }
     // A message already shown next to its field (after Enter) is not repeated here.
-    let inline = form.error.as_ref().map(|(_, m)| m.as_str());
+    let inline: Vec<&str> = form.errors.iter().map(|(_, m)| m.as_str()).collect();
     let refusals = form
         .refusals
         .iter()
@@ -66,7 +68,7 @@ pub fn draw(form: &Form, frame: &mut Frame, area: Rect) {
     let checks: Vec<Line> = refusals
         .chain(warnings)
         .chain(notes)
-        .filter(|(_, text, _)| inline != Some(text.as_str()))
+        .filter(|(_, text, _)| !inline.contains(&text.as_str()))
         .map(|(mark, text, style)| Line::styled(format!("{mark} {text}"), style))
         .collect();
     if !checks.is_empty() {

@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::app::form::{Field, Form};
+use crate::app::form::{ChoiceOption, Field, Form};
 use crate::app::model::{FormPurpose, Model, Overlay, StatusKind};
 use crate::domain::chart::{Adjunct, Amendment, SessionChart, default_depths, parse_depth};
 use crate::domain::patient::Patient;
@@ -13,9 +13,26 @@ use crate::domain::skin::{self, Area};
 use super::area_text::parse_depth_fixes;
 use super::{ConsultForm, Popup, target};
 
-const CHART_DEVICE: usize = 0;
-const CHART_LOT: usize = 1;
-const CHART_DEPTHS: usize = 2;
+const CHART_DEVICE: &str = "device";
+const CHART_LOT: &str = "cartridge_lot";
+const CHART_PASSES: &str = "passes";
+const CHART_END_POINT: &str = "end_point";
+const CHART_REACTION: &str = "reaction";
+const CHART_NOTES: &str = "notes";
+const SIGNED_BY: &str = "signed_by";
+const AMEND_BY: &str = "by";
+const AMEND_TEXT: &str = "what_changed";
+const AMEND_DEPTHS: &str = "depth_fixes";
+
+/// The depth field of an area ("depth.cheeks").
+fn depth_field(area: Area) -> String {
+    format!("depth.{}", area.key())
+}
+
+/// The yes/no field of an adjunct ("adjunct.<label>").
+fn adjunct_field(adj: Adjunct) -> String {
+    format!("adjunct.{}", adj.label().replace(' ', "_"))
+}
 
 /// The areas a chart of this session lists: those already charted, else the latest
 /// assessment's treated areas, else the protocol's areas with a default depth, else all.
@@ -82,36 +99,55 @@ pub(super) fn open_chart(model: &mut Model) {
         (None, None) => SessionChart::default(),
     };
     let r = chart.record();
-    let device_idx = devices.iter().position(|d| d.id == r.device_id).unwrap_or(0);
     let mut fields = vec![
         Field::choice(
+            CHART_DEVICE,
             "Device",
-            devices.iter().map(|d| d.name.clone()).collect(),
-            device_idx,
+            devices
+                .iter()
+                .map(|d| ChoiceOption::new(Some(d.id.clone()), d.name.clone()))
+                .collect(),
+            Some(r.device_id.clone())
+                .filter(|id| devices.iter().any(|d| &d.id == id))
+                .or_else(|| devices.first().map(|d| d.id.clone())),
         ),
-        Field::text("Cartridge lot", "", r.cartridge_lot.clone()),
+        Field::text(CHART_LOT, "Cartridge lot", "", r.cartridge_lot.clone()),
     ];
     for a in &areas {
         let depth = r.depths.get(a).map(|d| d.to_string()).unwrap_or_default();
-        fields.push(Field::text(a.label(), "mm; empty = not treated", depth));
+        fields.push(Field::text(
+            depth_field(*a),
+            a.label(),
+            "mm; empty = not treated",
+            depth,
+        ));
     }
     let passes = if r.passes == 0 {
         String::new()
     } else {
         r.passes.to_string()
     };
-    fields.push(Field::text("Passes", "1-20", passes));
+    fields.push(Field::text(CHART_PASSES, "Passes", "1-20", passes));
     fields.push(Field::text(
+        CHART_END_POINT,
         "End point",
         "e.g. pinpoint bleeding",
         r.end_point.clone(),
     ));
     for adj in Adjunct::ALL {
-        let on = usize::from(r.adjuncts.contains(&adj));
-        fields.push(Field::choice(adj.label(), vec!["no".into(), "yes".into()], on));
+        fields.push(Field::yes_no(
+            adjunct_field(adj),
+            adj.label(),
+            r.adjuncts.contains(&adj),
+        ));
     }
-    fields.push(Field::text("Reaction", "immediate reaction", r.reaction.clone()));
-    fields.push(Field::text("Notes", "", r.notes.clone()));
+    fields.push(Field::text(
+        CHART_REACTION,
+        "Reaction",
+        "immediate reaction",
+        r.reaction.clone(),
+    ));
+    fields.push(Field::text(CHART_NOTES, "Notes", "", r.notes.clone()));
     let mut form = Form::new(
         format!(
             "Chart · session {} · {}",
@@ -120,7 +156,7 @@ pub(super) fn open_chart(model: &mut Model) {
         ),
         fields,
     );
-    form.focus = CHART_LOT;
+    form.focus_on(CHART_LOT);
     let id = patient.id.clone();
     model.overlay = Overlay::Form(FormPurpose::Consult(ConsultForm::Chart(id, si, ci)), form);
     // Replaces whatever the last key said (e.g. that another session's chart is signed).
@@ -141,62 +177,67 @@ fn parse_chart(
     form: &mut Form,
 ) -> Option<SessionChart> {
     let areas = chart_areas(model, patient, si, ci);
-    let device = model.templates.devices.get(form.choice(CHART_DEVICE))?;
+    let mut r = form.reader();
+    let device_id = r.choice(CHART_DEVICE).flatten();
+    let device = device_id.and_then(|id| model.templates.devices.iter().find(|d| d.id == id));
+    if device.is_none() {
+        r.fail(CHART_DEVICE, "choose the device used");
+    }
     let mut depths = BTreeMap::new();
-    for (i, area) in areas.iter().enumerate() {
-        let text = form.value(CHART_DEPTHS + i).trim().to_string();
+    for area in &areas {
+        let name = depth_field(*area);
+        let text = r.text(&name);
+        let Some(device) = device else { continue };
         if text.is_empty() {
             continue;
         }
-        match parse_depth(&text, device) {
+        match parse_depth(text, device) {
             Ok(d) => {
                 depths.insert(*area, d);
             }
-            Err(e) => {
-                form.fail(CHART_DEPTHS + i, e);
-                return None;
-            }
+            Err(e) => r.fail(&name, e),
         }
     }
-    let at = CHART_DEPTHS + areas.len();
-    let passes_text = form.value(at).trim();
-    let passes = if passes_text.is_empty() {
-        0
-    } else {
-        match passes_text.parse::<u8>() {
-            Ok(n) if (1..=20).contains(&n) => n,
-            _ => {
-                form.fail(
-                    at,
-                    format!("passes: '{passes_text}' is not a number from 1 to 20"),
-                );
-                return None;
-            }
+    let passes = r.parse(CHART_PASSES, |t| {
+        let t = t.trim();
+        if t.is_empty() {
+            return Ok(0);
         }
-    };
+        match t.parse::<u8>() {
+            Ok(n) if (1..=20).contains(&n) => Ok(n),
+            _ => Err(format!("passes: '{t}' is not a number from 1 to 20")),
+        }
+    });
     let adjuncts = Adjunct::ALL
         .iter()
-        .enumerate()
-        .filter(|(i, _)| form.choice(at + 2 + i) == 1)
-        .map(|(_, a)| *a)
+        .filter(|a| r.yes(&adjunct_field(**a)))
+        .copied()
         .collect();
-    let after = at + 2 + Adjunct::ALL.len();
     let mut chart = patient.series[si].sessions[ci].chart.clone().unwrap_or_default();
     let record = match chart.edit() {
-        Ok(r) => r,
+        Ok(rec) => Some(rec),
         Err(e) => {
-            form.fail(0, e);
-            return None;
+            r.fail(CHART_DEVICE, e);
+            None
         }
     };
+    let (Some(device), Some(passes), Some(record)) = (device, passes, record) else {
+        let errors = r.finish().err().unwrap_or_default();
+        form.set_errors(errors);
+        return None;
+    };
+    if let Err(errors) = r.finish() {
+        form.set_errors(errors);
+        return None;
+    }
     record.device_id = device.id.clone();
-    record.cartridge_lot = form.value(CHART_LOT).trim().to_string();
+    record.cartridge_lot = form.text(CHART_LOT).trim().to_string();
     record.depths = depths;
     record.passes = passes;
-    record.end_point = form.value(at + 1).trim().to_string();
+    record.end_point = form.text(CHART_END_POINT).trim().to_string();
     record.adjuncts = adjuncts;
-    record.reaction = form.value(after).trim().to_string();
-    record.notes = form.value(after + 1).trim().to_string();
+    record.reaction = form.text(CHART_REACTION).trim().to_string();
+    record.notes = form.text(CHART_NOTES).trim().to_string();
     Some(chart)
 }
 
@@ -217,7 +258,7 @@ pub(super) fn open_sign(model: &mut Model) {
         Some(c) => {
             let mut form = Form::new(
                 format!("Sign the chart of session {}", ci + 1),
-                vec![Field::text("Signed by", "clinician's name", "")],
+                vec![Field::text(SIGNED_BY, "Signed by", "clinician's name", "")],
             );
             let problems = c.record().problems(&model.templates.devices);
             form.warnings = problems;
@@ -237,9 +278,9 @@ pub(super) fn open_amend(model: &mut Model) {
     let mut form = Form::new(
         format!("Amend the chart of session {}", ci + 1),
         vec![
-            Field::text("By", "clinician's name", ""),
-            Field::text("What changed", "and why", ""),
-            Field::text("Depth fixes", "optional, e.g. cheeks=1.25", ""),
+            Field::text(AMEND_BY, "By", "clinician's name", ""),
+            Field::text(AMEND_TEXT, "What changed", "and why", ""),
+            Field::text(AMEND_DEPTHS, "Depth fixes", "optional, e.g. cheeks=1.25", ""),
         ],
     );
     form.enter_label = "append";
@@ -275,14 +316,14 @@ pub(super) fn save_sign(
 ) -> Option<String> {
     let session = patient.series.get_mut(si)?.sessions.get_mut(ci)?;
     let chart = session.chart.as_mut()?;
-    if let Err(e) = chart.sign(form.value(0), model.now, &model.templates.devices) {
-        form.fail(0, e);
+    if let Err(e) = chart.sign(form.text(SIGNED_BY), model.now, &model.templates.devices) {
+        form.fail(SIGNED_BY, e);
         return None;
     }
     Some(format!(
         "chart of session {} signed by {}; it is now read-only",
         ci + 1,
-        form.value(0).trim()
+        form.text(SIGNED_BY).trim()
     ))
 }
 
@@ -294,10 +335,10 @@ pub(super) fn save_amend(
     ci: usize,
     form: &mut Form,
 ) -> Option<String> {
-    let depths = match parse_depth_fixes(form.value(2)) {
+    let depths = match parse_depth_fixes(form.text(AMEND_DEPTHS)) {
         Ok(d) => d,
         Err(e) => {
-            form.fail(2, e);
+            form.fail(AMEND_DEPTHS, e);
             return None;
         }
     };
@@ -305,24 +346,24 @@ pub(super) fn save_amend(
     let chart = session.chart.as_mut()?;
     let amendment = Amendment {
         at: model.now,
-        by: form.value(0).to_string(),
-        text: form.value(1).to_string(),
+        by: form.text(AMEND_BY).to_string(),
+        text: form.text(AMEND_TEXT).to_string(),
         depths,
     };
     if let Err(e) = chart.amend(amendment, &model.templates.devices) {
         let field = if e.contains("name") {
-            0
+            AMEND_BY
         } else if e.contains("depth") {
-            2
+            AMEND_DEPTHS
         } else {
-            1
+            AMEND_TEXT
         };
         form.fail(field, e);
         return None;
     }
     Some(format!(
         "amendment by {} added to the chart of session {}",
-        form.value(0).trim(),
+        form.text(AMEND_BY).trim(),
         ci + 1
     ))
 }

@@ -1,7 +1,7 @@
 //! The skin assessment form (`p` on the consult screen): Fitzpatrick type, IGA, scar
 //! grades, an optional quantitative score and the treated areas, dated and signed.
 
-use crate::app::form::{Field, Form};
+use crate::app::form::{ChoiceOption, Field, Form};
 use crate::app::model::Model;
 use crate::domain::dates::parse_date;
 use crate::domain::patient::Patient;
@@ -9,18 +9,26 @@ use crate::domain::skin::{self, Fitzpatrick, Iga, QUANTITATIVE_MAX, ScarFinding,
 
 use super::area_text::parse_areas;
 
-pub const PROFILE_DATE: usize = 0;
-pub const PROFILE_BY: usize = 1;
-const PROFILE_FITZPATRICK: usize = 2;
-const PROFILE_IGA: usize = 3;
-const PROFILE_SCARS: usize = 4;
-pub const PROFILE_SCORE: usize = PROFILE_SCARS + ScarType::ALL.len();
-pub const PROFILE_AREAS: usize = PROFILE_SCORE + 1;
-const PROFILE_NOTES: usize = PROFILE_AREAS + 1;
+pub const PROFILE_DATE: &str = "date";
+pub const PROFILE_BY: &str = "assessed_by";
+const PROFILE_FITZPATRICK: &str = "fitzpatrick";
+const PROFILE_IGA: &str = "iga";
+pub const PROFILE_SCORE: &str = "quantitative_score";
+pub const PROFILE_AREAS: &str = "areas";
+const PROFILE_NOTES: &str = "notes";
 
-fn grade_options() -> Vec<String> {
-    std::iter::once("none".to_string())
-        .chain(skin::GRADE_RANGE.map(|g| format!("{g} {}", skin::grade_label(g))))
+/// The field of a scar type's grade ("scar.rolling").
+fn scar_field(kind: ScarType) -> String {
+    format!("scar.{}", kind.label().replace(' ', "_"))
+}
+
+/// Grades by their number ("0" for none).
+fn grade_options() -> Vec<ChoiceOption> {
+    std::iter::once(ChoiceOption::new(Some("0"), "none"))
+        .chain(
+            skin::GRADE_RANGE
+                .map(|g| ChoiceOption::new(Some(g.to_string()), format!("{g} {}", skin::grade_label(g)))),
+        )
         .collect()
 }
 
@@ -31,20 +39,30 @@ pub(super) fn profile_form(model: &Model, patient: &Patient) -> Form {
     let fitz = latest.map_or(Fitzpatrick::III, |a| a.fitzpatrick);
     let iga = latest.map_or(Iga::Clear, |a| a.iga);
     let mut fields = vec![
-        Field::text("Date", "YYYY-MM-DD", model.today.to_string()),
-        Field::text("Assessed by", "clinician's name", ""),
+        Field::text(PROFILE_DATE, "Date", "YYYY-MM-DD", model.today.to_string()),
+        Field::text(PROFILE_BY, "Assessed by", "clinician's name", ""),
         Field::choice(
+            PROFILE_FITZPATRICK,
             "Fitzpatrick",
-            Fitzpatrick::ALL.iter().map(|f| f.label().to_string()).collect(),
-            fitz as usize,
+            Fitzpatrick::ALL
+                .iter()
+                .map(|f| ChoiceOption::new(Some(f.label()), f.label()))
+                .collect(),
+            Some(fitz.label().into()),
         ),
         Field::choice(
+            PROFILE_IGA,
             "IGA",
             Iga::ALL
                 .iter()
-                .map(|i| format!("{} {}", i.score(), i.label()))
+                .map(|i| {
+                    ChoiceOption::new(
+                        Some(i.score().to_string()),
+                        format!("{} {}", i.score(), i.label()),
+                    )
+                })
                 .collect(),
-            iga.score() as usize,
+            Some(iga.score().to_string()),
         ),
     ];
     for kind in ScarType::ALL {
@@ -54,9 +72,15 @@ pub(super) fn profile_form(model: &Model, patient: &Patient) -> Form {
             ScarType::Hypertrophic => "hypertrophic",
             other => other.label(),
         };
-        fields.push(Field::choice(label, grade_options(), grade as usize));
+        fields.push(Field::choice(
+            scar_field(kind),
+            label,
+            grade_options(),
+            Some(grade.to_string()),
+        ));
     }
     fields.push(Field::text(
+        PROFILE_SCORE,
         "Score",
         "quantitative score 0-84, optional",
         latest
@@ -66,76 +90,82 @@ pub(super) fn profile_form(model: &Model, patient: &Patient) -> Form {
     ));
     let areas: Vec<&str> = latest.map_or(Vec::new(), |a| a.areas.iter().map(|a| a.label()).collect());
     fields.push(Field::text(
+        PROFILE_AREAS,
         "Treated areas",
         "e.g. cheeks, forehead",
         areas.join(", "),
     ));
-    fields.push(Field::text("Notes", "", ""));
+    fields.push(Field::text(PROFILE_NOTES, "Notes", "", ""));
     let mut form = Form::new(format!("Skin assessment · {}", patient.full_name), fields);
-    form.focus = PROFILE_BY;
+    form.focus_on(PROFILE_BY);
     form
 }
 
 fn parse_profile(model: &Model, form: &mut Form) -> Option<SkinAssessment> {
-    let date = match parse_date(form.value(PROFILE_DATE)) {
-        Ok(d) if d > model.today => {
-            form.fail(PROFILE_DATE, "the assessment date is in the future");
-            return None;
+    let mut r = form.reader();
+    let date = r.parse(PROFILE_DATE, parse_date);
+    if date.is_some_and(|d| d > model.today) {
+        r.fail(PROFILE_DATE, "the assessment date is in the future");
+    }
+    let mut scars = Vec::new();
+    for kind in ScarType::ALL {
+        let grade = r
+            .choice(&scar_field(kind))
+            .flatten()
+            .and_then(|g| g.parse::<u8>().ok())
+            .unwrap_or(0);
+        if grade > 0 {
+            scars.push(ScarFinding { kind, grade });
         }
-        Ok(d) => d,
-        Err(e) => {
-            form.fail(PROFILE_DATE, e);
-            return None;
+    }
+    let quantitative_score = r.parse(PROFILE_SCORE, |t| {
+        let t = t.trim();
+        if t.is_empty() {
+            return Ok(None);
         }
+        t.parse::<u32>()
+            .map(Some)
+            .map_err(|_| format!("'{t}' is not a whole number 0-{QUANTITATIVE_MAX}"))
+    });
+    let areas = r.parse(PROFILE_AREAS, parse_areas);
+    let fitzpatrick = r.choice_of(PROFILE_FITZPATRICK, &Fitzpatrick::ALL, Fitzpatrick::label);
+    let iga = r
+        .choice(PROFILE_IGA)
+        .flatten()
+        .and_then(|s| s.parse::<u8>().ok())
+        .and_then(|n| Iga::try_from(n).ok());
+    if iga.is_none() {
+        r.fail(PROFILE_IGA, "choose an IGA grade");
+    }
+    let (Some(date), Some(quantitative_score), Some(areas), Some(fitzpatrick), Some(iga)) =
+        (date, quantitative_score, areas, fitzpatrick, iga)
+    else {
+        let errors = r.finish().err().unwrap_or_default();
+        form.set_errors(errors);
+        return None;
     };
-    let scars = ScarType::ALL
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| form.choice(PROFILE_SCARS + i) > 0)
-        .map(|(i, kind)| ScarFinding {
-            kind: *kind,
-            grade: form.choice(PROFILE_SCARS + i) as u8,
-        })
-        .collect();
-    let score_text = form.value(PROFILE_SCORE).trim();
-    let quantitative_score = if score_text.is_empty() {
-        None
-    } else {
-        match score_text.parse::<u32>() {
-            Ok(q) => Some(q),
-            Err(_) => {
-                form.fail(
-                    PROFILE_SCORE,
-                    format!("'{score_text}' is not a whole number 0-{QUANTITATIVE_MAX}"),
-                );
-                return None;
-            }
-        }
-    };
-    let areas = match parse_areas(form.value(PROFILE_AREAS)) {
-        Ok(a) => a,
-        Err(e) => {
-            form.fail(PROFILE_AREAS, e);
-            return None;
-        }
-    };
+    if let Err(errors) = r.finish() {
+        form.set_errors(errors);
+        return None;
+    }
     let a = SkinAssessment {
         date,
-        by: form.value(PROFILE_BY).trim().to_string(),
-        fitzpatrick: Fitzpatrick::ALL[form.choice(PROFILE_FITZPATRICK)],
-        iga: Iga::ALL[form.choice(PROFILE_IGA)],
+        by: form.text(PROFILE_BY).trim().to_string(),
+        fitzpatrick,
+        iga,
         scars,
         quantitative_score,
         areas,
-        notes: form.value(PROFILE_NOTES).trim().to_string(),
+        notes: form.text(PROFILE_NOTES).trim().to_string(),
     };
     if let Err(e) = a.validate() {
-        let field = if e.starts_with("assessed by") {
+        let field: &str = if e.starts_with("assessed by") {
             PROFILE_BY
         } else if e.starts_with("quantitative") {
             PROFILE_SCORE
         } else {
-            PROFILE_SCARS
+            // Scar findings: the first scar type's field, where the grades start.
+            &scar_field(ScarType::ALL[0])
         };
         form.fail(field, e);
         return None;
@@ -197,19 +227,21 @@ mod tests {
     }
 
     #[test]
-    fn the_field_indices_name_the_fields_the_form_puts_there() {
+    fn the_form_opens_on_the_assessor_with_every_named_field() {
         let form = profile_form(&model(), &patient_assessed_on(day("2026-10-01")));
-        let label = |i: usize| form.fields[i].label;
-        assert_eq!(label(PROFILE_DATE), "Date");
-        assert_eq!(label(PROFILE_BY), "Assessed by");
-        assert_eq!(label(PROFILE_FITZPATRICK), "Fitzpatrick");
-        assert_eq!(label(PROFILE_IGA), "IGA");
-        assert_eq!(label(PROFILE_SCARS), "ice pick");
-        assert_eq!(label(PROFILE_SCORE), "Score");
-        assert_eq!(label(PROFILE_AREAS), "Treated areas");
-        assert_eq!(label(PROFILE_NOTES), "Notes");
-        assert_eq!(form.fields.len(), PROFILE_NOTES + 1);
-        assert_eq!(form.focus, PROFILE_BY);
+        for name in [
+            PROFILE_DATE,
+            PROFILE_BY,
+            PROFILE_FITZPATRICK,
+            PROFILE_IGA,
+            PROFILE_SCORE,
+            PROFILE_AREAS,
+            PROFILE_NOTES,
+        ] {
+            assert!(form.has_field(name), "{name}");
+        }
+        assert_eq!(form.shown(&scar_field(ScarType::Rolling)), "3 moderate");
+        assert_eq!(form.focused(), PROFILE_BY);
     }
 
     #[test]
@@ -217,7 +249,7 @@ mod tests {
         let m = model();
         let earlier = patient_assessed_on(day("2026-10-01"));
         let mut form = profile_form(&m, &earlier);
-        form.fields[PROFILE_BY].value = "Dr B".into();
+        form.set_text(PROFILE_BY, "Dr B");
         let a = parse_profile(&m, &mut form).expect("the prefilled form parses");
         let last = &earlier.skin[0];
         assert_eq!(a.date, m.today);
@@ -240,16 +272,23 @@ mod tests {
         let m = model();
         let p = patient_assessed_on(day("2026-10-01"));
         let mut form = profile_form(&m, &p);
-        form.fields[PROFILE_BY].value = "Dr B".into();
-        form.fields[PROFILE_DATE].value = "2026-11-26".into();
+        form.set_text(PROFILE_BY, "Dr B");
+        form.set_text(PROFILE_DATE, "2026-11-26");
+        form.set_text(PROFILE_SCORE, "lots");
         assert!(parse_profile(&m, &mut form).is_none());
         assert_eq!(
-            form.error,
-            Some((PROFILE_DATE, "the assessment date is in the future".into()))
+            form.error_of(PROFILE_DATE),
+            Some("the assessment date is in the future"),
+            "both errors at once"
         );
-        form.fields[PROFILE_DATE].value = "2026-11-25".into();
-        form.fields[PROFILE_SCORE].value = "lots".into();
+        assert_eq!(
+            form.error_of(PROFILE_SCORE),
+            Some("'lots' is not a whole number 0-84")
+        );
+        assert_eq!(form.focused(), PROFILE_DATE, "the first bad field");
+        form.set_text(PROFILE_DATE, "2026-11-25");
         assert!(parse_profile(&m, &mut form).is_none());
-        assert_eq!(form.error.as_ref().map(|(field, _)| *field), Some(PROFILE_SCORE));
+        assert_eq!(form.errors.len(), 1);
+        assert!(form.error_of(PROFILE_SCORE).is_some());
     }
 }

@@ -13,6 +13,11 @@ use crate::domain::patient::Patient;
 use super::keys::{ListAction as L, SCREENING_KEYS};
 use super::{ConsultForm, Popup};
 
+const EXPOSURE: &str = "last_exposure";
+const REVIEWED_BY: &str = "reviewed_by";
+const CLINICIAN: &str = "clinician";
+const REASON: &str = "reason";
+
 /// One row of the screening list.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ScreeningRow {
@@ -121,6 +126,7 @@ pub(super) fn screening_key(model: &mut Model, row: usize, key: KeyEvent) -> Vec
             let mut f = Form::new(
                 format!("Last exposure · {label}"),
                 vec![Field::text(
+                    EXPOSURE,
                     "Last exposure",
                     "YYYY-MM-DD, none, or empty",
                     current,
@@ -137,7 +143,7 @@ pub(super) fn screening_key(model: &mut Model, row: usize, key: KeyEvent) -> Vec
         (L::Review, _) => {
             let f = Form::new(
                 "Screening reviewed today",
-                vec![Field::text("Reviewed by", "clinician's name", "")],
+                vec![Field::text(REVIEWED_BY, "Reviewed by", "clinician's name", "")],
             );
             form(model, ConsultForm::Review(id), f);
         }
@@ -161,8 +167,8 @@ pub(super) fn screening_key(model: &mut Model, row: usize, key: KeyEvent) -> Vec
                     let f = Form::new(
                         format!("Override · {label}"),
                         vec![
-                            Field::text("Clinician", "your name (required)", ""),
-                            Field::text("Reason", "why booking is safe (required)", ""),
+                            Field::text(CLINICIAN, "Clinician", "your name (required)", ""),
+                            Field::text(REASON, "Reason", "why booking is safe (required)", ""),
                         ],
                     );
                     form(model, ConsultForm::Override(id, target), f);
@@ -177,7 +183,7 @@ pub(super) fn screening_key(model: &mut Model, row: usize, key: KeyEvent) -> Vec
             if patient.screening.answers.get(rule) == Some(&true) {
                 let f = Form::new(
                     format!("Acknowledge · {label}"),
-                    vec![Field::text("Clinician", "your name (required)", "")],
+                    vec![Field::text(CLINICIAN, "Clinician", "your name (required)", "")],
                 );
                 form(model, ConsultForm::Acknowledge(id, rule.clone()), f);
             } else {
@@ -209,7 +215,7 @@ pub(super) fn save_exposure(
     washout: &str,
     form: &mut Form,
 ) -> Option<String> {
-    let text = form.value(0).trim().to_lowercase();
+    let text = form.text(EXPOSURE).trim().to_lowercase();
     let label = model
         .templates
         .screening
@@ -224,12 +230,12 @@ pub(super) fn save_exposure(
     } else {
         let date = match parse_date(&text) {
             Ok(d) if d > model.today => {
-                form.fail(0, "the last exposure cannot be in the future");
+                form.fail(EXPOSURE, "the last exposure cannot be in the future");
                 return None;
             }
             Ok(d) => d,
             Err(e) => {
-                form.fail(0, format!("{e}, or none"));
+                form.fail(EXPOSURE, format!("{e}, or none"));
                 return None;
             }
         };
@@ -242,8 +248,8 @@ pub(super) fn save_exposure(
 }
 
 pub(super) fn save_review(model: &Model, patient: &mut Patient, form: &mut Form) -> Option<String> {
-    if let Err(e) = patient.screening.review(form.value(0), model.today) {
-        form.fail(0, e);
+    if let Err(e) = patient.screening.review(form.text(REVIEWED_BY), model.today) {
+        form.fail(REVIEWED_BY, e);
         return None;
     }
     Some(format!(
@@ -260,23 +266,28 @@ pub(super) fn save_override(
     target: &str,
     form: &mut Form,
 ) -> Option<String> {
-    if form.value(0).trim().is_empty() {
-        form.fail(0, "override: enter the clinician's name");
-        return None;
+    // Both are checked before either refuses, so both messages show at once.
+    let mut r = form.reader();
+    if r.text(CLINICIAN).is_empty() {
+        r.fail(CLINICIAN, "override: enter the clinician's name");
     }
-    if form.value(1).trim().is_empty() {
-        form.fail(1, "override: enter the reason (it is kept with the record)");
+    if r.text(REASON).is_empty() {
+        r.fail(REASON, "override: enter the reason (it is kept with the record)");
+    }
+    if let Err(errors) = r.finish() {
+        form.set_errors(errors);
         return None;
     }
     let t = &model.templates.screening;
-    if let Err(e) = patient
-        .screening
-        .add_override(t, target, form.value(0), form.value(1), model.now)
+    if let Err(e) =
+        patient
+            .screening
+            .add_override(t, target, form.text(CLINICIAN), form.text(REASON), model.now)
     {
-        form.fail(0, e);
+        form.fail(CLINICIAN, e);
         return None;
     }
-    Some(format!("block overridden by {}", form.value(0).trim()))
+    Some(format!("block overridden by {}", form.text(CLINICIAN).trim()))
 }
 
 pub(super) fn save_acknowledge(
@@ -286,9 +297,12 @@ pub(super) fn save_acknowledge(
     form: &mut Form,
 ) -> Option<String> {
     let t = &model.templates.screening;
-    if let Err(e) = patient.screening.acknowledge(t, rule, form.value(0), model.now) {
-        form.fail(0, e);
+    if let Err(e) = patient
+        .screening
+        .acknowledge(t, rule, form.text(CLINICIAN), model.now)
+    {
+        form.fail(CLINICIAN, e);
         return None;
     }
-    Some(format!("warning acknowledged by {}", form.value(0).trim()))
+    Some(format!("warning acknowledged by {}", form.text(CLINICIAN).trim()))
 }

@@ -10,7 +10,7 @@ use super::hours::{hhmm, reopening_hours};
 use super::ids::{id_note, ids_taken};
 use super::read_only::refused_read_only;
 use super::rows::{ResourceKind, Row, Section, WEEKDAYS};
-use super::state::{Edit, Popup};
+use super::state::{CLOSES, DATE, Edit, OPENS, Popup, REASON, VALUE};
 
 pub(super) fn edit(model: &mut Model, row: Row) {
     let (edit, form) = match row {
@@ -27,7 +27,7 @@ pub(super) fn edit(model: &mut Model, row: Row) {
             Edit::Name,
             Form::new(
                 "Clinic name",
-                vec![Field::text("Clinic name", "", model.clinic.name.clone())],
+                vec![Field::text(VALUE, "Clinic name", "", model.clinic.name.clone())],
             ),
         ),
         Row::DefaultMinutes => (
@@ -35,6 +35,7 @@ pub(super) fn edit(model: &mut Model, row: Row) {
             Form::new(
                 "Default appointment length",
                 vec![Field::text(
+                    VALUE,
                     "Length",
                     "minutes, 5 to 480",
                     model.clinic.default_minutes.to_string(),
@@ -46,6 +47,7 @@ pub(super) fn edit(model: &mut Model, row: Row) {
             Form::new(
                 "Idle lock",
                 vec![Field::text(
+                    VALUE,
                     "Lock after",
                     "minutes without a key, 1 to 1440; empty: off",
                     model
@@ -69,8 +71,8 @@ pub(super) fn edit(model: &mut Model, row: Row) {
                 Form::new(
                     title,
                     vec![
-                        Field::text("Opens", "HH:MM, e.g. 08:30", hhmm(hours.open)),
-                        Field::text("Closes", "HH:MM, e.g. 18:00", hhmm(hours.close)),
+                        Field::text(OPENS, "Opens", "HH:MM, e.g. 08:30", hhmm(hours.open)),
+                        Field::text(CLOSES, "Closes", "HH:MM, e.g. 18:00", hhmm(hours.close)),
                     ],
                 ),
             )
@@ -101,8 +103,8 @@ fn closed_date_form(title: &str, date: Option<NaiveDate>, reason: &str) -> Form 
     Form::new(
         title,
         vec![
-            Field::text("Date", DATE_HINT, date),
-            Field::text("Reason", "optional, e.g. Christmas Day", reason),
+            Field::text(DATE, "Date", DATE_HINT, date),
+            Field::text(REASON, "Reason", "optional, e.g. Christmas Day", reason),
         ],
     )
 }
@@ -112,7 +114,7 @@ fn resource_form(kind: ResourceKind, title: &str, name: &str) -> Form {
         ResourceKind::Clinician => "full name, e.g. Sara Lund",
         ResourceKind::Room => "as staff call it, e.g. Room 3",
     };
-    Form::new(title, vec![Field::text("Name", hint, name)])
+    Form::new(title, vec![Field::text(VALUE, "Name", hint, name)])
 }
 
 pub(super) fn add(model: &mut Model, row: Option<Row>) {

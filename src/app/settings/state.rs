@@ -9,6 +9,13 @@ use super::super::form::Form;
 use super::conflict;
 use super::rows::ResourceKind;
 
+/// Field names of the settings forms: a one-field form's field is its `VALUE`.
+pub const VALUE: &str = "value";
+pub const OPENS: &str = "opens";
+pub const CLOSES: &str = "closes";
+pub const DATE: &str = "date";
+pub const REASON: &str = "reason";
+
 /// What a form, once saved, changes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Edit {

@@ -14,7 +14,7 @@ use super::ids::{id_note, new_id};
 use super::read_only::refused_read_only;
 use super::rows::{Row, WEEKDAYS, rows};
 use super::save::commit;
-use super::state::{Edit, Popup};
+use super::state::{CLOSES, DATE, Edit, OPENS, Popup, REASON, VALUE};
 
 pub(super) fn form_key(model: &mut Model, edit: Edit, mut form: Form, key: KeyEvent) -> Vec<Effect> {
     match form.handle_key(&key) {
@@ -24,7 +24,7 @@ pub(super) fn form_key(model: &mut Model, edit: Edit, mut form: Form, key: KeyEv
         }
         FormEvent::Changed => {
             if let Edit::Resource(kind, None) = edit {
-                form.notes = vec![id_note(model, kind, form.value(0))];
+                form.notes = vec![id_note(model, kind, form.text(VALUE))];
             }
         }
         FormEvent::Submit => {
@@ -51,25 +51,28 @@ fn submit(model: &Model, edit: &Edit, form: &mut Form) -> Option<(ClinicSettings
     let mut new = model.clinic.clone();
     let (text, select) = match *edit {
         Edit::Name => {
-            new.name = form.value(0).trim().to_string();
+            new.name = form.text(VALUE).trim().to_string();
             (format!("clinic name: {}", new.name), None)
         }
         Edit::DefaultMinutes => {
-            let Ok(m) = form.value(0).trim().parse::<u32>() else {
-                form.fail(0, "the length must be a whole number of minutes, e.g. 60");
+            let Ok(m) = form.text(VALUE).trim().parse::<u32>() else {
+                form.fail(VALUE, "the length must be a whole number of minutes, e.g. 60");
                 return None;
             };
             new.default_minutes = m;
             (format!("default appointment length {m} min"), None)
         }
         Edit::IdleLock => {
-            let typed = form.value(0).trim();
+            let typed = form.text(VALUE).trim();
             new.idle_lock_minutes = match typed {
                 "" | "0" | "off" => None,
                 _ => match typed.parse::<u32>() {
                     Ok(m) => Some(m),
                     Err(_) => {
-                        form.fail(0, "a whole number of minutes, e.g. 10; empty turns the lock off");
+                        form.fail(
+                            VALUE,
+                            "a whole number of minutes, e.g. 10; empty turns the lock off",
+                        );
                         return None;
                     }
                 },
@@ -81,21 +84,22 @@ fn submit(model: &Model, edit: &Edit, form: &mut Form) -> Option<(ClinicSettings
             (text, None)
         }
         Edit::Day(day) => {
-            let open = parse_time(form, 0)?;
-            let close = parse_time(form, 1)?;
+            // Both times are read before either refuses, so both messages show at once.
+            let (open, close) = (parse_time(form, OPENS), parse_time(form, CLOSES));
+            let (open, close) = (open?, close?);
             new.hours[day] = Some(DayHours::new(open, close));
             let text = format!("{}s {}-{}", WEEKDAYS[day], hhmm(open), hhmm(close));
             (text, None)
         }
         Edit::ClosedDate(index) => {
-            let date = match parse_date(form.value(0)) {
+            let date = match parse_date(form.text(DATE)) {
                 Ok(date) => date,
                 Err(e) => {
-                    form.fail(0, e);
+                    form.fail(DATE, e);
                     return None;
                 }
             };
-            let reason = form.value(1).trim().to_string();
+            let reason = form.text(REASON).trim().to_string();
             if let Some(other) = new
                 .closed_dates
                 .iter()
@@ -108,7 +112,7 @@ fn submit(model: &Model, edit: &Edit, form: &mut Form) -> Option<(ClinicSettings
                 } else {
                     format!(" ({})", other.reason)
                 };
-                form.fail(0, format!("{date} is already a closed date{why}"));
+                form.fail(DATE, format!("{date} is already a closed date{why}"));
                 return None;
             }
             let entry = ClosedDate { date, reason };
@@ -129,7 +133,7 @@ fn submit(model: &Model, edit: &Edit, form: &mut Form) -> Option<(ClinicSettings
             (text, Some(Row::Closed(at)))
         }
         Edit::Resource(kind, index) => {
-            let name = form.value(0).trim().to_string();
+            let name = form.text(VALUE).trim().to_string();
             let list = kind.list(&model.clinic);
             if let Some(same) = list
                 .iter()
@@ -143,7 +147,7 @@ fn submit(model: &Model, edit: &Edit, form: &mut Form) -> Option<(ClinicSettings
                     " (inactive: Space on that row makes it active again)".to_string()
                 };
                 form.fail(
-                    0,
+                    VALUE,
                     format!("there is already a {} named {}{more}", kind.noun(), same.name),
                 );
                 return None;
@@ -173,8 +177,8 @@ fn submit(model: &Model, edit: &Edit, form: &mut Form) -> Option<(ClinicSettings
     Some((new, text, select))
 }
 
-fn parse_time(form: &mut Form, field: usize) -> Option<NaiveTime> {
-    let typed = form.value(field).trim().to_string();
+fn parse_time(form: &mut Form, field: &str) -> Option<NaiveTime> {
+    let typed = form.text(field).trim().to_string();
     match NaiveTime::parse_from_str(&typed, "%H:%M") {
         Ok(t) => Some(t),
         Err(_) => {
@@ -191,7 +195,7 @@ fn parse_time(form: &mut Form, field: usize) -> Option<NaiveTime> {
 
 /// The form field a validation error belongs to, and the message to show there: only
 /// the message when the error is about what the form edits, else the field named too.
-fn place_error(edit: &Edit, e: &SettingsError) -> (usize, String) {
+fn place_error(edit: &Edit, e: &SettingsError) -> (&'static str, String) {
     let about = match edit {
         Edit::Name => "name".to_string(),
         Edit::DefaultMinutes => "default_minutes".to_string(),
@@ -201,9 +205,11 @@ fn place_error(edit: &Edit, e: &SettingsError) -> (usize, String) {
         Edit::Resource(kind, _) => kind.list_name().to_string(),
     };
     let field = match edit {
-        Edit::Day(_) if !e.field.ends_with(".open") => 1,
-        Edit::ClosedDate(_) if e.field.ends_with(".reason") => 1,
-        _ => 0,
+        Edit::Day(_) if e.field.ends_with(".open") => OPENS,
+        Edit::Day(_) => CLOSES,
+        Edit::ClosedDate(_) if e.field.ends_with(".reason") => REASON,
+        Edit::ClosedDate(_) => DATE,
+        _ => VALUE,
     };
     if e.field.starts_with(&about) {
         (field, e.message.clone())
