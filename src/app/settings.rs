@@ -67,4 +67,4 @@ pub use keys::{SETTINGS_KEYS, SettingsAction, handle_key, takes_all_keys};
 pub use read_only::file_problem;
 pub use rows::{ResourceKind, Row, Section, WEEKDAYS, rows, selected_row};
 pub use save::{hold_quit, save_pending};
-pub use state::{Edit, Popup, SettingsState};
+pub use state::{CLOSES, DATE, Edit, OPENS, Popup, REASON, SettingsState, VALUE};
