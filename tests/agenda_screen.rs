@@ -3,9 +3,10 @@
 //! find next free slot). A hand-built clinic and a fixed "now": no real clock.
 
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
-use needleplan::app::agenda::{View, selected_booking, selection};
+use needleplan::app::agenda::{FIND_FROM, FIND_LENGTH, View, selected_booking, selection};
+use needleplan::app::form::Form;
 use needleplan::app::keymap::MAIN_KEYS;
-use needleplan::app::model::{Model, Pane, StatusKind};
+use needleplan::app::model::{FormPurpose, Model, Pane, StatusKind};
 use needleplan::app::screen::{ScreenId, help_sections};
 use needleplan::app::{Overlay, handle_key};
 use needleplan::domain::agenda::{Entry, Grouping};
@@ -146,6 +147,18 @@ fn model() -> Model {
     m.set_clinic(settings());
     m.data_dir_label = "/clinic/data".into();
     m
+}
+
+/// The find form, when it is open.
+fn find_form(m: &Model) -> Option<&Form> {
+    match &m.overlay {
+        Overlay::Form(FormPurpose::FindSlot, f) => Some(f),
+        _ => None,
+    }
+}
+
+fn type_text(m: &mut Model, text: &str) {
+    press(m, &text.chars().map(Char).collect::<Vec<_>>());
 }
 
 fn press(m: &mut Model, keys: &[KeyCode]) {
@@ -391,9 +404,9 @@ fn a_review_is_listed_and_opens_its_patient() {
 fn esc_leaves_the_agenda_but_first_closes_the_form() {
     let mut m = agenda();
     press(&mut m, &[Char('f')]);
-    assert!(m.agenda.form.is_some());
+    assert!(find_form(&m).is_some());
     press(&mut m, &[Esc]);
-    assert!(m.agenda.form.is_none());
+    assert!(find_form(&m).is_none());
     assert_eq!(m.screen, ScreenId::Agenda);
     press(&mut m, &[Esc]);
     assert_eq!(m.screen, ScreenId::Main);
@@ -405,7 +418,7 @@ fn find_next_free_slot_finds_one_that_check_booking_accepts() {
     let mut m = agenda();
     // Ben, Room 2, 60 minutes, from today (so from now, 10:00).
     press(&mut m, &[Char('f'), Right, Right, Down, Right, Right, Enter]);
-    assert!(m.agenda.form.is_none());
+    assert!(find_form(&m).is_none());
     let slot = m.agenda.found.clone().expect("a slot");
     assert_eq!((slot.clinician.as_str(), slot.room.as_str()), ("ben", "room-2"));
     // 10:00-11:00 is free for Ben and Room 2: the first slot from now.
@@ -436,10 +449,16 @@ fn find_next_free_slot_finds_one_that_check_booking_accepts() {
     assert!(refusals(&v, None).is_empty(), "{v:?}");
 
     // From next Monday, 45 minutes with Amara in any room.
-    press(&mut m, &[Char('f'), Right, Down, Down, Left, Down]);
-    press(&mut m, &[PageDown, Left, Left]);
-    let form = m.agenda.form.clone().unwrap();
-    assert_eq!((form.minutes, form.from), (45, d("2026-11-30")));
+    // The length and the day are typed over what the form suggests.
+    press(&mut m, &[Char('f'), Right, Down, Down]);
+    type_text(&mut m, "45");
+    press(&mut m, &[Down]);
+    type_text(&mut m, "2026-11-30");
+    let form = find_form(&m).unwrap();
+    assert_eq!(
+        (form.text(FIND_LENGTH), form.text(FIND_FROM)),
+        ("45", "2026-11-30")
+    );
     press(&mut m, &[Enter]);
     let slot = m.agenda.found.clone().unwrap();
     assert_eq!(slot.start(), d("2026-11-30").and_time(t("09:00")));
@@ -454,13 +473,10 @@ fn find_says_so_when_nothing_fits_within_the_search_bound() {
     short_days.hours = [four_hours; 7];
     m.set_clinic(short_days);
     press(&mut m, &[Char('f'), Down, Down]);
-    for _ in 0..10 {
-        press(&mut m, &[PageDown]);
-    }
-    assert_eq!(m.agenda.form.as_ref().unwrap().minutes, 480);
+    type_text(&mut m, "480");
     press(&mut m, &[Enter]);
-    let form = m.agenda.form.as_ref().expect("the form stays open");
-    let message = form.message.clone().unwrap();
+    let form = find_form(&m).expect("the form stays open");
+    let message = form.warnings.first().cloned().unwrap();
     assert!(
         message.contains("nothing free") && message.contains("365 days"),
         "{message}"
@@ -486,11 +502,6 @@ fn the_help_and_the_title_list_the_agenda() {
     for key in ["Enter", "Left/h", "Right/l", "t", "w", "r", "f", "Up/k", "Down/j"] {
         assert!(rows.iter().any(|(k, _)| k == key), "{key} missing from the help");
     }
-    assert!(
-        sections
-            .iter()
-            .any(|(title, _)| title.contains("find next free slot"))
-    );
     let m = agenda();
     let screen = draw(&m, 80, 24);
     assert!(screen.contains("[2 Agenda]"), "{screen}");

@@ -492,8 +492,8 @@ fn archiving_asks_first_hides_the_patient_and_can_be_undone() {
     let bob = pid("p-bob");
     app.select("p-bob");
 
-    // Any key but y keeps the patient.
-    for answer in ["n", "<Esc>", "<Enter>", "x", "q"] {
+    // n and Esc keep the patient; other keys are not an answer: the question stays.
+    for answer in ["n", "<Esc>"] {
         app.keys("x");
         assert_eq!(app.model.overlay, Overlay::ConfirmArchive(bob.clone()));
         app.keys(answer);
@@ -502,6 +502,18 @@ fn archiving_asks_first_hides_the_patient_and_can_be_undone() {
         assert!(app.visible_names().contains(&"Bob Stone".to_string()));
         assert!(!app.model.quit);
     }
+    app.keys("x<Enter>xqa");
+    assert_eq!(
+        app.model.overlay,
+        Overlay::ConfirmArchive(bob.clone()),
+        "still asking"
+    );
+    assert!(!app.patient("p-bob").archived);
+    assert!(
+        !app.model.quit,
+        "q is not an answer and does not quit from the question"
+    );
+    app.keys("n");
     assert!(app.saved_files().is_empty());
 
     // y archives and hides.
@@ -1085,7 +1097,7 @@ fn ticking_on_a_session_not_yet_done_changes_nothing_and_says_why() {
 // ---------------------------------------------------------------------------------------
 
 #[test]
-fn question_mark_opens_help_and_any_other_key_closes_it() {
+fn question_mark_opens_help_and_its_close_keys_close_it() {
     let mut app = TestApp::small_clinic();
     app.keys("?");
     assert_eq!(app.model.overlay, Overlay::Help { scroll: 0 });
@@ -1097,10 +1109,15 @@ fn question_mark_opens_help_and_any_other_key_closes_it() {
     app.keys("<Esc>");
     assert_eq!(app.model.overlay, Overlay::None);
 
-    // The closing key does nothing else: x does not ask to archive, q does not quit.
-    for closer in ["x", "q", "a", "<Enter>", "<Tab>"] {
+    // The closing key does nothing else: q does not quit; other keys are ignored.
+    for closer in ["q", "?", "<Enter>", "<Esc>"] {
         app.keys("?");
         assert!(matches!(app.model.overlay, Overlay::Help { .. }));
+        app.keys("xa<Tab>");
+        assert!(
+            matches!(app.model.overlay, Overlay::Help { .. }),
+            "x, a, Tab do nothing"
+        );
         app.keys(closer);
         assert_eq!(app.model.overlay, Overlay::None, "{closer} closes the help");
         assert!(!app.model.quit);

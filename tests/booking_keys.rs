@@ -699,13 +699,18 @@ fn a_late_cancellation_is_recorded_and_y_books_the_offered_slot() {
 }
 
 #[test]
-fn a_no_show_offers_a_slot_and_any_other_key_leaves_it() {
+fn a_no_show_offers_a_slot_and_n_leaves_it() {
     let mut app = App::new();
     app.edit_session("p-dee", 2);
     app.keys("<Tab><Tab><Right><Right><Right><Enter>");
     assert_eq!(app.sessions("p-dee")[1].status, SessionStatus::NoShow);
     assert!(matches!(app.model.overlay, Overlay::Rebook(_)));
     app.keys("x");
+    assert!(
+        matches!(app.model.overlay, Overlay::Rebook(_)),
+        "x is not an answer"
+    );
+    app.keys("n");
     assert_eq!(app.model.overlay, Overlay::None);
     assert_eq!(app.sessions("p-dee").len(), 3);
     assert_eq!(app.writes(), 1);

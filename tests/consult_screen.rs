@@ -4,7 +4,7 @@
 
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use needleplan::app::clinical_rules::{done_refusals, screening_refusals};
-use needleplan::app::consult::{ConsultForm, Popup};
+use needleplan::app::consult::ConsultForm;
 use needleplan::app::model::{Effect, FormPurpose, Overlay};
 use needleplan::app::screen::ScreenId;
 use needleplan::app::{Model, handle_key};
@@ -19,6 +19,19 @@ use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use KeyCode::{Backspace, Char, Down, Enter, Esc, Tab, Up};
+
+/// The consult screen's list open in the overlay stack (under a form, maybe), or none.
+fn list(m: &Model) -> Overlay {
+    m.overlay_stack()
+        .find(|o| {
+            matches!(
+                o,
+                Overlay::Screening { .. } | Overlay::Prep { .. } | Overlay::ChartView
+            )
+        })
+        .cloned()
+        .unwrap_or(Overlay::None)
+}
 
 fn d(s: &str) -> NaiveDate {
     s.parse().unwrap()
@@ -312,7 +325,7 @@ fn an_impossible_date_a_missing_name_and_a_score_out_of_range_are_explained_inli
 fn space_answers_no_yes_unanswered_and_a_yes_to_an_absolute_rule_blocks_until_overridden() {
     let mut m = consult(1);
     press(&mut m, &[Char('s')]);
-    assert_eq!(m.consult.popup, Popup::Screening { row: 0 });
+    assert_eq!(list(&m), Overlay::Screening { row: 0 });
     let rule = Templates::builtin().screening.absolute[0].id.clone();
     press(&mut m, &[Char(' ')]);
     assert_eq!(selected(&m).screening.answers.get(&rule), Some(&false));
@@ -350,7 +363,7 @@ fn space_answers_no_yes_unanswered_and_a_yes_to_an_absolute_rule_blocks_until_ov
     );
     let p = selected(&m).clone();
     assert!(screening_refusals(&m, &p, d("2026-12-01")).is_empty());
-    assert_eq!(m.consult.popup, Popup::Screening { row: 0 }, "back on the list");
+    assert_eq!(list(&m), Overlay::Screening { row: 0 }, "back on the list");
 
     press(&mut m, &[Char(' ')]);
     assert_eq!(
@@ -398,10 +411,9 @@ fn a_relative_warning_is_acknowledged_with_a_name_and_review_marks_today() {
     let t = Templates::builtin().screening;
     press(&mut m, &vec![Char('j'); t.absolute.len()]);
     press(&mut m, &[Char('a')]);
-    assert_eq!(
-        m.overlay,
-        Overlay::None,
-        "nothing to acknowledge while unanswered"
+    assert!(
+        matches!(m.overlay, Overlay::Screening { .. }),
+        "nothing to acknowledge while unanswered: the list stays, no form"
     );
     press(&mut m, &[Char(' '), Char(' '), Char('a'), Enter]);
     assert_eq!(
@@ -427,10 +439,7 @@ fn a_relative_warning_is_acknowledged_with_a_name_and_review_marks_today() {
         (Some(d("2026-11-25")), "Dr Okafor")
     );
     press(&mut m, &[Esc]);
-    assert_eq!(
-        (m.screen, m.consult.popup.clone()),
-        (ScreenId::Consult, Popup::None)
-    );
+    assert_eq!((m.screen, list(&m)), (ScreenId::Consult, Overlay::None));
     press(&mut m, &[Esc]);
     assert_eq!(m.screen, ScreenId::Main);
 }
@@ -493,8 +502,9 @@ fn a_signed_chart_is_read_only_and_an_amendment_is_appended_with_who_and_when() 
     // Editing now shows the signed chart, not a form; the record itself refuses edits.
     press(&mut m, &[Char('c')]);
     assert_eq!(
-        (m.overlay.clone(), m.consult.popup.clone()),
-        (Overlay::None, Popup::ChartView)
+        (m.overlay.clone(), list(&m)),
+        (Overlay::ChartView, Overlay::ChartView),
+        "the signed chart on top, no form"
     );
     assert_eq!(signed.clone().edit().unwrap_err(), SIGNED_READ_ONLY);
     let screen = draw(&m, 80, 24);
@@ -539,7 +549,7 @@ fn prep_toggles_record_consents_and_photos_and_shrink_what_is_missing() {
     let before = done_refusals(&m, selected(&m), 0, 0);
     assert!(before.contains(&"consent not signed".to_string()));
     press(&mut m, &[Char('d')]);
-    assert_eq!(m.consult.popup, Popup::Prep { row: 0 });
+    assert_eq!(list(&m), Overlay::Prep { row: 0 });
     press(
         &mut m,
         &[
@@ -575,7 +585,7 @@ fn prep_toggles_record_consents_and_photos_and_shrink_what_is_missing() {
             .contains(&PhotoView::Right)
     );
     press(&mut m, &[Esc]);
-    assert_eq!(m.consult.popup, Popup::None);
+    assert_eq!(list(&m), Overlay::None);
 }
 
 #[test]
@@ -648,7 +658,7 @@ fn chart_unsigned_snapshot() {
 fn chart_signed_with_amendment_snapshot() {
     let mut m = consult(0);
     press(&mut m, &[Char('k'), Char('c')]);
-    assert_eq!(m.consult.popup, Popup::ChartView);
+    assert_eq!(list(&m), Overlay::ChartView);
     snap_both("consult_chart_signed", &m);
 }
 
@@ -717,7 +727,7 @@ fn charting_after_viewing_a_signed_chart_says_what_the_form_does() {
     let mut m = consult(0);
     m.consult.session = 0;
     press(&mut m, &[Char('c')]);
-    assert_eq!(m.consult.popup, Popup::ChartView, "session 1's chart is signed");
+    assert_eq!(list(&m), Overlay::ChartView, "session 1's chart is signed");
     assert!(
         m.status.text.contains("signed and read-only"),
         "{}",

@@ -241,12 +241,12 @@ fn corrupt_file_is_reported_and_left_untouched() {
     );
     assert!(screen.contains("Patients (1)"), "{}", screen.dump());
 
-    // `!` lists the problem files; any key closes the list.
+    // `!` lists the problem files; Esc closes the list.
     tui.send("!");
     tui.wait_until("the problems popup", TIMEOUT, |s| {
         s.contains("were not loaded") && s.rows.iter().any(|r| r.contains("• patients/p-0000bad1.json"))
     });
-    tui.send("x");
+    tui.send("\x1b");
     tui.wait_gone("were not loaded", TIMEOUT);
     tui.quit();
 

@@ -11,7 +11,6 @@
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use needleplan::app::form::Form;
 use needleplan::app::model::FormPurpose;
-use needleplan::app::settings::Popup;
 use needleplan::app::{Effect, Model, Overlay, handle_key, patient_form, preview, session_form};
 use needleplan::domain::dates::{parse_date, parse_optional_time};
 use needleplan::domain::patient::{Patient, PatientDetails, PatientId};
@@ -138,7 +137,7 @@ struct Snapshot {
     form: Form,
 }
 
-/// The form open over the main screen or the settings screen, if any.
+/// The form open on top, if any.
 fn open_form(m: &Model) -> Option<Snapshot> {
     match &m.overlay {
         Overlay::Form(purpose, f) => Some(Snapshot {
@@ -146,13 +145,7 @@ fn open_form(m: &Model) -> Option<Snapshot> {
             form: f.clone(),
         }),
         Overlay::SeriesPreview(p) => p.edit.clone().map(|form| Snapshot { purpose: None, form }),
-        _ => match &m.settings.popup {
-            Some(Popup::Form(_, f)) => Some(Snapshot {
-                purpose: None,
-                form: f.clone(),
-            }),
-            _ => None,
-        },
+        _ => None,
     }
 }
 

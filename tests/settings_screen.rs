@@ -17,10 +17,11 @@ use std::rc::Rc;
 
 use chrono::{Duration, NaiveDate, NaiveDateTime, NaiveTime, Weekday};
 use needleplan::app::form::Form;
+use needleplan::app::model::FormPurpose;
 use needleplan::app::model::StatusKind;
 use needleplan::app::persist::{self, Saver};
 use needleplan::app::screen::ScreenId;
-use needleplan::app::settings::{self, Popup, ResourceKind, Row};
+use needleplan::app::settings::{self, ResourceKind, Row};
 use needleplan::app::{Model, Overlay};
 use needleplan::domain::clinic::{ClinicSettings, ClosedDate, Closure, DayHours};
 use needleplan::domain::patient::{Patient, PatientDetails, PatientId};
@@ -100,8 +101,8 @@ fn select(model: &mut Model, saver: &dyn Saver, row: Row) {
 }
 
 fn form(model: &Model) -> &Form {
-    match &model.settings.popup {
-        Some(Popup::Form(_, form)) => form,
+    match &model.overlay {
+        Overlay::Form(FormPurpose::Settings(_), form) => form,
         other => panic!("expected an open form, got {other:?}"),
     }
 }
@@ -254,7 +255,7 @@ fn opening_hours_are_typed_checked_and_saved() {
     assert!(message.contains("must be after opening time 08:30"), "{message}");
 
     app.keys("<Backspace*5>17:00<Enter>");
-    assert_eq!(app.model.settings.popup, None);
+    assert_eq!(app.model.overlay, Overlay::None);
     assert_eq!(app.model.clinic.hours[0], Some(DayHours::new(t(8, 30), t(17, 0))));
     app.assert_saved();
     assert!(app.status().contains("Mondays 08:30-17:00"), "{}", app.status());
@@ -270,7 +271,7 @@ fn esc_in_a_form_cancels_it_and_changes_nothing() {
     let mut app = App::new();
     app.select(Row::Day(1));
     app.keys("<Enter><Backspace*5>07:00<Esc>");
-    assert_eq!(app.model.settings.popup, None);
+    assert_eq!(app.model.overlay, Overlay::None);
     assert_eq!(
         app.model.screen,
         ScreenId::Settings,
@@ -339,7 +340,7 @@ fn closed_dates_are_added_checked_and_removed_after_asking() {
     assert!(!clinic_file::path(app.dir.path()).exists());
 
     app.keys("<Backspace*10>2026-12-24<Enter>");
-    assert_eq!(app.model.settings.popup, None);
+    assert_eq!(app.model.overlay, Overlay::None);
     assert_eq!(
         app.model.clinic.closure(d("2026-12-24")),
         Some(Closure::Holiday("Christmas Eve".into()))
@@ -367,7 +368,7 @@ fn closed_dates_are_added_checked_and_removed_after_asking() {
     // x asks first; any key but y keeps it.
     app.select(Row::Closed(1));
     app.keys("x");
-    assert_eq!(app.model.settings.popup, Some(Popup::ConfirmRemove(1)));
+    assert_eq!(app.model.overlay, Overlay::ConfirmRemoveClosedDate(1));
     let screen = draw(&app.model, 80, 24);
     assert!(
         screen.contains("Remove the closed date Thu 2026-12-24"),
@@ -458,7 +459,7 @@ fn rooms_are_never_deleted_only_made_inactive() {
     app.select(Row::Resource(ResourceKind::Room, 0));
     app.keys("x");
     assert!(app.status().contains("never removed"), "{}", app.status());
-    assert_eq!(app.model.settings.popup, None);
+    assert_eq!(app.model.overlay, Overlay::None);
     assert_eq!(app.model.clinic.rooms.len(), 2);
 
     app.keys("<Space>");
@@ -599,7 +600,7 @@ fn a_broken_clinic_file_is_shown_and_never_written_over() {
     for (row, key) in tries {
         app.select(row);
         app.keys(key);
-        assert_eq!(app.model.settings.popup, None, "{row:?} {key}");
+        assert_eq!(app.model.overlay, Overlay::None, "{row:?} {key}");
         assert_eq!(app.model.status.kind, StatusKind::Error, "{row:?} {key}");
         assert!(app.status().contains("cannot be read"), "{}", app.status());
     }

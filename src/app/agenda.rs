@@ -13,8 +13,12 @@ use crate::domain::patient::PatientId;
 use crate::domain::schedule::{MINUTES_RANGE, SEARCH_DAYS, Slot, SlotQuery, next_free_slot};
 use crate::domain::series::add_days;
 
+use crate::domain::dates::{DATE_HINT, parse_date, parse_days};
+
+use super::booking::resource_options;
+use super::form::{Field, Form, FormEvent};
 use super::keymap::{Binding, Scope, code, k, move_down, move_up, screen_action_for};
-use super::model::{Effect, Model, Pane, StatusKind};
+use super::model::{Effect, FormPurpose, Model, Overlay, Pane, StatusKind};
 use super::screen::ScreenId;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -116,118 +120,12 @@ pub static AGENDA_KEYS: &[Binding<AgendaAction>] = &[
     },
 ];
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FindAction {
-    NextField,
-    PrevField,
-    Less,
-    More,
-    MuchLess,
-    MuchMore,
-    Search,
-}
-
-/// Keys of the "find next free slot" form. Every field is a choice: a form on a screen
-/// gets no text typed into it, because the global keys (q, ?, 2, ...) come first.
-pub static FIND_KEYS: &[Binding<FindAction>] = &[
-    Binding {
-        keys: &[code(KeyCode::Enter)],
-        action: FindAction::Search,
-        scope: Scope::Everywhere,
-        bar: Some("find"),
-        help: "find the first free slot from the chosen day on",
-    },
-    Binding {
-        keys: &[code(KeyCode::Left)],
-        action: FindAction::Less,
-        scope: Scope::Everywhere,
-        bar: Some("change"),
-        help: "previous choice, 15 minutes shorter, or a day earlier",
-    },
-    Binding {
-        keys: &[code(KeyCode::Right)],
-        action: FindAction::More,
-        scope: Scope::Everywhere,
-        bar: None,
-        help: "next choice, 15 minutes longer, or a day later",
-    },
-    Binding {
-        keys: &[code(KeyCode::PageUp)],
-        action: FindAction::MuchLess,
-        scope: Scope::Everywhere,
-        bar: None,
-        help: "an hour shorter, or a week earlier",
-    },
-    Binding {
-        keys: &[code(KeyCode::PageDown)],
-        action: FindAction::MuchMore,
-        scope: Scope::Everywhere,
-        bar: None,
-        help: "an hour longer, or a week later",
-    },
-    Binding {
-        keys: &[code(KeyCode::Down), code(KeyCode::Tab)],
-        action: FindAction::NextField,
-        scope: Scope::Everywhere,
-        bar: Some("field"),
-        help: "next field",
-    },
-    Binding {
-        keys: &[code(KeyCode::Up), code(KeyCode::BackTab)],
-        action: FindAction::PrevField,
-        scope: Scope::Everywhere,
-        bar: None,
-        help: "previous field",
-    },
-];
-
-/// The "Esc" row the help lists for the form (Esc is not in the table: the screen
-/// framework gives it to the form only while the form is open).
-pub const FIND_ESC_HELP: (&str, &str) = ("Esc", "close the form, back to the agenda");
-
-/// A choice of "any" or one active clinician (room): (id, name), `None` for any.
-pub type ResourceChoice = (Option<String>, String);
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FindForm {
-    pub clinicians: Vec<ResourceChoice>,
-    pub rooms: Vec<ResourceChoice>,
-    pub clinician: usize,
-    pub room: usize,
-    pub minutes: u32,
-    pub from: NaiveDate,
-    /// Field with focus: 0 clinician, 1 room, 2 length, 3 from.
-    pub focus: usize,
-    /// Why the last search found nothing.
-    pub message: Option<String>,
-}
-
-impl FindForm {
-    pub const FIELDS: usize = 4;
-    pub const LABELS: [&'static str; 4] = ["Clinician", "Room", "Length", "From"];
-
-    pub fn clinician_id(&self) -> Option<&str> {
-        self.clinicians
-            .get(self.clinician)
-            .and_then(|(id, _)| id.as_deref())
-    }
-
-    pub fn room_id(&self) -> Option<&str> {
-        self.rooms.get(self.room).and_then(|(id, _)| id.as_deref())
-    }
-
-    /// The text each field shows.
-    pub fn values(&self) -> [String; 4] {
-        [
-            self.clinicians
-                .get(self.clinician)
-                .map_or("any".into(), |c| c.1.clone()),
-            self.rooms.get(self.room).map_or("any".into(), |r| r.1.clone()),
-            agenda::duration_label(self.minutes as i64),
-            self.from.format("%a %Y-%m-%d").to_string(),
-        ]
-    }
-}
+// The "find the next free slot" form (`f`): one form of the form model
+// (`FormPurpose::FindSlot`), its fields read by name.
+pub const FIND_CLINICIAN: &str = "clinician";
+pub const FIND_ROOM: &str = "room";
+pub const FIND_LENGTH: &str = "length";
+pub const FIND_FROM: &str = "from";
 
 #[derive(Debug, Default)]
 pub struct AgendaState {
@@ -240,7 +138,6 @@ pub struct AgendaState {
     pub selected: Option<usize>,
     /// First line shown; kept by the view so the selection stays on screen.
     pub offset: Cell<usize>,
-    pub form: Option<FindForm>,
     /// The last slot found, highlighted while it is on the shown day and still free.
     pub found: Option<Slot>,
 }
@@ -270,16 +167,7 @@ pub fn day_of(model: &Model, date: NaiveDate) -> DayAgenda {
     )
 }
 
-/// Whether the screen wants Esc for itself (a form is open) instead of leaving.
-pub fn keeps_esc(model: &Model) -> bool {
-    model.agenda.form.is_some()
-}
-
 pub fn handle_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
-    if model.agenda.form.is_some() {
-        find_key(model, key);
-        return Vec::new();
-    }
     let Some(action) = screen_action_for(AGENDA_KEYS, &key) else {
         return Vec::new();
     };
@@ -460,100 +348,111 @@ pub fn open_patient(model: &mut Model, who: &BookingRef, what: &str) {
 }
 
 fn open_find(model: &mut Model) {
-    let any = || (None, "any".to_string());
-    let list = |rs: &[crate::domain::clinic::Resource]| -> Vec<ResourceChoice> {
-        std::iter::once(any())
-            .chain(
-                rs.iter()
-                    .filter(|r| r.active)
-                    .map(|r| (Some(r.id.clone()), r.name.clone())),
-            )
-            .collect()
-    };
     let minutes = model
         .clinic
         .default_minutes
         .clamp(*MINUTES_RANGE.start(), *MINUTES_RANGE.end());
-    model.agenda.form = Some(FindForm {
-        clinicians: list(&model.clinic.clinicians),
-        rooms: list(&model.clinic.rooms),
-        clinician: 0,
-        room: 0,
-        minutes,
-        from: model.agenda.date.max(model.today),
-        focus: 0,
-        message: None,
-    });
+    let from = model.agenda.date.max(model.today);
+    let mut form = Form::new(
+        "Find the next free slot",
+        vec![
+            Field::choice(
+                FIND_CLINICIAN,
+                "Clinician",
+                resource_options(&model.clinic.clinicians, "any", None),
+                None,
+            ),
+            Field::choice(
+                FIND_ROOM,
+                "Room",
+                resource_options(&model.clinic.rooms, "any", None),
+                None,
+            ),
+            Field::text(
+                FIND_LENGTH,
+                "Length (min)",
+                "minutes, e.g. 60",
+                minutes.to_string(),
+            ),
+            Field::text(FIND_FROM, "From", DATE_HINT, from.to_string()),
+        ],
+    );
+    form.enter_label = "find";
+    model.push_overlay(Overlay::Form(FormPurpose::FindSlot, form));
 }
 
-fn find_key(model: &mut Model, key: KeyEvent) {
-    if key.code == KeyCode::Esc {
-        model.agenda.form = None;
-        model.set_status(StatusKind::Info, "search closed");
-        return;
-    }
-    let Some(action) = screen_action_for(FIND_KEYS, &key) else {
-        return;
-    };
-    let today = model.today;
-    let Some(form) = model.agenda.form.as_mut() else {
-        return;
-    };
-    let step = |current: usize, len: usize, forward: bool| -> usize {
-        let len = len.max(1);
-        if forward {
-            (current + 1) % len
-        } else {
-            (current + len - 1) % len
+/// A key in the find form (`Overlay::Form(FormPurpose::FindSlot, ..)`, taken off the
+/// model: it is put back unless the key closes it).
+pub fn find_key(model: &mut Model, mut form: Form, key: KeyEvent) -> Vec<Effect> {
+    match form.handle_key(&key) {
+        FormEvent::Cancel => {
+            model.set_status(StatusKind::Info, "search closed");
+            return Vec::new();
         }
-    };
-    let change = |form: &mut FindForm, by: i64| match form.focus {
-        0 => form.clinician = step(form.clinician, form.clinicians.len(), by > 0),
-        1 => form.room = step(form.room, form.rooms.len(), by > 0),
-        2 => {
-            let m = (form.minutes as i64 + by * 15).clamp(15, *MINUTES_RANGE.end() as i64);
-            form.minutes = m as u32;
-        }
-        _ => form.from = add_days(form.from, by).max(today),
-    };
-    match action {
-        FindAction::NextField => form.focus = (form.focus + 1) % FindForm::FIELDS,
-        FindAction::PrevField => form.focus = (form.focus + FindForm::FIELDS - 1) % FindForm::FIELDS,
-        FindAction::Less => change(form, -1),
-        FindAction::More => change(form, 1),
-        FindAction::MuchLess | FindAction::MuchMore => {
-            let sign = if action == FindAction::MuchMore { 1 } else { -1 };
-            match form.focus {
-                2 => change(form, 4 * sign),
-                3 => change(form, 7 * sign),
-                _ => change(form, sign),
+        FormEvent::Submit => {
+            if search(model, &mut form) {
+                return Vec::new();
             }
         }
-        FindAction::Search => {
-            search(model);
-            return;
-        }
+        FormEvent::Changed => form.warnings.clear(),
+        FormEvent::Nothing => {}
     }
-    form.message = None;
+    model.overlay = Overlay::Form(FormPurpose::FindSlot, form);
+    Vec::new()
 }
 
-/// Runs the search of the open form: on success the form closes and the agenda shows
-/// the slot's day with the slot selected; otherwise the form says why.
-fn search(model: &mut Model) {
-    let Some(form) = model.agenda.form.clone() else {
-        return;
+/// What the find form asks for.
+struct FindQuery {
+    clinician: Option<String>,
+    room: Option<String>,
+    minutes: u32,
+    from: NaiveDate,
+}
+
+/// What the find form asks for, or every field at fault and why.
+fn find_query(model: &Model, form: &Form) -> Result<FindQuery, Vec<(String, String)>> {
+    let mut r = form.reader();
+    let clinician = r.choice(FIND_CLINICIAN);
+    let room = r.choice(FIND_ROOM);
+    let minutes = r.parse(FIND_LENGTH, |t| parse_days(t, "length", MINUTES_RANGE));
+    let from = r.parse(FIND_FROM, parse_date);
+    match (clinician, room, minutes, from) {
+        (Some(clinician), Some(room), Some(minutes), Some(from)) if !r.has_errors() => Ok(FindQuery {
+            clinician,
+            room,
+            minutes,
+            from: from.max(model.today),
+        }),
+        _ => Err(r.finish().err().unwrap_or_default()),
+    }
+}
+
+/// Runs the search of the find form: on success (`true`) the form closes and the agenda
+/// shows the slot's day with the slot selected; otherwise the form says why.
+fn search(model: &mut Model, form: &mut Form) -> bool {
+    let FindQuery {
+        clinician,
+        room,
+        minutes,
+        from: from_day,
+    } = match find_query(model, form) {
+        Ok(q) => q,
+        Err(errors) => {
+            form.set_errors(errors);
+            return false;
+        }
     };
     // From the chosen day's start, or from now when that is today.
-    let from = if form.from <= model.today {
+    let from = if from_day <= model.today {
         model.now
     } else {
-        form.from.and_time(NaiveTime::MIN)
+        from_day.and_time(NaiveTime::MIN)
     };
     let query = SlotQuery {
         from,
-        minutes: form.minutes,
-        clinician: form.clinician_id(),
-        room: form.room_id(),
+        minutes,
+        clinician: clinician.as_deref(),
+        room: room.as_deref(),
         not_before: None,
     };
     match next_free_slot(&model.clinic, &model.calendar, &query) {
@@ -567,7 +466,6 @@ fn search(model: &mut Model) {
                 model.clinic.clinician_name(&slot.clinician),
                 model.clinic.room_name(&slot.room),
             );
-            model.agenda.form = None;
             model.agenda.view = View::Day;
             model.agenda.date = slot.date;
             model.agenda.offset.set(0);
@@ -575,53 +473,41 @@ fn search(model: &mut Model) {
             let day = shown_day(model);
             model.agenda.selected = day.found_item();
             model.set_status(StatusKind::Saved, text);
+            true
         }
         None => {
-            let values = form.values();
             let message = format!(
                 "nothing free: no {} slot with {} in {} within {} days from {}",
-                values[2],
-                if form.clinician == 0 {
-                    "any clinician"
-                } else {
-                    &values[0]
+                agenda::duration_label(minutes as i64),
+                match clinician {
+                    None => "any clinician".to_string(),
+                    Some(_) => form.shown(FIND_CLINICIAN),
                 },
-                if form.room == 0 { "any room" } else { &values[1] },
+                match room {
+                    None => "any room".to_string(),
+                    Some(_) => form.shown(FIND_ROOM),
+                },
                 SEARCH_DAYS,
-                form.from.format("%Y-%m-%d"),
+                from_day.format("%Y-%m-%d"),
             );
             model.set_status(StatusKind::Error, message.clone());
-            if let Some(f) = model.agenda.form.as_mut() {
-                f.message = Some(message);
-            }
+            form.warnings = vec![message];
+            false
         }
     }
 }
 
-/// The form's keys for the help overlay, Esc included.
-pub fn find_help_rows() -> Vec<super::screen::KeyHint> {
-    let mut rows = super::screen::help_rows(FIND_KEYS);
-    rows.push((FIND_ESC_HELP.0.into(), FIND_ESC_HELP.1.into()));
-    rows
-}
-
-/// The key bar: the form's keys while it is open, else the agenda's.
+/// The agenda's key bar (an overlay open over it shows its own).
 pub fn bar_hints(model: &Model) -> Vec<super::screen::KeyHint> {
-    if model.agenda.form.is_some() {
-        let mut rows = super::screen::bar_rows(FIND_KEYS);
-        rows.push(("Esc".into(), "close".into()));
-        rows
-    } else {
-        // Say what w and r switch to, not both ways.
-        let a = &model.agenda;
-        super::screen::bar_rows(AGENDA_KEYS)
-            .into_iter()
-            .map(|(key, label)| match key.as_str() {
-                "w" if a.view == View::Day => (key, "week".into()),
-                "w" => (key, "day".into()),
-                "r" => (key, format!("by {}", a.grouping.toggled().label())),
-                _ => (key, label),
-            })
-            .collect()
-    }
+    // Say what w and r switch to, not both ways.
+    let a = &model.agenda;
+    super::screen::bar_rows(AGENDA_KEYS)
+        .into_iter()
+        .map(|(key, label)| match key.as_str() {
+            "w" if a.view == View::Day => (key, "week".into()),
+            "w" => (key, "day".into()),
+            "r" => (key, format!("by {}", a.grouping.toggled().label())),
+            _ => (key, label),
+        })
+        .collect()
 }

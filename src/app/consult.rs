@@ -26,7 +26,7 @@ mod prep;
 mod profile;
 mod screening;
 
-use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::crossterm::event::KeyEvent;
 
 use crate::domain::patient::{Patient, PatientId};
 
@@ -39,9 +39,9 @@ pub use keys::{
     CHART_VIEW_KEYS, CONSULT_KEYS, ConsultAction, ListAction, PREP_KEYS, SCREENING_KEYS, bar_hints,
     help_sections,
 };
-pub use prep::{PrepRow, prep_rows};
+pub use prep::{PrepRow, prep_key, prep_rows};
 pub use profile::{PROFILE_AREAS, PROFILE_BY, PROFILE_DATE, PROFILE_SCORE};
-pub use screening::{ScreeningRow, row_label, screening_rows};
+pub use screening::{ScreeningRow, row_label, screening_key, screening_rows};
 
 use ConsultAction as C;
 use ListAction as L;
@@ -51,20 +51,6 @@ use ListAction as L;
 pub struct ConsultState {
     /// The selected session of the current series (charts and prep are about it).
     pub session: usize,
-    pub popup: Popup,
-}
-
-/// A popup of the consult screen (forms are `Overlay::Form`s on top of it).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub enum Popup {
-    #[default]
-    None,
-    /// The screening list; `row` indexes [`screening_rows`].
-    Screening { row: usize },
-    /// The session prep toggles; `row` indexes [`prep_rows`].
-    Prep { row: usize },
-    /// A signed chart, read-only, with its amendments.
-    ChartView,
 }
 
 /// What a consult form, once saved, changes.
@@ -99,16 +85,10 @@ impl ConsultForm {
         }
     }
 }
-/// Whether the screen wants Esc for itself (a popup is open) instead of leaving.
-pub fn keeps_esc(model: &Model) -> bool {
-    model.consult.popup != Popup::None
-}
-
-/// On entering the screen: the plan's selected session, no popup.
+/// On entering the screen: the plan's selected session.
 pub fn enter(model: &mut Model) {
     model.consult = ConsultState {
         session: model.session,
-        popup: Popup::None,
     };
 }
 
@@ -123,22 +103,23 @@ fn target(model: &Model) -> Option<(&Patient, usize, usize)> {
     Some((p, series, model.consult.session.min(len - 1)))
 }
 
-pub fn handle_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
-    match model.consult.popup.clone() {
-        Popup::None => {}
-        Popup::Screening { row } => return screening::screening_key(model, row, key),
-        Popup::Prep { row } => return prep::prep_key(model, row, key),
-        Popup::ChartView => {
-            if key.code == KeyCode::Esc {
-                model.consult.popup = Popup::None;
-            } else if screen_action_for(CHART_VIEW_KEYS, &key) == Some(L::Amend)
-                && !model.refuse_selected_read_only()
-            {
+/// A key in a signed chart's view (`Overlay::ChartView`, taken off the model): `m`
+/// opens the amendment form over it, Esc closes it.
+pub fn chart_view_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
+    match screen_action_for(CHART_VIEW_KEYS, &key) {
+        Some(L::Close) => {}
+        Some(L::Amend) => {
+            model.overlay = Overlay::ChartView;
+            if !model.refuse_selected_read_only() {
                 chart::open_amend(model);
             }
-            return Vec::new();
         }
+        _ => model.overlay = Overlay::ChartView,
     }
+    Vec::new()
+}
+
+pub fn handle_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
     let Some(action) = screen_action_for(CONSULT_KEYS, &key) else {
         return Vec::new();
     };
@@ -167,14 +148,17 @@ pub fn handle_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
         C::Down => model.consult.session = (model.consult.session + 1).min(sessions.saturating_sub(1)),
         C::Profile => {
             let form = profile::profile_form(model, patient);
-            model.overlay = Overlay::Form(FormPurpose::Consult(ConsultForm::Profile(id)), form);
+            model.push_overlay(Overlay::Form(
+                FormPurpose::Consult(ConsultForm::Profile(id)),
+                form,
+            ));
         }
-        C::Screening => model.consult.popup = Popup::Screening { row: 0 },
+        C::Screening => model.push_overlay(Overlay::Screening { row: 0 }),
         C::Chart => chart::open_chart(model),
         C::Sign => chart::open_sign(model),
         C::Prep => {
             if target(model).is_some() {
-                model.consult.popup = Popup::Prep { row: 0 };
+                model.push_overlay(Overlay::Prep { row: 0 });
             } else {
                 model.set_status(StatusKind::Info, "no session to prepare: plan a series first");
             }

@@ -20,21 +20,42 @@ pub enum Scope {
 pub struct Key {
     pub code: KeyCode,
     pub shift: bool,
+    /// Held with Ctrl (Ctrl-U, Ctrl-W in a text field).
+    pub ctrl: bool,
 }
 
 pub const fn k(c: char) -> Key {
     Key {
         code: KeyCode::Char(c),
         shift: false,
+        ctrl: false,
     }
 }
 
 pub const fn code(code: KeyCode) -> Key {
-    Key { code, shift: false }
+    Key {
+        code,
+        shift: false,
+        ctrl: false,
+    }
+}
+
+/// A letter held with Ctrl.
+pub const fn ctrl(c: char) -> Key {
+    Key {
+        code: KeyCode::Char(c),
+        shift: false,
+        ctrl: true,
+    }
 }
 
 impl Key {
     pub fn matches(&self, ev: &KeyEvent) -> bool {
+        if self.ctrl {
+            return ev.modifiers.contains(KeyModifiers::CONTROL)
+                && !ev.modifiers.contains(KeyModifiers::ALT)
+                && matches!((self.code, ev.code), (KeyCode::Char(a), KeyCode::Char(b)) if a.eq_ignore_ascii_case(&b));
+        }
         if ev.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) {
             return false;
         }
@@ -48,6 +69,13 @@ impl Key {
     }
 
     pub fn label(&self) -> String {
+        if self.ctrl {
+            let c = match self.code {
+                KeyCode::Char(c) => c.to_ascii_uppercase().to_string(),
+                other => format!("{other:?}"),
+            };
+            return format!("Ctrl-{c}");
+        }
         match self.code {
             KeyCode::Char(' ') => "Space".into(),
             KeyCode::Char(c) => c.to_string(),
@@ -64,6 +92,7 @@ impl Key {
             KeyCode::Home => "Home".into(),
             KeyCode::End => "End".into(),
             KeyCode::Backspace => "Backspace".into(),
+            KeyCode::Delete => "Delete".into(),
             other => format!("{other:?}"),
         }
     }
@@ -334,15 +363,6 @@ pub fn screen_action_for<A: Copy>(table: &[Binding<A>], ev: &KeyEvent) -> Option
         .find(|b| b.keys.iter().any(|key| key.matches(ev)))
         .map(|b| b.action)
 }
-
-/// Keys inside a form, listed in the help and in the key bar while a form is open.
-pub static FORM_KEYS: &[(&str, &str)] = &[
-    ("Enter", "save"),
-    ("Esc", "cancel without saving"),
-    ("Tab/Down", "next field"),
-    ("Shift-Tab/Up", "previous field"),
-    ("Left/Right", "move the cursor, or change a choice"),
-];
 
 /// Keys while typing a filter.
 pub static FILTER_KEYS: &[(&str, &str)] = &[

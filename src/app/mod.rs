@@ -10,6 +10,7 @@ pub mod form;
 pub mod idle;
 pub mod keymap;
 pub mod model;
+pub mod overlay;
 pub mod patient_form;
 pub mod persist;
 pub mod preview;

@@ -9,8 +9,8 @@ use crate::domain::patient::{Patient, PatientId};
 use crate::domain::series::Series;
 use crate::store::templates::Templates;
 
-use super::form::Form;
 use super::idle::IdleLock;
+pub use super::overlay::Overlay;
 use super::screen::ScreenId;
 use crate::domain::calendar::Calendar;
 use crate::domain::clinic::ClinicSettings;
@@ -44,28 +44,30 @@ pub enum FormPurpose {
     EditSession(PatientId, usize),
     /// A form of the consult screen (assessment, screening, chart).
     Consult(super::consult::ConsultForm),
+    /// A form of the settings screen (one row of `clinic.json`).
+    Settings(super::settings::Edit),
+    /// The agenda's "find the next free slot" form.
+    FindSlot,
 }
 
-// One overlay at a time: its size does not matter, and boxing `Form` would touch every
-// form's call site.
-#[allow(clippy::large_enum_variant)]
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Overlay {
-    None,
-    Form(FormPurpose, Form),
-    ConfirmArchive(PatientId),
-    Help {
-        scroll: usize,
-    },
-    Problems,
-    /// Another user saved this patient first: compare and choose.
-    Conflict(PatientId),
-    /// A proposed series, shown before anything is booked.
-    SeriesPreview(Box<super::preview::Preview>),
-    /// A moved session with sessions after it: shift them too, or move it alone.
-    Reschedule(Box<super::reschedule::Reschedule>),
-    /// After a cancellation or no-show: the next slot that keeps the series valid.
-    Rebook(Box<super::rebook::Rebook>),
+impl FormPurpose {
+    /// The patient the form changes; `None` for a new patient, the settings and the
+    /// slot search.
+    pub fn patient(&self) -> Option<&PatientId> {
+        match self {
+            FormPurpose::AddPatient | FormPurpose::Settings(_) | FormPurpose::FindSlot => None,
+            FormPurpose::EditPatient(id)
+            | FormPurpose::NewSeries(id)
+            | FormPurpose::AddSession(id)
+            | FormPurpose::EditSession(id, _) => Some(id),
+            FormPurpose::Consult(c) => Some(c.patient()),
+        }
+    }
+
+    /// Whether the form changes the clinic's settings.
+    pub fn is_clinic(&self) -> bool {
+        matches!(self, FormPurpose::Settings(_))
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -129,7 +131,10 @@ pub struct Model {
     /// Index of the selected session in the current series of the selected patient.
     pub session: usize,
     pub checklist_item: usize,
+    /// The top of the overlay stack (see `app::overlay`): every key goes to it.
     pub overlay: Overlay,
+    /// The overlays under the top one, bottom first; shown again as those above close.
+    pub overlays_below: Vec<Overlay>,
     pub status: Status,
     /// Whether `status` was set while handling the current key.
     pub status_fresh: bool,
@@ -192,6 +197,7 @@ impl Model {
             session: 0,
             checklist_item: 0,
             overlay: Overlay::None,
+            overlays_below: Vec::new(),
             status: Status {
                 kind: StatusKind::Info,
                 text: String::new(),

@@ -10,7 +10,8 @@ use crate::domain::patient::{Patient, PatientId};
 use crate::store::clinic_file::{self, ClinicSaveError};
 use crate::store::{PatientStore, SaveError};
 
-use super::model::{Effect, FormPurpose, Model, Overlay, ReadOnly, StatusKind};
+use super::model::{Effect, Model, Overlay, ReadOnly, StatusKind};
+use super::overlay::Record;
 
 pub const CONFLICT_MESSAGE: &str = "CONFLICT: another user changed this patient; your edit is kept, not saved — press C to compare and choose";
 
@@ -283,23 +284,13 @@ pub fn take_theirs(model: &mut Model, id: &PatientId) {
     }
 }
 
-/// Whether a form or confirmation about `id` is open.
+/// Whether a form or question about `id` is open anywhere in the overlay stack (the
+/// compare screen of a conflict is not one: it compares with what is on disk).
 fn is_open(model: &Model, id: &PatientId) -> bool {
-    match &model.overlay {
-        Overlay::Form(purpose, _) => match purpose {
-            FormPurpose::AddPatient => false,
-            FormPurpose::EditPatient(x)
-            | FormPurpose::NewSeries(x)
-            | FormPurpose::AddSession(x)
-            | FormPurpose::EditSession(x, _) => x == id,
-            FormPurpose::Consult(c) => c.patient() == id,
-        },
-        Overlay::ConfirmArchive(x) => x == id,
-        Overlay::SeriesPreview(p) => &p.patient == id,
-        Overlay::Reschedule(r) => &r.patient == id,
-        Overlay::Rebook(r) => &r.patient == id,
-        _ => false,
-    }
+    model
+        .overlay_stack()
+        .filter(|o| !matches!(o, Overlay::Conflict(_)))
+        .any(|o| o.record() == Record::Patient(id.clone()))
 }
 
 /// Equal apart from the revision.

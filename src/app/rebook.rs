@@ -48,7 +48,7 @@ pub enum RebookAction {
     NotNow,
 }
 
-/// Keys of the replacement offer. Any key not listed also means "not now".
+/// Keys of the replacement offer; other keys leave the offer open.
 pub static REBOOK_KEYS: &[Binding<RebookAction>] = &[
     Binding {
         keys: &[k('y')],
@@ -61,8 +61,8 @@ pub static REBOOK_KEYS: &[Binding<RebookAction>] = &[
         keys: &[k('n'), code(KeyCode::Esc)],
         action: RebookAction::NotNow,
         scope: Scope::Everywhere,
-        bar: Some("not now (any other key too)"),
-        help: "no replacement now (any other key does the same)",
+        bar: Some("not now"),
+        help: "no replacement now",
     },
 ];
 
@@ -134,11 +134,17 @@ pub fn offer(model: &mut Model, id: &PatientId, index: usize, old_end: NaiveDate
 }
 
 pub fn handle_key(model: &mut Model, r: Box<Rebook>, key: KeyEvent) -> Vec<Effect> {
-    if screen_action_for(REBOOK_KEYS, &key) != Some(RebookAction::Book) {
-        model.set_status(StatusKind::Info, "no replacement booked");
-        return Vec::new();
+    match screen_action_for(REBOOK_KEYS, &key) {
+        Some(RebookAction::Book) => book(model, &r),
+        Some(RebookAction::NotNow) => {
+            model.set_status(StatusKind::Info, "no replacement booked");
+            Vec::new()
+        }
+        None => {
+            model.overlay = Overlay::Rebook(r);
+            Vec::new()
+        }
     }
-    book(model, &r)
 }
 
 /// Adds the slot as a booked session, after checking it once more.

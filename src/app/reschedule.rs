@@ -57,6 +57,11 @@ impl Reschedule {
         }
     }
 
+    /// The question's title.
+    pub fn title(&self) -> String {
+        "Move the later sessions too?".into()
+    }
+
     /// "Session 2 moves by +7 days"
     pub fn headline(&self) -> String {
         format!("Session {} moves by {}", self.index + 1, shift_text(self.shift()))

@@ -39,16 +39,10 @@ impl ScreenId {
 /// A key and what it does, as the help and the key bar show it.
 pub type KeyHint = (String, String);
 
-/// Handles a key on a screen other than the main one.
+/// Handles a key on a screen other than the main one (an overlay open over it takes
+/// the keys before the screen sees them, Esc included).
 pub fn handle_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
-    // Esc leaves the screen, unless the screen has a popup of its own open.
-    let keeps_esc = match model.screen {
-        ScreenId::Agenda => super::agenda::keeps_esc(model),
-        ScreenId::Consult => super::consult::keeps_esc(model),
-        ScreenId::Settings => super::settings::takes_all_keys(model),
-        _ => false,
-    };
-    if key.code == KeyCode::Esc && !keeps_esc {
+    if key.code == KeyCode::Esc {
         model.screen = ScreenId::Main;
         return Vec::new();
     }
@@ -61,18 +55,11 @@ pub fn handle_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
     }
 }
 
-/// Whether the screen has a form or question open that takes every key, the global ones
-/// included (so that text such as "2026-12-24" or "q" can be typed into it).
-pub fn takes_all_keys(model: &Model) -> bool {
-    super::settings::takes_all_keys(model)
-}
-
 /// Every screen's keys for the help overlay: (screen title, rows).
 pub fn help_sections() -> Vec<(&'static str, Vec<KeyHint>)> {
     vec![
         ("Queues screen (3)", help_rows(super::queues::QUEUE_KEYS)),
         ("Agenda screen (2)", help_rows(super::agenda::AGENDA_KEYS)),
-        ("Agenda: find next free slot (f)", super::agenda::find_help_rows()),
         ("Settings screen (5)", help_rows(super::settings::SETTINGS_KEYS)),
     ]
     .into_iter()

@@ -18,8 +18,8 @@
 //! When `clinic.json` exists but cannot be read, the app runs on the built-in settings
 //! and this screen refuses every change, so that the file is never written over.
 //!
-//! While a form or a question is open the screen takes every key, the global ones (q, ?,
-//! 2, 5, ...) included, so that text can be typed (see [`takes_all_keys`]).
+//! Forms and the y/n question are overlays (`app::overlay`): while one is open it takes
+//! every key, the global ones (q, ?, 2, 5, ...) included, so that text can be typed.
 //!
 //! Several instances share `clinic.json`: a save from a stale revision becomes a conflict
 //! the screen shows until the user chooses, and changes saved by another instance are
@@ -63,8 +63,10 @@ mod toggle;
 
 pub use ids::{slug, unique_id};
 pub use key_bar::bar_hints;
-pub use keys::{SETTINGS_KEYS, SettingsAction, handle_key, takes_all_keys};
+pub use keys::{SETTINGS_KEYS, SettingsAction, handle_key};
 pub use read_only::file_problem;
+pub use remove::confirm_remove;
 pub use rows::{ResourceKind, Row, Section, WEEKDAYS, rows, selected_row};
 pub use save::{hold_quit, save_pending};
-pub use state::{CLOSES, DATE, Edit, OPENS, Popup, REASON, SettingsState, VALUE};
+pub use state::{CLOSES, DATE, Edit, OPENS, REASON, SettingsState, VALUE};
+pub use submit::form_key;

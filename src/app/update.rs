@@ -41,46 +41,77 @@ fn dispatch(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
         request_quit(model);
         return Vec::new();
     }
-    match std::mem::replace(&mut model.overlay, Overlay::None) {
-        Overlay::None if model.filter_typing => {
-            filter_key(model, key);
-            Vec::new()
+    // The top overlay takes every key; when its handler leaves none on top, the one
+    // under it shows again.
+    let top = std::mem::replace(&mut model.overlay, Overlay::None);
+    if top.is_open() {
+        let effects = overlay_key(model, top, key);
+        if !model.overlay.is_open() {
+            model.close_overlay();
         }
-        // A screen's own form or question takes every key, the global ones included.
-        Overlay::None if screen::takes_all_keys(model) => screen::handle_key(model, key),
-        Overlay::None if model.screen != ScreenId::Main => match global_action_for(&key) {
+        return effects;
+    }
+    if model.filter_typing {
+        filter_key(model, key);
+        return Vec::new();
+    }
+    if model.screen != ScreenId::Main {
+        return match global_action_for(&key) {
             Some(action) => main_action(model, action),
             None => screen::handle_key(model, key),
-        },
-        Overlay::None => match action_for(&key, model.focus) {
-            Some(action) => main_action(model, action),
-            None => Vec::new(),
-        },
+        };
+    }
+    match action_for(&key, model.focus) {
+        Some(action) => main_action(model, action),
+        None => Vec::new(),
+    }
+}
+
+/// A key for the top overlay (taken off the model: its handler puts it back to keep it
+/// open). Each decides by its own key table (see `app::overlay`).
+fn overlay_key(model: &mut Model, top: Overlay, key: KeyEvent) -> Vec<Effect> {
+    use super::keymap::screen_action_for;
+    use super::overlay::{
+        CONFIRM_KEYS, CONFLICT_KEYS, ConfirmAction, ConflictAction, HELP_KEYS, HelpAction, PROBLEMS_KEYS,
+    };
+    match top {
+        Overlay::None => Vec::new(),
         Overlay::Form(purpose, form) => form_key(model, purpose, form, key),
-        Overlay::ConfirmArchive(id) => {
-            if matches!(key.code, KeyCode::Char('y') | KeyCode::Char('Y')) {
-                return toggle_archive(model, &id);
+        Overlay::ConfirmArchive(id) => match screen_action_for(CONFIRM_KEYS, &key) {
+            Some(ConfirmAction::Yes) => toggle_archive(model, &id),
+            Some(ConfirmAction::No) => {
+                model.set_status(StatusKind::Info, "nothing changed");
+                Vec::new()
             }
-            model.set_status(StatusKind::Info, "nothing changed");
-            Vec::new()
-        }
+            None => {
+                model.overlay = Overlay::ConfirmArchive(id);
+                Vec::new()
+            }
+        },
+        Overlay::ConfirmRemoveClosedDate(i) => super::settings::confirm_remove(model, i, key),
         Overlay::Help { scroll } => {
-            model.overlay = match key.code {
-                KeyCode::Down | KeyCode::Char('j') => Overlay::Help { scroll: scroll + 1 },
-                KeyCode::Up | KeyCode::Char('k') => Overlay::Help {
+            model.overlay = match screen_action_for(HELP_KEYS, &key) {
+                Some(HelpAction::Down) => Overlay::Help { scroll: scroll + 1 },
+                Some(HelpAction::Up) => Overlay::Help {
                     scroll: scroll.saturating_sub(1),
                 },
-                KeyCode::PageDown => Overlay::Help { scroll: scroll + 10 },
-                KeyCode::PageUp => Overlay::Help {
+                Some(HelpAction::PageDown) => Overlay::Help { scroll: scroll + 10 },
+                Some(HelpAction::PageUp) => Overlay::Help {
                     scroll: scroll.saturating_sub(10),
                 },
-                _ => Overlay::None,
+                Some(HelpAction::Close) => Overlay::None,
+                None => Overlay::Help { scroll },
             };
             Vec::new()
         }
-        Overlay::Problems => Vec::new(),
-        Overlay::Conflict(id) => match key.code {
-            KeyCode::Char('t') => {
+        Overlay::Problems => {
+            if screen_action_for(PROBLEMS_KEYS, &key).is_none() {
+                model.overlay = Overlay::Problems;
+            }
+            Vec::new()
+        }
+        Overlay::Conflict(id) => match screen_action_for(CONFLICT_KEYS, &key) {
+            Some(ConflictAction::Theirs) => {
                 persist::take_theirs(model, &id);
                 model.set_status(
                     StatusKind::Info,
@@ -88,18 +119,25 @@ fn dispatch(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
                 );
                 Vec::new()
             }
-            KeyCode::Char('m') => {
+            Some(ConflictAction::Mine) => {
                 model.set_status(StatusKind::Info, "your version replaces theirs");
                 persist::keep_mine(model, &id).into_iter().collect()
             }
-            _ => {
+            Some(ConflictAction::Later) => {
                 model.set_status(StatusKind::Error, "conflict still open: press C to decide");
+                Vec::new()
+            }
+            None => {
+                model.overlay = Overlay::Conflict(id);
                 Vec::new()
             }
         },
         Overlay::SeriesPreview(p) => preview::handle_key(model, p, key),
         Overlay::Reschedule(r) => reschedule::handle_key(model, r, key),
         Overlay::Rebook(r) => rebook::handle_key(model, r, key),
+        Overlay::Screening { row } => super::consult::screening_key(model, row, key),
+        Overlay::Prep { row } => super::consult::prep_key(model, row, key),
+        Overlay::ChartView => super::consult::chart_view_key(model, key),
     }
 }
 
@@ -304,6 +342,11 @@ fn open_edit(model: &mut Model) {
 }
 
 fn form_key(model: &mut Model, purpose: FormPurpose, mut form: Form, key: KeyEvent) -> Vec<Effect> {
+    match purpose {
+        FormPurpose::Settings(edit) => return super::settings::form_key(model, edit, form, key),
+        FormPurpose::FindSlot => return super::agenda::find_key(model, form, key),
+        _ => {}
+    }
     match form.handle_key(&key) {
         FormEvent::Cancel => {
             model.set_status(StatusKind::Info, "cancelled; nothing changed");
@@ -315,7 +358,7 @@ fn form_key(model: &mut Model, purpose: FormPurpose, mut form: Form, key: KeyEve
             FormPurpose::EditSession(id, i) => session_form::refresh(model, id, Some(*i), &mut form),
             _ => {}
         },
-        FormEvent::Submit if purpose_patient(&purpose).is_some_and(|id| model.refuse_read_only(id)) => {
+        FormEvent::Submit if purpose.patient().is_some_and(|id| model.refuse_read_only(id)) => {
             // The record turned read-only while the form was open (a newer needleplan
             // saved it): what was typed cannot be saved by this version.
             return Vec::new();
@@ -330,6 +373,7 @@ fn form_key(model: &mut Model, purpose: FormPurpose, mut form: Form, key: KeyEve
                 FormPurpose::AddSession(id) => session_form::submit(model, id, None, &mut form),
                 FormPurpose::EditSession(id, i) => session_form::submit(model, id, Some(*i), &mut form),
                 FormPurpose::Consult(c) => super::consult::submit(model, c, &mut form),
+                FormPurpose::Settings(_) | FormPurpose::FindSlot => None,
             };
             if let Some(effects) = done {
                 return effects;
@@ -339,18 +383,6 @@ fn form_key(model: &mut Model, purpose: FormPurpose, mut form: Form, key: KeyEve
     }
     model.overlay = Overlay::Form(purpose, form);
     Vec::new()
-}
-
-/// The patient a form changes; `None` for a new patient.
-fn purpose_patient(purpose: &FormPurpose) -> Option<&crate::domain::patient::PatientId> {
-    match purpose {
-        FormPurpose::AddPatient => None,
-        FormPurpose::EditPatient(id)
-        | FormPurpose::NewSeries(id)
-        | FormPurpose::AddSession(id)
-        | FormPurpose::EditSession(id, _) => Some(id),
-        FormPurpose::Consult(c) => Some(c.patient()),
-    }
 }
 
 fn toggle_archive(model: &mut Model, id: &crate::domain::patient::PatientId) -> Vec<Effect> {

@@ -9,14 +9,14 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Clear, Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 
-use crate::app::agenda::{self, FindForm, View};
+use crate::app::agenda::{self, View};
 use crate::app::model::{Model, Overlay};
 use crate::domain::agenda::{AgendaBooking, DayAgenda, Entry, Grouping, Lane, duration_label, week_start};
 use crate::domain::series::SessionStatus;
 
-use super::{centered, theme};
+use super::theme;
 use super::{fit, fit_pad};
 
 /// Narrowest column of the day view; below it the columns stack.
@@ -28,7 +28,7 @@ const MIN_WEEK_COLUMN: u16 = 18;
 
 pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
     let a = &model.agenda;
-    let focused = model.overlay == Overlay::None && a.form.is_none();
+    let focused = model.overlay == Overlay::None;
     let view = match a.view {
         View::Day => "day",
         View::Week => "week",
@@ -42,9 +42,6 @@ pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
     match a.view {
         View::Day => draw_day(model, frame, inner),
         View::Week => draw_week(model, frame, inner),
-    }
-    if let Some(form) = &a.form {
-        draw_form(form, frame, area);
     }
 }
 
@@ -124,7 +121,7 @@ fn draw_day(model: &Model, frame: &mut Frame, area: Rect) {
         return;
     }
     let selected = agenda::selection(model, &day);
-    let focused = model.agenda.form.is_none() && model.overlay == Overlay::None;
+    let focused = model.overlay == Overlay::None;
     let lanes = day.lanes.len() as u16;
     // Columns side by side when each gets a readable width, else stacked blocks.
     let gutter = 1;
@@ -376,7 +373,7 @@ fn draw_rows(
         offset = offset.min(rows.len().saturating_sub(view_h));
         model.agenda.offset.set(offset);
     }
-    let focused = model.agenda.form.is_none() && model.overlay == Overlay::None;
+    let focused = model.overlay == Overlay::None;
     let end = (offset + view_h).min(rows.len());
     let mut lines: Vec<Line> = rows[offset..end]
         .iter()
@@ -471,7 +468,7 @@ fn draw_week(model: &Model, frame: &mut Frame, area: Rect) {
     frame.render_widget(Paragraph::new(Line::from(head_spans)), head);
 
     let per_day = ((body.height as usize) / 7).max(1);
-    let focused = model.agenda.form.is_none() && model.overlay == Overlay::None;
+    let focused = model.overlay == Overlay::None;
     let mut lines: Vec<Line> = Vec::new();
     for day in &days {
         let is_sel = day.date == model.agenda.date;
@@ -560,55 +557,4 @@ fn week_cell(lane: Option<&Lane>, day: &DayAgenda, lines: usize, width: usize) -
         out.push((format!("{text}{more}"), status_style(b.status)));
     }
     out
-}
-
-// ---------------------------------------------------------------------------------
-// The "find next free slot" form.
-
-fn draw_form(form: &FindForm, frame: &mut Frame, area: Rect) {
-    let values = form.values();
-    let mut lines: Vec<Line> = Vec::new();
-    for (i, (label, value)) in FindForm::LABELS.iter().zip(values).enumerate() {
-        let focused = i == form.focus;
-        let marker = if focused { "▶ " } else { "  " };
-        let style = if focused { theme::focus() } else { Style::default() };
-        let mut spans = vec![
-            Span::raw(format!("{marker}{label:<10}")),
-            Span::styled(format!("◀ {value} ▶"), style),
-        ];
-        if focused {
-            let hint = match i {
-                2 => "   Left/Right 15 min · PgUp/PgDn 1 h",
-                3 => "   Left/Right a day · PgUp/PgDn a week",
-                _ => "   Left/Right to change",
-            };
-            spans.push(Span::styled(hint, theme::dim()));
-        }
-        lines.push(Line::from(spans));
-    }
-    lines.push(Line::raw(""));
-    match &form.message {
-        Some(m) => lines.push(Line::styled(format!("✗ {m}"), theme::error())),
-        None => lines.push(Line::styled(
-            "Searches opening hours on the 15-minute grid, a year ahead at most.",
-            theme::dim(),
-        )),
-    }
-    lines.push(Line::styled(
-        "Enter find · Esc close · Tab/Down next field",
-        theme::dim(),
-    ));
-    let width = area.width.saturating_sub(4).min(76);
-    let inner_w = width.saturating_sub(2).max(1) as usize;
-    let height: u16 = lines
-        .iter()
-        .map(|l| l.width().div_ceil(inner_w).max(1) as u16)
-        .sum();
-    let rect = centered(area, width, height + 2);
-    let block = super::popup_frame("Find the next free slot");
-    frame.render_widget(Clear, rect);
-    frame.render_widget(
-        Paragraph::new(lines).block(block).wrap(Wrap { trim: false }),
-        rect,
-    );
 }

@@ -6,11 +6,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use crate::app::action::Action;
-use crate::app::keymap::{FILTER_KEYS, FORM_KEYS, MAIN_KEYS, Scope};
+use crate::app::keymap::{FILTER_KEYS, MAIN_KEYS, Scope};
 use crate::app::model::{Model, Overlay, StatusKind};
-use crate::app::preview::PREVIEW_KEYS;
-use crate::app::rebook::REBOOK_KEYS;
-use crate::app::reschedule::RESCHEDULE_KEYS;
 use crate::app::screen::{self, ScreenId};
 
 use super::theme;
@@ -102,35 +99,14 @@ type KeyHint = (String, String);
 pub fn keys(model: &Model, frame: &mut Frame, area: Rect) {
     let always = |p: &&crate::app::keymap::Binding| matches!(p.action, Action::Help | Action::Quit);
     let (pairs, fixed): (Vec<KeyHint>, Vec<KeyHint>) = match &model.overlay {
-        Overlay::Form(..) => (owned(FORM_KEYS), vec![]),
-        Overlay::ConfirmArchive(_) => (
-            vec![("y".into(), "yes".into()), ("any other key".into(), "no".into())],
-            vec![],
-        ),
-        Overlay::Help { .. } => (
-            vec![
-                ("j/k".into(), "scroll".into()),
-                ("any other key".into(), "close".into()),
-            ],
-            vec![],
-        ),
-        Overlay::Problems => (vec![("any key".into(), "close".into())], vec![]),
-        Overlay::Conflict(_) => (
-            vec![
-                ("t".into(), "keep theirs".into()),
-                ("m".into(), "keep mine".into()),
-                ("any other key".into(), "decide later".into()),
-            ],
-            vec![],
-        ),
-        Overlay::SeriesPreview(p) if p.edit.is_some() => (owned(FORM_KEYS), vec![]),
-        Overlay::SeriesPreview(_) => (shortened(screen::bar_rows(PREVIEW_KEYS)), vec![]),
-        Overlay::Reschedule(_) => (screen::bar_rows(RESCHEDULE_KEYS), vec![]),
-        Overlay::Rebook(_) => (screen::bar_rows(REBOOK_KEYS), vec![]),
-        Overlay::None if model.filter_typing => (owned(FILTER_KEYS), vec![]),
-        // A screen's form or question takes every key: no Esc-back, help or quit there.
-        Overlay::None if screen::takes_all_keys(model) => (screen::bar_hints(model), vec![]),
-        Overlay::None if model.screen != ScreenId::Main => {
+        // The consult screen's lists leave out, on a read-only record, what would change it.
+        Overlay::Screening { .. } | Overlay::Prep { .. } | Overlay::ChartView => {
+            (crate::app::consult::bar_hints(model), vec![])
+        }
+        // An overlay takes every key: its own table is the whole bar (no help or quit).
+        overlay if overlay.is_open() => (shortened(overlay.keys().bar), vec![]),
+        _ if model.filter_typing => (owned(FILTER_KEYS), vec![]),
+        _ if model.screen != ScreenId::Main => {
             let mut pairs = screen::bar_hints(model);
             if !pairs.iter().any(|(key, _)| key == "Esc") {
                 pairs.push(("Esc".into(), "back to patients".into()));
@@ -142,7 +118,7 @@ pub fn keys(model: &Model, frame: &mut Frame, area: Rect) {
                 .collect();
             (pairs, fixed)
         }
-        Overlay::None => {
+        _ => {
             // A read-only record: the keys that would change it are left out (they only
             // explain the refusal), and the bar says why they are missing.
             let read_only = model

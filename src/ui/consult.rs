@@ -9,7 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState, Wrap};
 
 use crate::app::clinical_rules;
-use crate::app::consult::{self, Popup, PrepRow, ScreeningRow};
+use crate::app::consult::{self, PrepRow, ScreeningRow};
 use crate::app::model::{Model, Overlay, ReadOnly};
 use crate::domain::aftercare::ItemState;
 use crate::domain::chart::SessionChart;
@@ -25,7 +25,7 @@ use super::{centered, theme};
 const WIDE: u16 = 120;
 
 pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
-    let focused = model.overlay == Overlay::None && model.consult.popup == Popup::None;
+    let focused = model.overlay == Overlay::None;
     let patient = model.selected_patient();
     let name = patient.map_or(String::new(), |p| {
         // The title says it on every part of the screen, popups included.
@@ -75,11 +75,18 @@ pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
         depths(model, patient, series, frame, mid);
         frame.render_widget(Paragraph::new(follow), bottom);
     }
-    match &model.consult.popup {
-        Popup::None => {}
-        Popup::Screening { row } => screening_popup(model, patient, *row, frame, area),
-        Popup::Prep { row } => prep_popup(model, patient, *row, frame, area),
-        Popup::ChartView => chart_popup(model, patient, frame, area),
+}
+
+/// The consult screen's lists, drawn by the overlay stack (`ui::overlays`) over the screen.
+pub(super) fn draw_list(model: &Model, overlay: &Overlay, frame: &mut Frame, area: Rect) {
+    let Some(patient) = model.selected_patient() else {
+        return;
+    };
+    match overlay {
+        Overlay::Screening { row } => screening_popup(model, patient, *row, frame, area),
+        Overlay::Prep { row } => prep_popup(model, patient, *row, frame, area),
+        Overlay::ChartView => chart_popup(model, patient, frame, area),
+        _ => {}
     }
 }
 

@@ -75,18 +75,56 @@ pub fn view(model: &Model, frame: &mut Frame) {
     overlays(model, frame, main);
 }
 
+/// The overlay stack, bottom first, so the one that takes the keys is drawn last.
 fn overlays(model: &Model, frame: &mut Frame, main: Rect) {
-    match &model.overlay {
-        Overlay::None => {}
-        Overlay::Form(_, f) => form::draw(f, frame, main),
-        Overlay::ConfirmArchive(id) => popups::confirm_archive(model, id, frame, main),
-        Overlay::Help { scroll } => popups::help(*scroll, frame, main),
-        Overlay::Problems => popups::problems(model, frame, main),
-        Overlay::Conflict(id) => popups::conflict(model, id, frame, main),
-        Overlay::SeriesPreview(p) => preview::draw(model, p, frame, main),
-        Overlay::Reschedule(r) => confirm::reschedule(r, frame, main),
-        Overlay::Rebook(r) => confirm::rebook(model, r, frame, main),
+    for overlay in model.overlay_stack() {
+        match overlay {
+            Overlay::None => {}
+            Overlay::Form(_, f) => form::draw(f, frame, main),
+            Overlay::ConfirmArchive(id) => popups::confirm_archive(model, id, frame, main),
+            Overlay::ConfirmRemoveClosedDate(i) => settings::confirm_remove(model, *i, frame, main),
+            Overlay::Help { scroll } => popups::help(*scroll, frame, main),
+            Overlay::Problems => popups::problems(model, frame, main),
+            Overlay::Conflict(id) => popups::conflict(model, id, frame, main),
+            Overlay::SeriesPreview(p) => preview::draw(model, p, frame, main),
+            Overlay::Reschedule(r) => confirm::reschedule(r, frame, main),
+            Overlay::Rebook(r) => confirm::rebook(model, r, frame, main),
+            Overlay::Screening { .. } | Overlay::Prep { .. } | Overlay::ChartView => {
+                consult::draw_list(model, overlay, frame, main)
+            }
+        }
     }
+}
+
+/// The help overlay's text: every key in effect (for tests and for whoever prints it).
+pub fn help_text() -> String {
+    popups::help_lines()
+        .iter()
+        .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect::<String>())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// An overlay's keys as a line inside it (" y  yes   n/N/Esc  no "), from its table.
+pub(crate) fn hint_line(hints: &[(String, String)]) -> ratatui::text::Line<'static> {
+    use ratatui::text::{Line, Span};
+    let mut spans = Vec::new();
+    for (key, label) in hints {
+        spans.push(Span::styled(format!(" {key} "), theme::key()));
+        spans.push(Span::raw(format!(" {label}  ")));
+    }
+    Line::from(spans)
+}
+
+/// An overlay's keys as plain text ("j/k scroll · Esc/?/q/Enter close").
+pub(crate) fn hint_text(overlay: &Overlay) -> String {
+    overlay
+        .keys()
+        .bar
+        .iter()
+        .map(|(k, l)| format!("{} {l}", bars::short_keys(k)))
+        .collect::<Vec<_>>()
+        .join(" · ")
 }
 
 /// A pane's frame: the focused one has a thick border and a marker in its title, so

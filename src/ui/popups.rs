@@ -6,11 +6,9 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use crate::app::keymap::{FILTER_KEYS, FORM_KEYS, MAIN_KEYS, Scope};
-use crate::app::model::{Model, Pane};
-use crate::app::preview::PREVIEW_KEYS;
-use crate::app::rebook::REBOOK_KEYS;
-use crate::app::reschedule::RESCHEDULE_KEYS;
+use crate::app::keymap::{FILTER_KEYS, MAIN_KEYS, Scope};
+use crate::app::model::{Model, Overlay, Pane};
+use crate::app::overlay;
 use crate::app::screen;
 use crate::domain::diff;
 use crate::domain::patient::PatientId;
@@ -48,24 +46,22 @@ pub fn help_lines() -> Vec<Line<'static>> {
     for (title, rows) in screen::help_sections() {
         section(title, rows, &mut lines);
     }
-    let booking = [
-        ("Series proposal (after n)", screen::help_rows(PREVIEW_KEYS)),
-        ("Moved, with later sessions", screen::help_rows(RESCHEDULE_KEYS)),
-        ("After a cancellation or no-show", screen::help_rows(REBOOK_KEYS)),
-    ];
-    for (title, rows) in booking {
-        section(title, rows, &mut lines);
-    }
     let pairs = |t: &[(&str, &str)]| t.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
     section("While filtering", pairs(FILTER_KEYS), &mut lines);
-    section("In a form", pairs(FORM_KEYS), &mut lines);
+    for (title, rows) in overlay::help_sections() {
+        section(title, rows, &mut lines);
+    }
     lines
 }
 
 pub fn help(scroll: usize, frame: &mut Frame, area: Rect) {
     let lines = help_lines();
     let rect = centered(area, 76, lines.len() as u16 + 2);
-    let inner = super::open_popup("Keys (j/k scroll, any other key closes)", frame, rect);
+    let inner = super::open_popup(
+        &format!("Keys ({})", super::hint_text(&Overlay::Help { scroll: 0 })),
+        frame,
+        rect,
+    );
     let max = lines.len().saturating_sub(inner.height as usize);
     frame.render_widget(Paragraph::new(lines).scroll((scroll.min(max) as u16, 0)), inner);
 }
@@ -84,12 +80,7 @@ pub fn confirm_archive(model: &Model, id: &PatientId, frame: &mut Frame, area: R
         Line::raw(format!("{verb} {}?", p.full_name)),
         Line::styled(effect, theme::dim()),
         Line::raw(""),
-        Line::from(vec![
-            Span::styled(" y ", theme::key()),
-            Span::raw(format!(" {} ", verb.to_lowercase())),
-            Span::styled(" any other key ", theme::key()),
-            Span::raw(" keep as is"),
-        ]),
+        super::hint_line(&Overlay::ConfirmArchive(id.clone()).keys().bar),
     ];
     let rect = centered(area, 72, 6);
     let inner = super::open_popup(&format!("{verb} patient"), frame, rect);
@@ -113,7 +104,7 @@ pub fn problems(model: &Model, frame: &mut Frame, area: Rect) {
         l
     };
     lines.push(Line::raw(""));
-    lines.push(Line::styled("Any key closes.", theme::dim()));
+    lines.push(super::hint_line(&Overlay::Problems.keys().bar));
     let inner_w = area.width.saturating_sub(6).max(1) as usize;
     let rows: u16 = lines
         .iter()
@@ -147,14 +138,7 @@ pub fn conflict(model: &Model, id: &PatientId, frame: &mut Frame, area: Rect) {
     }
     lines.extend(diffs.into_iter().map(|d| Line::raw(format!("• {d}"))));
     lines.push(Line::raw(""));
-    lines.push(Line::from(vec![
-        Span::styled(" t ", theme::key()),
-        Span::raw(" keep theirs (drop my edit)  "),
-        Span::styled(" m ", theme::key()),
-        Span::raw(" keep mine (replace theirs)  "),
-        Span::styled(" other ", theme::key()),
-        Span::raw(" decide later"),
-    ]));
+    lines.push(super::hint_line(&Overlay::Conflict(id.clone()).keys().bar));
     let inner_w = area.width.saturating_sub(6).max(1) as usize;
     let rows: u16 = lines
         .iter()

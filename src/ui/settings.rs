@@ -11,7 +11,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use crate::app::model::{Model, Overlay};
 use crate::app::settings::conflict::{self, Comparison};
-use crate::app::settings::{self, Popup, ResourceKind, Row, Section, WEEKDAYS};
+use crate::app::settings::{self, ResourceKind, Row, Section, WEEKDAYS};
 use crate::store::clinic_file::CLINIC_FILE;
 
 use super::fit;
@@ -35,7 +35,7 @@ enum Item {
 
 pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
     let s = &model.settings;
-    let focused = model.overlay == Overlay::None && s.popup.is_none();
+    let focused = model.overlay == Overlay::None;
     let mut title = format!(" {}Settings · {CLINIC_FILE} ", if focused { "▶ " } else { "" });
     if s.conflict.is_some() {
         title.push_str("· CONFLICT ");
@@ -48,7 +48,8 @@ pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
     let inner = block.inner(area);
     frame.render_widget(block, area);
 
-    if s.popup.is_none()
+    // A form or question open over the screen is finished before the comparison shows.
+    if !model.overlay.is_open()
         && let Some(comparison) = conflict::comparison(model)
     {
         conflict_view(model, &comparison, frame, inner);
@@ -113,12 +114,6 @@ pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
     }
     if let (Some(side), Some(row)) = (side, row) {
         about_panel(model, row, frame, side);
-    }
-
-    match &s.popup {
-        Some(Popup::Form(_, form)) => super::form::draw(form, frame, area),
-        Some(Popup::ConfirmRemove(i)) => confirm_remove(model, *i, frame, area),
-        None => {}
     }
 }
 
@@ -501,7 +496,7 @@ fn about_panel(model: &Model, row: Row, frame: &mut Frame, area: Rect) {
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), padded);
 }
 
-fn confirm_remove(model: &Model, i: usize, frame: &mut Frame, area: Rect) {
+pub(super) fn confirm_remove(model: &Model, i: usize, frame: &mut Frame, area: Rect) {
     let Some(closed) = model.clinic.closed_dates.get(i) else {
         return;
     };
@@ -514,12 +509,7 @@ fn confirm_remove(model: &Model, i: usize, frame: &mut Frame, area: Rect) {
         Line::raw(format!("Remove the closed date {what}?")),
         Line::raw("The clinic is then open that day as on any other."),
         Line::raw(""),
-        Line::from(vec![
-            Span::styled(" y ", theme::key()),
-            Span::raw(" remove   "),
-            Span::styled(" any other key ", theme::key()),
-            Span::raw(" keep it"),
-        ]),
+        super::hint_line(&Overlay::ConfirmRemoveClosedDate(i).keys().bar),
     ];
     let width = area.width.saturating_sub(4).min(70);
     let height = wrapped_height(&lines, width.saturating_sub(2)) + 2;

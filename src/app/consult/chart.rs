@@ -11,7 +11,7 @@ use crate::domain::patient::Patient;
 use crate::domain::skin::{self, Area};
 
 use super::area_text::parse_depth_fixes;
-use super::{ConsultForm, Popup, target};
+use super::{ConsultForm, target};
 
 const CHART_DEVICE: &str = "device";
 const CHART_LOT: &str = "cartridge_lot";
@@ -66,7 +66,7 @@ pub(super) fn open_chart(model: &mut Model) {
     };
     let session = &patient.series[si].sessions[ci];
     if session.chart.as_ref().is_some_and(SessionChart::is_signed) {
-        model.consult.popup = Popup::ChartView;
+        model.push_overlay(Overlay::ChartView);
         model.set_status(
             StatusKind::Info,
             "the chart is signed and read-only: m appends an amendment",
@@ -158,7 +158,10 @@ pub(super) fn open_chart(model: &mut Model) {
     );
     form.focus_on(CHART_LOT);
     let id = patient.id.clone();
-    model.overlay = Overlay::Form(FormPurpose::Consult(ConsultForm::Chart(id, si, ci)), form);
+    model.push_overlay(Overlay::Form(
+        FormPurpose::Consult(ConsultForm::Chart(id, si, ci)),
+        form,
+    ));
     // Replaces whatever the last key said (e.g. that another session's chart is signed).
     model.set_status(
         StatusKind::Info,
@@ -249,7 +252,7 @@ pub(super) fn open_sign(model: &mut Model) {
     match &patient.series[si].sessions[ci].chart {
         None => model.set_status(StatusKind::Info, "no chart to sign yet: c charts the session"),
         Some(c) if c.is_signed() => {
-            model.consult.popup = Popup::ChartView;
+            model.push_overlay(Overlay::ChartView);
             model.set_status(
                 StatusKind::Info,
                 "already signed and read-only: m appends an amendment",
@@ -266,7 +269,10 @@ pub(super) fn open_sign(model: &mut Model) {
                 .push("once signed the chart is read-only; changes become dated amendments".into());
             form.enter_label = "sign";
             let id = patient.id.clone();
-            model.overlay = Overlay::Form(FormPurpose::Consult(ConsultForm::Sign(id, si, ci)), form);
+            model.push_overlay(Overlay::Form(
+                FormPurpose::Consult(ConsultForm::Sign(id, si, ci)),
+                form,
+            ));
         }
     }
 }
@@ -289,7 +295,10 @@ pub(super) fn open_amend(model: &mut Model) {
         model.now.format("%Y-%m-%d %H:%M")
     ));
     let id = patient.id.clone();
-    model.overlay = Overlay::Form(FormPurpose::Consult(ConsultForm::Amend(id, si, ci)), form);
+    model.push_overlay(Overlay::Form(
+        FormPurpose::Consult(ConsultForm::Amend(id, si, ci)),
+        form,
+    ));
 }
 
 pub(super) fn save_chart(

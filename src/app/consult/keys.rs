@@ -3,9 +3,9 @@
 
 use ratatui::crossterm::event::KeyCode;
 
-use super::Popup;
 use crate::app::keymap::{Binding, Scope, code, k, move_down, move_up};
 use crate::app::model::Model;
+use crate::app::model::Overlay;
 use crate::app::screen::{KeyHint, bar_rows, help_rows};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,6 +29,8 @@ pub enum ListAction {
     Override,
     Acknowledge,
     Amend,
+    /// Esc: back to the consult screen.
+    Close,
 }
 
 use ConsultAction as C;
@@ -114,6 +116,13 @@ pub static SCREENING_KEYS: &[Binding<ListAction>] = &[
         bar: Some("acknowledge"),
         help: "acknowledge the selected relative contraindication, with your name",
     },
+    Binding {
+        keys: &[code(KeyCode::Esc)],
+        action: L::Close,
+        scope: Scope::Everywhere,
+        bar: Some("close"),
+        help: CLOSE_HELP,
+    },
 ];
 
 /// The session prep list's keys.
@@ -127,44 +136,50 @@ pub static PREP_KEYS: &[Binding<ListAction>] = &[
         bar: Some("tick/untick"),
         help: "tick or untick (consents are dated today)",
     },
+    Binding {
+        keys: &[code(KeyCode::Esc)],
+        action: L::Close,
+        scope: Scope::Everywhere,
+        bar: Some("close"),
+        help: CLOSE_HELP,
+    },
 ];
 
 /// The signed chart's keys.
-pub static CHART_VIEW_KEYS: &[Binding<ListAction>] = &[Binding {
-    keys: &[k('m')],
-    action: L::Amend,
-    scope: Scope::Everywhere,
-    bar: Some("amend"),
-    help: "append a dated amendment: who, what changed, corrected depths",
-}];
+pub static CHART_VIEW_KEYS: &[Binding<ListAction>] = &[
+    Binding {
+        keys: &[k('m')],
+        action: L::Amend,
+        scope: Scope::Everywhere,
+        bar: Some("amend"),
+        help: "append a dated amendment: who, what changed, corrected depths",
+    },
+    Binding {
+        keys: &[code(KeyCode::Esc)],
+        action: L::Close,
+        scope: Scope::Everywhere,
+        bar: Some("close"),
+        help: CLOSE_HELP,
+    },
+];
 
-const CLOSE: (&str, &str) = ("Esc", "close");
+/// Esc in the consult screen's lists, as the help says it.
+const CLOSE_HELP: &str = "close, back to the consult screen";
 
-/// Every table of the screen for the help overlay.
+/// The screen's own table for the help overlay (its lists are overlays, whose tables
+/// `app::overlay::help_sections` lists).
 pub fn help_sections() -> Vec<(&'static str, Vec<KeyHint>)> {
-    let with_esc = |mut rows: Vec<KeyHint>| {
-        rows.push((CLOSE.0.into(), "close, back to the consult screen".into()));
-        rows
-    };
-    vec![
-        ("Consult screen (4)", help_rows(CONSULT_KEYS)),
-        ("Consult: screening list (s)", with_esc(help_rows(SCREENING_KEYS))),
-        ("Consult: session prep (d)", with_esc(help_rows(PREP_KEYS))),
-        ("Consult: signed chart (c)", with_esc(help_rows(CHART_VIEW_KEYS))),
-    ]
+    vec![("Consult screen (4)", help_rows(CONSULT_KEYS))]
 }
 
+/// The key bar for the screen, or for its list open on top (`Overlay::Screening`,
+/// `Prep`, `ChartView`). On a read-only record only the keys that show something stay.
 pub fn bar_hints(model: &Model) -> Vec<KeyHint> {
-    let popup = |table: &[Binding<ListAction>]| {
-        let mut rows = bar_rows(table);
-        rows.push((CLOSE.0.into(), CLOSE.1.into()));
-        rows
-    };
-    let rows = match model.consult.popup {
-        Popup::None => bar_rows(CONSULT_KEYS),
-        Popup::Screening { .. } => popup(SCREENING_KEYS),
-        Popup::Prep { .. } => popup(PREP_KEYS),
-        Popup::ChartView => popup(CHART_VIEW_KEYS),
+    let rows = match model.overlay {
+        Overlay::Screening { .. } => bar_rows(SCREENING_KEYS),
+        Overlay::Prep { .. } => bar_rows(PREP_KEYS),
+        Overlay::ChartView => bar_rows(CHART_VIEW_KEYS),
+        _ => bar_rows(CONSULT_KEYS),
     };
     if !model
         .selected_id()
@@ -212,12 +227,12 @@ mod tests {
             labels(&bar_hints(&m)),
             ["profile", "screening", "chart", "sign", "prep"]
         );
-        m.consult.popup = Popup::Screening { row: 0 };
+        m.overlay = Overlay::Screening { row: 0 };
         assert_eq!(
             labels(&bar_hints(&m)),
             ["answer", "date", "reviewed", "override", "acknowledge", "close"]
         );
-        m.consult.popup = Popup::ChartView;
+        m.overlay = Overlay::ChartView;
         assert_eq!(labels(&bar_hints(&m)), ["amend", "close"]);
     }
 
@@ -228,22 +243,17 @@ mod tests {
         m.read_only.insert(id, ReadOnly::NewerVersion(99));
         assert_eq!(labels(&bar_hints(&m)), ["view only", "screening", "prep"]);
         assert_eq!(bar_hints(&m)[0].0, "read-only");
-        m.consult.popup = Popup::Prep { row: 0 };
+        m.overlay = Overlay::Prep { row: 0 };
         assert_eq!(labels(&bar_hints(&m)), ["view only", "close"]);
     }
 
     #[test]
-    fn every_popup_table_in_help_ends_with_esc_back_to_the_screen() {
-        let sections = help_sections();
-        assert_eq!(sections.len(), 4);
-        assert!(sections[0].1.iter().all(|(key, _)| key != CLOSE.0));
-        for (title, rows) in &sections[1..] {
+    fn every_list_table_ends_with_esc_back_to_the_screen() {
+        for table in [SCREENING_KEYS, PREP_KEYS, CHART_VIEW_KEYS] {
+            let rows = help_rows(table);
             let (key, text) = rows.last().unwrap();
-            assert_eq!(
-                (key.as_str(), text.as_str()),
-                (CLOSE.0, "close, back to the consult screen"),
-                "{title}"
-            );
+            assert_eq!((key.as_str(), text.as_str()), ("Esc", CLOSE_HELP));
         }
+        assert!(help_rows(CONSULT_KEYS).iter().all(|(key, _)| key != "Esc"));
     }
 }

@@ -3,15 +3,15 @@
 //! session (consents are dated the day they are ticked).
 
 use chrono::NaiveDate;
-use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::crossterm::event::KeyEvent;
 
 use crate::app::keymap::screen_action_for;
-use crate::app::model::{Effect, Model, StatusKind};
+use crate::app::model::{Effect, Model, Overlay, StatusKind};
 use crate::domain::patient::Patient;
 use crate::domain::readiness::PhotoView;
 
 use super::keys::{ListAction as L, PREP_KEYS};
-use super::{Popup, target};
+use super::target;
 
 /// One toggle of the prep list.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,14 +50,17 @@ pub fn prep_rows(model: &Model, patient: &Patient) -> Vec<PrepRow> {
     rows
 }
 
-pub(super) fn prep_key(model: &mut Model, row: usize, key: KeyEvent) -> Vec<Effect> {
-    if key.code == KeyCode::Esc {
-        model.consult.popup = Popup::None;
-        return Vec::new();
-    }
+/// A key in the session prep list (`Overlay::Prep`, taken off the model: it is put back
+/// unless the key closes it).
+pub fn prep_key(model: &mut Model, row: usize, key: KeyEvent) -> Vec<Effect> {
     let Some(action) = screen_action_for(PREP_KEYS, &key) else {
+        model.overlay = Overlay::Prep { row };
         return Vec::new();
     };
+    if action == L::Close {
+        return Vec::new();
+    }
+    model.overlay = Overlay::Prep { row };
     let Some((patient, si, ci)) = target(model) else {
         return Vec::new();
     };
@@ -65,12 +68,12 @@ pub(super) fn prep_key(model: &mut Model, row: usize, key: KeyEvent) -> Vec<Effe
     let row = row.min(rows.len() - 1);
     match action {
         L::Up => {
-            model.consult.popup = Popup::Prep {
+            model.overlay = Overlay::Prep {
                 row: row.saturating_sub(1),
             }
         }
         L::Down => {
-            model.consult.popup = Popup::Prep {
+            model.overlay = Overlay::Prep {
                 row: (row + 1).min(rows.len() - 1),
             }
         }

@@ -2,7 +2,7 @@
 //! prompts and washout dates, and the forms that answer them, mark the screening
 //! reviewed, override a block or acknowledge a relative contraindication.
 
-use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::crossterm::event::KeyEvent;
 
 use crate::app::form::{Field, Form};
 use crate::app::keymap::screen_action_for;
@@ -10,8 +10,8 @@ use crate::app::model::{Effect, FormPurpose, Model, Overlay, StatusKind};
 use crate::domain::dates::parse_date;
 use crate::domain::patient::Patient;
 
+use super::ConsultForm;
 use super::keys::{ListAction as L, SCREENING_KEYS};
-use super::{ConsultForm, Popup};
 
 const EXPOSURE: &str = "last_exposure";
 const REVIEWED_BY: &str = "reviewed_by";
@@ -67,15 +67,18 @@ pub fn screening_rows(model: &Model) -> Vec<ScreeningRow> {
         .collect()
 }
 
-pub(super) fn screening_key(model: &mut Model, row: usize, key: KeyEvent) -> Vec<Effect> {
-    if key.code == KeyCode::Esc {
-        model.consult.popup = Popup::None;
-        return Vec::new();
-    }
+/// A key in the screening list (`Overlay::Screening`, taken off the model: it is put
+/// back unless the key closes it).
+pub fn screening_key(model: &mut Model, row: usize, key: KeyEvent) -> Vec<Effect> {
     let rows = screening_rows(model);
     let Some(action) = screen_action_for(SCREENING_KEYS, &key) else {
+        model.overlay = Overlay::Screening { row };
         return Vec::new();
     };
+    if action == L::Close {
+        return Vec::new();
+    }
+    model.overlay = Overlay::Screening { row };
     if !matches!(action, L::Up | L::Down) && model.refuse_selected_read_only() {
         return Vec::new();
     }
@@ -84,9 +87,10 @@ pub(super) fn screening_key(model: &mut Model, row: usize, key: KeyEvent) -> Vec
     };
     let id = patient.id.clone();
     let row = row.min(rows.len().saturating_sub(1));
-    let set_row = |model: &mut Model, row: usize| model.consult.popup = Popup::Screening { row };
+    let set_row = |model: &mut Model, row: usize| model.overlay = Overlay::Screening { row };
+    // The form opens over the list, which shows again when the form closes.
     let form = |model: &mut Model, purpose: ConsultForm, form: Form| {
-        model.overlay = Overlay::Form(FormPurpose::Consult(purpose), form);
+        model.push_overlay(Overlay::Form(FormPurpose::Consult(purpose), form));
     };
     match (action, rows.get(row)) {
         (L::Up, _) => set_row(model, row.saturating_sub(1)),

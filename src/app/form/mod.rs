@@ -18,6 +18,8 @@ mod text_input;
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+use super::keymap::{Binding, Scope, code, ctrl, screen_action_for};
+
 pub use choice::{Choice, ChoiceOption};
 pub use reader::Reader;
 pub use text_input::TextInput;
@@ -286,37 +288,40 @@ impl Form {
         self.fields[self.focus].enter();
     }
 
+    /// A key in the form, by [`FORM_KEYS`]: a key not in the table does nothing, except
+    /// typed characters, which go into a text field (or Space, which changes a choice).
     pub fn handle_key(&mut self, key: &KeyEvent) -> FormEvent {
-        let ctrl_alt = key
-            .modifiers
-            .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
-        match key.code {
-            KeyCode::Esc => FormEvent::Cancel,
+        match screen_action_for(FORM_KEYS, key) {
+            Some(FormAction::Cancel) => FormEvent::Cancel,
             // The owner checks everything again: messages from the last try go.
-            KeyCode::Enter => {
+            Some(FormAction::Submit) => {
                 self.errors.clear();
                 FormEvent::Submit
             }
-            KeyCode::Tab | KeyCode::Down if !ctrl_alt => {
+            Some(FormAction::Next) => {
                 self.move_focus(true);
                 FormEvent::Nothing
             }
-            KeyCode::BackTab | KeyCode::Up => {
+            Some(FormAction::Prev) => {
                 self.move_focus(false);
                 FormEvent::Nothing
             }
-            _ => {
-                let Some(field) = self.fields.get_mut(self.focus) else {
-                    return FormEvent::Nothing;
-                };
-                if field.edit(key) {
-                    let name = field.name.clone();
-                    self.errors.retain(|(n, _)| *n != name);
-                    FormEvent::Changed
-                } else {
-                    FormEvent::Nothing
-                }
-            }
+            Some(FormAction::Edit) => self.edit(key),
+            None if is_typed(key) => self.edit(key),
+            None => FormEvent::Nothing,
+        }
+    }
+
+    fn edit(&mut self, key: &KeyEvent) -> FormEvent {
+        let Some(field) = self.fields.get_mut(self.focus) else {
+            return FormEvent::Nothing;
+        };
+        if field.edit(key) {
+            let name = field.name.clone();
+            self.errors.retain(|(n, _)| *n != name);
+            FormEvent::Changed
+        } else {
+            FormEvent::Nothing
         }
     }
 
@@ -326,22 +331,105 @@ impl Form {
     }
 }
 
-/// The keys every form takes, for the help overlay and the forms' footer: the handler
-/// above and this list are kept in step by a test.
-pub const FORM_KEYS: &[(&str, &str)] = &[
-    ("Tab/Down", "next field"),
-    ("Shift-Tab/Up", "previous field"),
-    ("Left/Right/Space", "change a choice"),
-    (
-        "typing",
-        "replaces a selected field; Left/Right/Home/End move in it",
-    ),
-    ("Ctrl-U", "clear the field"),
-    ("Ctrl-W", "delete the word before the cursor"),
-    ("Ctrl-K", "delete to the end of the field"),
-    ("Enter", "save (every error is shown at once)"),
-    ("Esc", "close without saving"),
+/// A character typed into a field (not a command: no Ctrl or Alt).
+pub fn is_typed(key: &KeyEvent) -> bool {
+    matches!(key.code, KeyCode::Char(_))
+        && !key
+            .modifiers
+            .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+}
+
+/// What a key does in a form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormAction {
+    Submit,
+    Cancel,
+    Next,
+    Prev,
+    /// Goes to the focused field: cursor, deletion, or the next/previous choice.
+    Edit,
+}
+
+/// The keys every form takes: the handler above, the key bar and the help all read this
+/// table. Typed characters are not listed key by key: [`TYPING_HELP`] says what they do.
+pub static FORM_KEYS: &[Binding<FormAction>] = &[
+    Binding {
+        keys: &[code(KeyCode::Enter)],
+        action: FormAction::Submit,
+        scope: Scope::Everywhere,
+        bar: Some("save"),
+        help: "save (every field in error is named at once)",
+    },
+    Binding {
+        keys: &[code(KeyCode::Esc)],
+        action: FormAction::Cancel,
+        scope: Scope::Everywhere,
+        bar: Some("cancel"),
+        help: "close without saving",
+    },
+    Binding {
+        keys: &[code(KeyCode::Tab), code(KeyCode::Down)],
+        action: FormAction::Next,
+        scope: Scope::Everywhere,
+        bar: Some("next field"),
+        help: "next field (a filled field is selected: typing replaces it)",
+    },
+    Binding {
+        keys: &[code(KeyCode::BackTab), code(KeyCode::Up)],
+        action: FormAction::Prev,
+        scope: Scope::Everywhere,
+        bar: None,
+        help: "previous field",
+    },
+    Binding {
+        keys: &[code(KeyCode::Left), code(KeyCode::Right)],
+        action: FormAction::Edit,
+        scope: Scope::Everywhere,
+        bar: Some("cursor / choice"),
+        help: "move the cursor, or change a choice",
+    },
+    Binding {
+        keys: &[code(KeyCode::Home), code(KeyCode::End)],
+        action: FormAction::Edit,
+        scope: Scope::Everywhere,
+        bar: None,
+        help: "start or end of the field",
+    },
+    Binding {
+        keys: &[code(KeyCode::Backspace), code(KeyCode::Delete)],
+        action: FormAction::Edit,
+        scope: Scope::Everywhere,
+        bar: None,
+        help: "delete before or after the cursor (a selected field: all of it)",
+    },
+    Binding {
+        keys: &[ctrl('u')],
+        action: FormAction::Edit,
+        scope: Scope::Everywhere,
+        bar: Some("clear"),
+        help: "clear the field",
+    },
+    Binding {
+        keys: &[ctrl('w')],
+        action: FormAction::Edit,
+        scope: Scope::Everywhere,
+        bar: None,
+        help: "delete the word before the cursor",
+    },
+    Binding {
+        keys: &[ctrl('k')],
+        action: FormAction::Edit,
+        scope: Scope::Everywhere,
+        bar: None,
+        help: "delete to the end of the field",
+    },
 ];
+
+/// What typed characters do, for the help beside [`FORM_KEYS`].
+pub const TYPING_HELP: (&str, &str) = (
+    "typing",
+    "replaces a selected field, else inserts at the cursor; Space changes a choice",
+);
 
 #[cfg(test)]
 mod tests {

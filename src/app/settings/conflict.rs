@@ -21,7 +21,7 @@ use crate::domain::clinic::ClinicSettings;
 use crate::domain::clinic::changes::{Change, changes, rebase};
 use crate::store::clinic_file::{self, CLINIC_FILE, FileStamp};
 
-use super::super::model::{Effect, Model, StatusKind};
+use super::super::model::{Effect, FormPurpose, Model, Overlay, StatusKind};
 use super::super::screen::KeyHint;
 
 /// Fits an 80-column status line, so that "press 5" is seen from every screen.
@@ -191,7 +191,15 @@ pub fn poll_file(model: &mut Model, data_dir: &Path, now: SystemTime) {
         }
     };
     let w = &model.settings.watch;
-    if (w.seen && w.stamp == stamp && w.settled) || model.settings.popup.is_some() {
+    // A settings form or question open is finished first (it would check against
+    // settings it was not opened with).
+    let editing = model.overlay_stack().any(|o| {
+        matches!(
+            o,
+            Overlay::Form(FormPurpose::Settings(_), _) | Overlay::ConfirmRemoveClosedDate(_)
+        )
+    });
+    if (w.seen && w.stamp == stamp && w.settled) || editing {
         return;
     }
     let first = !w.seen;

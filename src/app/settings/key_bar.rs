@@ -4,24 +4,12 @@ use super::super::model::Model;
 use super::super::screen::KeyHint;
 use super::conflict;
 use super::rows::{Row, selected_row};
-use super::state::Popup;
 
 /// The keys that do something on the selected row, with what they do to it.
 pub fn bar_hints(model: &Model) -> Vec<KeyHint> {
     let pair = |k: &str, v: &str| (k.to_string(), v.to_string());
     if model.settings.conflict.is_some() {
         return conflict::bar_hints();
-    }
-    match &model.settings.popup {
-        Some(Popup::Form(..)) => {
-            return vec![
-                pair("Enter", "save"),
-                pair("Esc", "cancel"),
-                pair("Tab", "next field"),
-            ];
-        }
-        Some(Popup::ConfirmRemove(_)) => return vec![pair("y", "remove"), pair("any other key", "keep")],
-        None => {}
     }
     let mut out = vec![pair("j/k", "move"), pair("Tab", "section")];
     let Some(row) = selected_row(model) else {

@@ -5,13 +5,10 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent};
 
 use super::super::keymap::{Binding, Scope, code, k, move_down, move_up, screen_action_for};
 use super::super::model::{Effect, Model, StatusKind};
-use super::super::screen::ScreenId;
 use super::conflict;
 use super::open_form::{add, edit};
-use super::remove::{confirm_remove, remove};
+use super::remove::remove;
 use super::rows::{Row, Section, rows};
-use super::state::Popup;
-use super::submit::form_key;
 use super::toggle::toggle;
 
 /// What a key does on the settings screen.
@@ -128,19 +125,9 @@ pub static SETTINGS_KEYS: &[Binding<SettingsAction>] = &[
     },
 ];
 
-/// Whether the screen has a form or a question open: it then takes every key (the
-/// global ones included, so that "2026-12-24" or "q" can be typed) and Esc.
-pub fn takes_all_keys(model: &Model) -> bool {
-    model.screen == ScreenId::Settings && model.settings.popup.is_some()
-}
-
 pub fn handle_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
-    match model.settings.popup.take() {
-        Some(Popup::Form(edit, form)) => return form_key(model, edit, form, key),
-        Some(Popup::ConfirmRemove(i)) => return confirm_remove(model, i, key),
-        None => {}
-    }
-    // A form opened before the conflict finishes first; then the choice is due.
+    // A form opened before the conflict finished first (it is an overlay, which takes
+    // the keys before the screen); then the choice is due.
     if model.settings.conflict.is_some() {
         return conflict::handle_key(model, key);
     }

@@ -5,12 +5,13 @@ use chrono::NaiveDate;
 use crate::domain::dates::DATE_HINT;
 
 use super::super::form::{Field, Form};
+use super::super::model::{FormPurpose, Overlay};
 use super::super::model::{Model, StatusKind};
 use super::hours::{hhmm, reopening_hours};
 use super::ids::{id_note, ids_taken};
 use super::read_only::refused_read_only;
 use super::rows::{ResourceKind, Row, Section, WEEKDAYS};
-use super::state::{CLOSES, DATE, Edit, OPENS, Popup, REASON, VALUE};
+use super::state::{CLOSES, DATE, Edit, OPENS, REASON, VALUE};
 
 pub(super) fn edit(model: &mut Model, row: Row) {
     let (edit, form) = match row {
@@ -95,7 +96,7 @@ pub(super) fn edit(model: &mut Model, row: Row) {
             (Edit::Resource(kind, Some(i)), form)
         }
     };
-    model.settings.popup = Some(Popup::Form(edit, form));
+    model.push_overlay(Overlay::Form(FormPurpose::Settings(edit), form));
 }
 
 fn closed_date_form(title: &str, date: Option<NaiveDate>, reason: &str) -> Form {
@@ -146,5 +147,5 @@ pub(super) fn add(model: &mut Model, row: Option<Row>) {
             (Edit::Resource(kind, None), form)
         }
     };
-    model.settings.popup = Some(Popup::Form(edit, form));
+    model.push_overlay(Overlay::Form(FormPurpose::Settings(edit), form));
 }

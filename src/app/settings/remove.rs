@@ -1,18 +1,19 @@
 //! `x`: removing a closed date, after a y/n question. Nothing else is ever removed.
 
-use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::crossterm::event::KeyEvent;
 
-use super::super::model::{Effect, Model, StatusKind};
+use super::super::keymap::screen_action_for;
+use super::super::model::{Effect, Model, Overlay, StatusKind};
+use super::super::overlay::{CONFIRM_KEYS, ConfirmAction};
 use super::read_only::refused_read_only;
 use super::rows::{Row, rows};
 use super::save::commit;
-use super::state::Popup;
 
 pub(super) fn remove(model: &mut Model, row: Option<Row>) {
     match row {
         Some(Row::Closed(i)) => {
             if !refused_read_only(model) {
-                model.settings.popup = Some(Popup::ConfirmRemove(i));
+                model.push_overlay(Overlay::ConfirmRemoveClosedDate(i));
             }
         }
         Some(Row::Resource(kind, i)) => {
@@ -30,14 +31,21 @@ pub(super) fn remove(model: &mut Model, row: Option<Row>) {
     }
 }
 
-pub(super) fn confirm_remove(model: &mut Model, i: usize, key: KeyEvent) -> Vec<Effect> {
-    let yes = matches!(key.code, KeyCode::Char('y') | KeyCode::Char('Y'));
+/// A key in the "remove this closed date?" question (`Overlay::ConfirmRemoveClosedDate`).
+pub fn confirm_remove(model: &mut Model, i: usize, key: KeyEvent) -> Vec<Effect> {
     let Some(gone) = model.clinic.closed_dates.get(i).cloned() else {
         return Vec::new();
     };
-    if !yes {
-        model.set_status(StatusKind::Info, "nothing removed");
-        return Vec::new();
+    match screen_action_for(CONFIRM_KEYS, &key) {
+        Some(ConfirmAction::Yes) => {}
+        Some(ConfirmAction::No) => {
+            model.set_status(StatusKind::Info, "nothing removed");
+            return Vec::new();
+        }
+        None => {
+            model.overlay = Overlay::ConfirmRemoveClosedDate(i);
+            return Vec::new();
+        }
     }
     if refused_read_only(model) {
         return Vec::new();

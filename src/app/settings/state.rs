@@ -5,7 +5,6 @@ use std::collections::BTreeSet;
 
 use crate::domain::clinic::{ClinicSettings, DayHours};
 
-use super::super::form::Form;
 use super::conflict;
 use super::rows::ResourceKind;
 
@@ -29,14 +28,6 @@ pub enum Edit {
     Resource(ResourceKind, Option<usize>),
 }
 
-/// What is open over the list.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Popup {
-    Form(Edit, Form),
-    /// "Remove this closed date?" (the index into `closed_dates`).
-    ConfirmRemove(usize),
-}
-
 /// The screen's state.
 #[derive(Debug, Default)]
 pub struct SettingsState {
@@ -46,7 +37,6 @@ pub struct SettingsState {
     pub offset: Cell<usize>,
     /// Rows that fit on screen, for PageUp/PageDown; set by the view.
     pub page: Cell<usize>,
-    pub popup: Option<Popup>,
     /// `model.clinic` holds changes not written yet (the last write failed); retried by
     /// `persist::flush` until it succeeds.
     pub unsaved: bool,

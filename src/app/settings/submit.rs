@@ -9,14 +9,15 @@ use crate::domain::dates::parse_date;
 
 use super::super::form::{Form, FormEvent};
 use super::super::model::{Effect, Model, StatusKind};
+use super::super::model::{FormPurpose, Overlay};
 use super::hours::hhmm;
 use super::ids::{id_note, new_id};
 use super::read_only::refused_read_only;
 use super::rows::{Row, WEEKDAYS, rows};
 use super::save::commit;
-use super::state::{CLOSES, DATE, Edit, OPENS, Popup, REASON, VALUE};
+use super::state::{CLOSES, DATE, Edit, OPENS, REASON, VALUE};
 
-pub(super) fn form_key(model: &mut Model, edit: Edit, mut form: Form, key: KeyEvent) -> Vec<Effect> {
+pub fn form_key(model: &mut Model, edit: Edit, mut form: Form, key: KeyEvent) -> Vec<Effect> {
     match form.handle_key(&key) {
         FormEvent::Cancel => {
             model.set_status(StatusKind::Info, "cancelled; nothing changed");
@@ -41,7 +42,7 @@ pub(super) fn form_key(model: &mut Model, edit: Edit, mut form: Form, key: KeyEv
         }
         FormEvent::Nothing => {}
     }
-    model.settings.popup = Some(Popup::Form(edit, form));
+    model.overlay = Overlay::Form(FormPurpose::Settings(edit), form);
     Vec::new()
 }
 
