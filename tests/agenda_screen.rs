@@ -20,7 +20,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use KeyCode::{Char, Down, Enter, Esc, Left, PageDown, Right, Up};
+use KeyCode::{Char, Down, Enter, Esc, Left, Right, Up};
 
 fn d(s: &str) -> NaiveDate {
     s.parse().unwrap()
