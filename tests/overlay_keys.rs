@@ -310,7 +310,7 @@ fn the_key_bar_shows_the_overlays_table_and_the_help_lists_it() {
         let m = opened(&case);
         let table = m.overlay.keys();
         let screen = draw(&m, 250, 50);
-        let bar = screen.lines().rev().nth(0).unwrap_or_default();
+        let bar = screen.lines().next_back().unwrap_or_default();
         for (_, label) in &table.bar {
             assert!(
                 bar.contains(label.as_str()),
