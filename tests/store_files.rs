@@ -184,10 +184,9 @@ fn demo_patients_round_trip_through_save_and_load_all() {
     assert_eq!(sorted(report.patients), sorted(patients.clone()));
 
     // One file per patient, named by id only, each with a top-level schema_version.
-    let expected: Vec<String> = sorted(patients.clone())
-        .iter()
-        .map(|p| format!("{}.json", p.id))
-        .collect();
+    // Sorted as the names are (as strings), not as the ids.
+    let mut expected: Vec<String> = patients.iter().map(|p| format!("{}.json", p.id)).collect();
+    expected.sort();
     assert_eq!(names_in(&patients_path(&data)), expected);
     for p in &patients {
         let bytes = fs::read(store.path_of(&p.id)).unwrap();
@@ -380,10 +379,17 @@ proptest! {
         let (store, report) = load(&data);
         prop_assert!(report.problems.is_empty(), "{:?}", report.problems);
         prop_assert!(store.protected_ids().is_empty());
-        let expected: Vec<Patient> = by_id.values().cloned().collect();
-        prop_assert_eq!(sorted(report.patients), expected);
-        let files: Vec<String> = by_id.keys().map(|id| format!("{id}.json")).collect();
-        prop_assert_eq!(names_in(&patients_path(&data)), files);
+        // Compared keyed by id, never as sorted lists: file names sort as strings
+        // ("---.json" < "-.json") while ids sort as ids ("-" < "---").
+        let loaded_count = report.patients.len();
+        let loaded: BTreeMap<PatientId, Patient> =
+            report.patients.into_iter().map(|p| (p.id.clone(), p)).collect();
+        prop_assert_eq!(loaded_count, loaded.len(), "a patient was loaded twice");
+        prop_assert_eq!(&loaded, &by_id);
+        let files: BTreeSet<String> = by_id.keys().map(|id| format!("{id}.json")).collect();
+        let on_disk = names_in(&patients_path(&data));
+        prop_assert_eq!(on_disk.len(), files.len(), "{:?}", on_disk);
+        prop_assert_eq!(on_disk.into_iter().collect::<BTreeSet<String>>(), files);
     }
 }
 
