@@ -20,6 +20,11 @@ use needleplan::store::{LoadProblem, LoadReport, PatientStore, SaveError};
 use proptest::prelude::*;
 use tempfile::TempDir;
 
+mod common;
+#[cfg(unix)]
+use common::as_nobody::AsNobody;
+use common::skip::skip;
+
 // ---------------------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------------------
@@ -1142,7 +1147,7 @@ fn patients_dir_is_created_private_inside_an_existing_data_dir() {
 #[test]
 fn save_into_a_read_only_dir_fails_and_keeps_the_old_file() {
     use std::os::unix::fs::PermissionsExt;
-    let (_tmp, data) = fresh_dir();
+    let (tmp, data) = fresh_dir();
     let store = open(&data);
     let mut p = sample_patient("p-0000f003");
     save(&store, &mut p);
@@ -1150,15 +1155,16 @@ fn save_into_a_read_only_dir_fails_and_keeps_the_old_file() {
     let path = store.path_of(&p.id);
     let old = fs::read(&path).unwrap();
 
+    // As root (CI), this thread works as `nobody`, for whom a 0500 dir is read-only.
+    let nobody = AsNobody::enter(tmp.path());
     let dir = patients_path(&data);
     fs::set_permissions(&dir, fs::Permissions::from_mode(0o500)).unwrap();
     let restore = || fs::set_permissions(&dir, fs::Permissions::from_mode(0o700)).unwrap();
     let probe = dir.join("write-probe");
     if fs::write(&probe, b"x").is_ok() {
-        // Root (or a filesystem ignoring modes) can still write: nothing to check here.
         let _ = fs::remove_file(&probe);
         restore();
-        eprintln!("skipped: the 0500 patients dir is writable (running as root?)");
+        skip("a 0500 patients dir is writable here (root off Linux, or modes ignored)");
         return;
     }
 
@@ -1166,6 +1172,7 @@ fn save_into_a_read_only_dir_fails_and_keeps_the_old_file() {
     let result = store.save(&p);
     let names = names_in(&dir);
     restore();
+    drop(nobody);
     let err = result.expect_err("saving into a read-only dir must fail");
     assert!(matches!(err, SaveError::Io(_)), "{err:?}");
     assert!(err.to_string().contains("patients/p-0000f003.json"), "{err}");
