@@ -1,6 +1,7 @@
 //! The lost-update test for `clinic.json` with real processes: two copies of this test
-//! binary (started again with `--exact clinic_worker_entry`) each make 100 edits to the
-//! clinic's settings through the real store (`clinic_file::save_revision`, lock and all).
+//! binary (started again with `--ignored --exact clinic_worker_entry`, an ignored entry
+//! point that is no test of its own) each make 100 edits to the clinic's settings
+//! through the real store (`clinic_file::save_revision`, lock and all).
 //! An edit adds a closed date of its own (its reason is a unique token). On a conflict
 //! the worker takes the version on disk and puts its edit on top (what "keep mine" does
 //! on the settings screen), logging both. Afterwards every edit is in the final file
@@ -33,11 +34,14 @@ fn date_of(n: usize, i: usize) -> NaiveDate {
     NaiveDate::from_ymd_opt(2030, 1, 1).unwrap() + chrono::Duration::days((n * EDITS + i) as i64)
 }
 
-/// Runs only inside a worker process (the env var is set by the parent test).
+/// Not a test: a worker process of the test below, which runs this binary again with
+/// `--ignored --exact clinic_worker_entry` and the env vars set. Run without them (say
+/// by `--include-ignored`) it fails rather than pass having tested nothing.
 #[test]
+#[ignore = "a worker process of two_processes_editing_the_settings_100_times_each_lose_nothing"]
 fn clinic_worker_entry() {
     let (Ok(dir), Ok(n)) = (std::env::var(DIR_VAR), std::env::var(N_VAR)) else {
-        return;
+        panic!("not a test: started by two_processes_editing_the_settings_100_times_each_lose_nothing");
     };
     worker(Path::new(&dir), n.parse().unwrap());
 }
@@ -96,6 +100,7 @@ fn two_processes_editing_the_settings_100_times_each_lose_nothing() {
         .map(|n| {
             Command::new(&exe)
                 .args([
+                    "--ignored",
                     "--exact",
                     "clinic_worker_entry",
                     "--nocapture",

@@ -1,11 +1,12 @@
 //! The lost-update test with real processes: four copies of this test binary (started
-//! again with `--exact worker_entry`) each apply 300 edits to one data dir through the
-//! real `PatientStore`: every third edit to a patient all of them share, the others to
-//! a patient of their own. An edit appends a unique token to the patient's notes. On a
-//! conflict the worker takes the version on disk and applies its edit on top (what a
-//! user merging would do), logging both. Afterwards every edit logged as saved is in the
-//! final file, exactly once and in revision order, revisions went up by exactly one per
-//! save, and the workers' own patients never had a conflict.
+//! again with `--ignored --exact worker_entry`, an ignored entry point that is no test of
+//! its own) each apply 300 edits to one data dir through the real `PatientStore`: every
+//! third edit to a patient all of them share, the others to a patient of their own. An
+//! edit appends a unique token to the patient's notes. On a conflict the worker takes the
+//! version on disk and applies its edit on top (what a user merging would do), logging
+//! both. Afterwards every edit logged as saved is in the final file, exactly once and in
+//! revision order, revisions went up by exactly one per save, and the workers' own
+//! patients never had a conflict.
 
 use std::collections::BTreeMap;
 use std::fs::{self, OpenOptions};
@@ -44,11 +45,14 @@ fn new_patient(id: &str) -> Patient {
     )
 }
 
-/// Runs only inside a worker process (the env var is set by the parent test).
+/// Not a test: a worker process of the test below, which runs this binary again with
+/// `--ignored --exact worker_entry` and the env vars set. Run without them (say by
+/// `--include-ignored`) it fails rather than pass having tested nothing.
 #[test]
+#[ignore = "a worker process of four_processes_with_hundreds_of_edits_each_lose_nothing"]
 fn worker_entry() {
     let (Ok(dir), Ok(n)) = (std::env::var(DIR_VAR), std::env::var(N_VAR)) else {
-        return;
+        panic!("not a test: started by four_processes_with_hundreds_of_edits_each_lose_nothing");
     };
     worker(Path::new(&dir), n.parse().unwrap());
 }
@@ -150,7 +154,13 @@ fn four_processes_with_hundreds_of_edits_each_lose_nothing() {
     let children: Vec<_> = (0..WORKERS)
         .map(|n| {
             Command::new(&exe)
-                .args(["--exact", "worker_entry", "--nocapture", "--test-threads=1"])
+                .args([
+                    "--ignored",
+                    "--exact",
+                    "worker_entry",
+                    "--nocapture",
+                    "--test-threads=1",
+                ])
                 .env(DIR_VAR, tmp.path())
                 .env(N_VAR, n.to_string())
                 .stdout(Stdio::null())

@@ -3,14 +3,16 @@
 //! checked against the raw list of bookings by brute force, not through the index the
 //! code under test uses.
 
+use std::collections::{BTreeMap, HashMap};
+
 use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta};
 use proptest::prelude::*;
 
 use needleplan::domain::calendar::{Booking, BookingRef, Calendar};
 use needleplan::domain::clinic::{ClinicSettings, ClosedDate, DayHours, Resource};
 use needleplan::domain::schedule::{
-    MoveRequest, ProposalPlan, SeriesAt, SlotQuery, build_series, cascade, check_booking, check_proposals,
-    check_slot, next_free_slot, next_valid_slot, propose_series, refusals,
+    MoveRequest, ProposalPlan, SEARCH_DAYS, SLOT_STEP_MINUTES, SeriesAt, SlotQuery, build_series, cascade,
+    check_booking, check_proposals, check_slot, next_free_slot, next_valid_slot, propose_series, refusals,
 };
 use needleplan::domain::series::{Series, SessionStatus};
 
@@ -163,6 +165,82 @@ fn fit(mut plan: ProposalPlan, settings: &ClinicSettings) -> ProposalPlan {
     plan
 }
 
+/// A clinic, a crowded calendar and a plan with little slack, where a proposal often
+/// does not exist: few open weekdays, gaps of a fixed or nearly fixed length (so each
+/// session may fall on another weekday), one or two clinicians and rooms, and the
+/// first months booked solid in places.
+fn arb_tight_case() -> impl Strategy<Value = (ClinicSettings, Vec<Booking>, ProposalPlan)> {
+    (
+        prop::array::uniform7(prop::bool::weighted(0.4)),
+        prop::collection::vec(0i64..120, 0..20),
+        1usize..=2,
+        1usize..=2,
+        prop::collection::vec(
+            (0i64..90, 0u32..(24 * 4 - 1), 2u32..=16, 0usize..2, 0usize..2),
+            100..500,
+        ),
+        (
+            2u32..=6,
+            7u32..=15,
+            0u32..=2,
+            prop::sample::select(vec![30u32, 60, 120, 240]),
+            0i64..60,
+        ),
+    )
+        .prop_map(
+            |(open, closed, n_clinicians, n_rooms, raw, (sessions, min, slack, minutes, first))| {
+                let mut hours: [Option<DayHours>; 7] =
+                    open.map(|o| o.then(|| DayHours::new(time_of(9 * 60), time_of(17 * 60))));
+                if hours.iter().all(Option::is_none) {
+                    hours[0] = Some(DayHours::new(time_of(9 * 60), time_of(17 * 60)));
+                }
+                let resources = |prefix: &str, n: usize| -> Vec<Resource> {
+                    (0..n)
+                        .map(|i| Resource::new(&format!("{prefix}-{i}"), "x"))
+                        .collect()
+                };
+                let settings = ClinicSettings {
+                    name: "Tight clinic".into(),
+                    hours,
+                    closed_dates: closed
+                        .into_iter()
+                        .map(|o| ClosedDate {
+                            date: day(o),
+                            reason: "holiday".into(),
+                        })
+                        .collect(),
+                    clinicians: resources("c", n_clinicians),
+                    rooms: resources("r", n_rooms),
+                    ..ClinicSettings::default()
+                };
+                settings.validate().expect("generated clinic is valid");
+                let bookings = raw
+                    .into_iter()
+                    .enumerate()
+                    .map(|(n, (d, q, len, c, r))| Booking {
+                        start: day(d).and_time(time_of(q * 15)),
+                        minutes: len * 15,
+                        clinician: Some(format!("c-{c}").into()),
+                        room: Some(format!("r-{r}").into()),
+                        who: BookingRef::session(&format!("p-{n}"), 0, 0),
+                    })
+                    .collect();
+                let plan = ProposalPlan {
+                    sessions,
+                    interval_days: min,
+                    min_interval_days: min,
+                    max_interval_days: min + slack,
+                    minutes,
+                    first_date: day(first),
+                    preferred_time: None,
+                    clinician: None,
+                    room: None,
+                };
+                (settings, bookings, plan)
+            },
+        )
+}
+
 /// A shift of a session: mostly whole weeks (weekdays keep their hours), sometimes any
 /// number of days and quarter hours.
 fn arb_shift() -> impl Strategy<Value = TimeDelta> {
@@ -307,6 +385,102 @@ fn assert_series_valid(
     Ok(())
 }
 
+/// Whether a `minutes`-long visit fits on `date` by brute force: the day is open (its
+/// weekday has hours and it is no closed date), and some start on the slot grid (every
+/// `SLOT_STEP_MINUTES` from opening, ending by closing) has an active clinician and an
+/// active room that no booking holds at that time.
+fn a_visit_fits_on(settings: &ClinicSettings, bookings: &[Booking], date: NaiveDate, minutes: u32) -> bool {
+    let weekday = date.weekday().num_days_from_monday() as usize;
+    let Some(hours) = settings.hours[weekday] else {
+        return false;
+    };
+    if settings.closed_dates.iter().any(|c| c.date == date) {
+        return false;
+    }
+    let length = TimeDelta::minutes(minutes as i64);
+    let (day_start, day_end) = (
+        date.and_time(NaiveTime::MIN),
+        date.and_time(NaiveTime::MIN) + TimeDelta::days(1),
+    );
+    let that_day: Vec<&Booking> = bookings
+        .iter()
+        .filter(|b| overlaps(b.start, b.end(), day_start, day_end))
+        .collect();
+    let close = date.and_time(hours.close);
+    let mut start = date.and_time(hours.open);
+    while start + length <= close {
+        let end = start + length;
+        let busy = |holds: &dyn Fn(&Booking) -> bool| {
+            that_day
+                .iter()
+                .any(|b| holds(b) && overlaps(b.start, b.end(), start, end))
+        };
+        for c in settings.clinicians.iter().filter(|c| c.active) {
+            if busy(&|b: &Booking| b.clinician.as_deref() == Some(c.id.as_str())) {
+                continue;
+            }
+            if settings
+                .rooms
+                .iter()
+                .filter(|r| r.active)
+                .any(|r| !busy(&|b: &Booking| b.room.as_deref() == Some(r.id.as_str())))
+            {
+                return true;
+            }
+        }
+        start += TimeDelta::minutes(SLOT_STEP_MINUTES);
+    }
+    false
+}
+
+/// A series `plan` allows, found by brute force and never through the code under test:
+/// the first session on a day where a visit fits within `SEARCH_DAYS` days from the
+/// first date, every next one on such a day [min, max] days after the one before (the
+/// sessions are weeks apart, so they never clash with each other). Returns the days of
+/// one such series, or `None` when there is none.
+fn a_series_fits(
+    settings: &ClinicSettings,
+    bookings: &[Booking],
+    plan: &ProposalPlan,
+) -> Option<Vec<NaiveDate>> {
+    let mut fits: HashMap<NaiveDate, bool> = HashMap::new();
+    let mut fits_on = |date: NaiveDate| {
+        *fits
+            .entry(date)
+            .or_insert_with(|| a_visit_fits_on(settings, bookings, date, plan.minutes))
+    };
+    // For every session, the days it can be on, each with the day of the one before.
+    let mut levels: Vec<BTreeMap<NaiveDate, Option<NaiveDate>>> = Vec::new();
+    let first: BTreeMap<NaiveDate, Option<NaiveDate>> = (0..SEARCH_DAYS)
+        .map(|o| plan.first_date + TimeDelta::days(o))
+        .filter(|d| fits_on(*d))
+        .map(|d| (d, None))
+        .collect();
+    levels.push(first);
+    for _ in 1..plan.sessions {
+        let mut next = BTreeMap::new();
+        for &prev in levels.last().unwrap().keys() {
+            for gap in plan.min_interval_days..=plan.max_interval_days {
+                let date = prev + TimeDelta::days(gap as i64);
+                if !next.contains_key(&date) && fits_on(date) {
+                    next.insert(date, Some(prev));
+                }
+            }
+        }
+        levels.push(next);
+    }
+    let mut date = *levels.last().unwrap().keys().next()?;
+    let mut chain = vec![date];
+    for level in levels.iter().rev() {
+        if let Some(prev) = level[&date] {
+            chain.push(prev);
+            date = prev;
+        }
+    }
+    chain.reverse();
+    Some(chain)
+}
+
 fn series_bookings(series: &Series, default_minutes: u32) -> Vec<Booking> {
     visits(series, default_minutes)
         .iter()
@@ -322,7 +496,8 @@ proptest! {
 
     /// A proposed series is on open days, inside hours, with active clinicians and rooms,
     /// double-books nobody (against the calendar or itself), and keeps every gap within
-    /// [min, max]; the rows pass `check_proposals` unchanged.
+    /// [min, max]; the rows pass `check_proposals` unchanged. No proposal is only allowed
+    /// when brute force finds no series either, and then the error says there is no room.
     #[test]
     fn a_proposed_series_never_breaks_a_rule(
         settings in arb_clinic(),
@@ -331,11 +506,23 @@ proptest! {
     ) {
         let plan = fit(plan, &settings);
         let calendar = Calendar::build(bookings.clone());
-        let Ok(rows) = propose_series(&settings, &calendar, &plan) else {
-            // A plan naming an inactive clinician or room, or a clinic whose open days
-            // cannot hold the gaps, has no proposal; that is allowed.
-            return Ok(());
+        let rows = match propose_series(&settings, &calendar, &plan) {
+            Ok(rows) => rows,
+            Err(why) => {
+                // `fit` made the plan valid, so only the search may say no: a clinic
+                // whose open days and free time cannot hold the sessions and the gaps.
+                prop_assert!(
+                    why.starts_with("no free ") || why.starts_with("no slot for session ")
+                        || why.starts_with("the search gave up"),
+                    "not a 'no room' answer: {why}"
+                );
+                let fits = a_series_fits(&settings, &bookings, &plan);
+                prop_assert!(fits.is_none(), "no proposal ({why}), yet a series fits on {:?}", fits);
+                return Ok(());
+            }
         };
+        // The brute force is no blind judge: it finds a series whenever the code does.
+        prop_assert!(a_series_fits(&settings, &bookings, &plan).is_some(), "brute force found nothing");
         prop_assert_eq!(rows.len(), plan.sessions as usize);
         prop_assert!(rows[0].date >= plan.first_date);
         for pair in rows.windows(2) {
@@ -346,6 +533,30 @@ proptest! {
         assert_series_valid(&settings, &bookings, &series)?;
         let found = check_proposals(&settings, &calendar, &plan, &rows);
         prop_assert!(found.is_empty(), "{:?}", found);
+    }
+
+    /// Where room is scarce, a proposal exists exactly when brute force finds a series,
+    /// and then it breaks no rule; without one the error says why there is no room.
+    #[test]
+    fn a_proposal_exists_exactly_when_a_series_fits(
+        (settings, bookings, plan) in arb_tight_case(),
+    ) {
+        let calendar = Calendar::build(bookings.clone());
+        let fits = a_series_fits(&settings, &bookings, &plan);
+        match propose_series(&settings, &calendar, &plan) {
+            Ok(rows) => {
+                prop_assert!(fits.is_some(), "a proposal, yet brute force finds no series: {:?}", rows);
+                let series = build_series("x", "X", &plan, &rows, day(0));
+                assert_series_valid(&settings, &bookings, &series)?;
+            }
+            Err(why) => {
+                prop_assert!(fits.is_none(), "no proposal ({why}), yet a series fits on {:?}", fits);
+                prop_assert!(
+                    why.starts_with("no free ") || why.starts_with("no slot for session "),
+                    "not a 'no room' answer: {why}"
+                );
+            }
+        }
     }
 
     /// When every day is open long enough and nothing is booked, a proposal always exists
@@ -536,6 +747,21 @@ fn the_properties_are_not_vacuous() {
     }
     eprintln!("of {total}: {proposed} proposed, {cascaded} cascaded, {slots} free slots");
     assert!(proposed * 3 > total * 2, "only {proposed} of {total} proposals");
+
+    // The tight cases must go both ways, or the "exactly when" property proves little.
+    let tight = arb_tight_case();
+    let mut tight_proposed = 0;
+    for _ in 0..total {
+        let (settings, bookings, plan) = tight.new_tree(&mut runner).unwrap().current();
+        if propose_series(&settings, &Calendar::build(bookings), &plan).is_ok() {
+            tight_proposed += 1;
+        }
+    }
+    eprintln!("of {total} tight cases: {tight_proposed} proposed");
+    assert!(
+        tight_proposed * 5 > total && (total - tight_proposed) * 5 > total,
+        "{tight_proposed} of {total} tight cases proposed: not both ways"
+    );
     assert!(cascaded * 3 > total, "only {cascaded} of {total} cascades");
     assert!(slots * 10 > total * 9, "only {slots} of {total} free slots");
 }

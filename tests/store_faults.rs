@@ -1,6 +1,8 @@
 //! Saves that fail: at each step of the atomic write (a fake writer, always run), on a
-//! read-only dir, on a full disk (a real 64 KiB tmpfs where mounting is allowed, else
-//! only the fake), with the lock held by someone else. Each ends in a clear "not saved"
+//! read-only dir (as `nobody` when run as root), on a full disk and a read-only file
+//! system (a real tmpfs, mounted by the test; where mounting is not allowed those two
+//! say `SKIPPED`, or fail with `NEEDLEPLAN_TEST_NO_SKIP` set, as in CI), with the lock
+//! held by someone else. Each ends in a clear "not saved"
 //! message naming the file, with the data on disk intact and no temp files left; the
 //! edit is kept and a later retry saves it. Every test works in its own temporary dir.
 
@@ -20,6 +22,11 @@ use needleplan::store::patient_file;
 use needleplan::store::patients::{WriteStep, Writer};
 use needleplan::store::templates::Templates;
 use needleplan::store::{PatientStore, SaveError};
+
+mod common;
+#[cfg(unix)]
+use common::as_nobody::AsNobody;
+use common::skip::skip;
 
 fn today() -> NaiveDate {
     "2026-11-25".parse().unwrap()
@@ -244,25 +251,24 @@ fn a_lock_held_too_long_is_reported_and_nothing_is_written() {
 fn saving_into_a_read_only_patients_dir_fails_clearly() {
     use std::os::unix::fs::PermissionsExt;
     let tmp = tempfile::tempdir().unwrap();
-    let (mut store, old, bytes) = saved_once(tmp.path(), "p-fault007");
+    let (store, old, bytes) = saved_once(tmp.path(), "p-fault007");
+    // As root (CI), this thread works as `nobody`, for whom a 0500 dir is read-only.
+    let nobody = AsNobody::enter(tmp.path());
     let dir = tmp.path().join("patients");
     fs::set_permissions(&dir, fs::Permissions::from_mode(0o500)).unwrap();
     let probe = dir.join("write-probe");
     let writable = fs::write(&probe, b"x").is_ok();
     let _ = fs::remove_file(&probe);
     if writable {
-        // Root ignores modes: the chmod cannot make the dir read-only. The same failure
-        // as the OS reports it, through the fake writer.
-        eprintln!("note: a 0500 dir is writable here (root?); checking EACCES with the fake writer");
-        store.set_writer(Writer::FailAt {
-            step: WriteStep::Write,
-            kind: io::ErrorKind::PermissionDenied,
-        });
+        fs::set_permissions(&dir, fs::Permissions::from_mode(0o700)).unwrap();
+        skip("a 0500 dir is writable here (root off Linux, or modes ignored)");
+        return;
     }
     let mut edit = old.clone();
     edit.notes = "not saved".into();
     let result = store.save(&edit);
     fs::set_permissions(&dir, fs::Permissions::from_mode(0o700)).unwrap();
+    drop(nobody);
     assert_not_saved(&result.unwrap_err(), "p-fault007.json", "Permission denied");
     assert_intact(tmp.path(), &old, &bytes);
 }
@@ -311,7 +317,7 @@ fn a_really_full_disk_keeps_the_old_file_and_says_why() {
     let _mount = match Mounted::tmpfs(&data, "64k") {
         Ok(m) => m,
         Err(why) => {
-            eprintln!("skipped (the fake-writer test covers a full disk): cannot mount a tmpfs: {why}");
+            skip(&format!("cannot mount a tmpfs: {why}"));
             return;
         }
     };
@@ -350,7 +356,7 @@ fn a_read_only_filesystem_keeps_the_old_file_and_says_why() {
     let mount = match Mounted::tmpfs(&data, "1m") {
         Ok(m) => m,
         Err(why) => {
-            eprintln!("skipped (the fake-writer tests cover it): cannot mount a tmpfs: {why}");
+            skip(&format!("cannot mount a tmpfs: {why}"));
             return;
         }
     };

@@ -20,6 +20,11 @@ use needleplan::store::{LoadProblem, LoadReport, PatientStore, SaveError};
 use proptest::prelude::*;
 use tempfile::TempDir;
 
+mod common;
+#[cfg(unix)]
+use common::as_nobody::AsNobody;
+use common::skip::skip;
+
 // ---------------------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------------------
@@ -184,10 +189,9 @@ fn demo_patients_round_trip_through_save_and_load_all() {
     assert_eq!(sorted(report.patients), sorted(patients.clone()));
 
     // One file per patient, named by id only, each with a top-level schema_version.
-    let expected: Vec<String> = sorted(patients.clone())
-        .iter()
-        .map(|p| format!("{}.json", p.id))
-        .collect();
+    // Sorted as the names are (as strings), not as the ids.
+    let mut expected: Vec<String> = patients.iter().map(|p| format!("{}.json", p.id)).collect();
+    expected.sort();
     assert_eq!(names_in(&patients_path(&data)), expected);
     for p in &patients {
         let bytes = fs::read(store.path_of(&p.id)).unwrap();
@@ -380,10 +384,17 @@ proptest! {
         let (store, report) = load(&data);
         prop_assert!(report.problems.is_empty(), "{:?}", report.problems);
         prop_assert!(store.protected_ids().is_empty());
-        let expected: Vec<Patient> = by_id.values().cloned().collect();
-        prop_assert_eq!(sorted(report.patients), expected);
-        let files: Vec<String> = by_id.keys().map(|id| format!("{id}.json")).collect();
-        prop_assert_eq!(names_in(&patients_path(&data)), files);
+        // Compared keyed by id, never as sorted lists: file names sort as strings
+        // ("---.json" < "-.json") while ids sort as ids ("-" < "---").
+        let loaded_count = report.patients.len();
+        let loaded: BTreeMap<PatientId, Patient> =
+            report.patients.into_iter().map(|p| (p.id.clone(), p)).collect();
+        prop_assert_eq!(loaded_count, loaded.len(), "a patient was loaded twice");
+        prop_assert_eq!(&loaded, &by_id);
+        let files: BTreeSet<String> = by_id.keys().map(|id| format!("{id}.json")).collect();
+        let on_disk = names_in(&patients_path(&data));
+        prop_assert_eq!(on_disk.len(), files.len(), "{:?}", on_disk);
+        prop_assert_eq!(on_disk.into_iter().collect::<BTreeSet<String>>(), files);
     }
 }
 
@@ -1136,7 +1147,7 @@ fn patients_dir_is_created_private_inside_an_existing_data_dir() {
 #[test]
 fn save_into_a_read_only_dir_fails_and_keeps_the_old_file() {
     use std::os::unix::fs::PermissionsExt;
-    let (_tmp, data) = fresh_dir();
+    let (tmp, data) = fresh_dir();
     let store = open(&data);
     let mut p = sample_patient("p-0000f003");
     save(&store, &mut p);
@@ -1144,15 +1155,16 @@ fn save_into_a_read_only_dir_fails_and_keeps_the_old_file() {
     let path = store.path_of(&p.id);
     let old = fs::read(&path).unwrap();
 
+    // As root (CI), this thread works as `nobody`, for whom a 0500 dir is read-only.
+    let nobody = AsNobody::enter(tmp.path());
     let dir = patients_path(&data);
     fs::set_permissions(&dir, fs::Permissions::from_mode(0o500)).unwrap();
     let restore = || fs::set_permissions(&dir, fs::Permissions::from_mode(0o700)).unwrap();
     let probe = dir.join("write-probe");
     if fs::write(&probe, b"x").is_ok() {
-        // Root (or a filesystem ignoring modes) can still write: nothing to check here.
         let _ = fs::remove_file(&probe);
         restore();
-        eprintln!("skipped: the 0500 patients dir is writable (running as root?)");
+        skip("a 0500 patients dir is writable here (root off Linux, or modes ignored)");
         return;
     }
 
@@ -1160,6 +1172,7 @@ fn save_into_a_read_only_dir_fails_and_keeps_the_old_file() {
     let result = store.save(&p);
     let names = names_in(&dir);
     restore();
+    drop(nobody);
     let err = result.expect_err("saving into a read-only dir must fail");
     assert!(matches!(err, SaveError::Io(_)), "{err:?}");
     assert!(err.to_string().contains("patients/p-0000f003.json"), "{err}");

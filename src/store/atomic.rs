@@ -87,10 +87,93 @@ mod tests {
         assert_eq!(names, vec![std::ffi::OsString::from("a.json")]);
     }
 
+    fn names_in(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    /// While alive, this thread's file-system identity is `nobody` (Linux `setfsuid` and
+    /// `setfsgid` act on the calling thread only), so that root is held to modes and to
+    /// the sticky bit like anyone else; the old identity is back on drop, even on a panic.
+    #[cfg(target_os = "linux")]
+    struct AsNobody(nix::unistd::Uid, nix::unistd::Gid);
+
+    #[cfg(target_os = "linux")]
+    impl AsNobody {
+        fn enter() -> Self {
+            use nix::unistd::{Gid, Uid, setfsgid, setfsuid};
+            let gid = setfsgid(Gid::from_raw(65534));
+            let uid = setfsuid(Uid::from_raw(65534));
+            // Both calls return the previous id; asking again returns the current one.
+            assert_eq!(setfsuid(Uid::from_raw(65534)), Uid::from_raw(65534), "setfsuid");
+            Self(uid, gid)
+        }
+    }
+
+    #[cfg(target_os = "linux")]
+    impl Drop for AsNobody {
+        fn drop(&mut self) {
+            nix::unistd::setfsuid(self.0);
+            nix::unistd::setfsgid(self.1);
+        }
+    }
+
+    /// The write fails after the temp file exists when it can (as root): the old file
+    /// keeps its bytes and the temp file is gone. Not as root, the dir is read-only.
+    #[cfg(unix)]
     #[test]
     fn a_failed_write_keeps_the_old_file() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("missing-subdir").join("a.json");
-        assert!(write_atomic(&path, b"x").is_err());
+        use std::os::unix::fs::PermissionsExt;
+        let chmod =
+            |path: &Path, mode: u32| fs::set_permissions(path, fs::Permissions::from_mode(mode)).unwrap();
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("d");
+        fs::create_dir(&dir).unwrap();
+        let path = dir.join("a.json");
+        write_atomic(&path, b"the old version").unwrap();
+
+        let result = if nix::unistd::geteuid().is_root() {
+            #[cfg(not(target_os = "linux"))]
+            {
+                let _ = writeln!(
+                    io::stderr(),
+                    "SKIPPED a_failed_write_keeps_the_old_file: root, not Linux"
+                );
+                return;
+            }
+            // A sticky, world-writable dir: `nobody` can create, write, sync and chmod
+            // the temp file, but not rename it over root's file, the very last step. The
+            // old file is writable by all, so writing it in place would show.
+            #[cfg(target_os = "linux")]
+            {
+                chmod(tmp.path(), 0o711);
+                chmod(&dir, 0o1777);
+                chmod(&path, 0o666);
+                let _nobody = AsNobody::enter();
+                let result = write_atomic(&path, b"the new version");
+                let err = result
+                    .as_ref()
+                    .expect_err("the rename over root's file must fail");
+                assert_eq!(
+                    err.raw_os_error(),
+                    Some(nix::errno::Errno::EPERM as i32),
+                    "not the rename that failed: {err}"
+                );
+                result
+            }
+        } else {
+            // A read-only dir: the temp file cannot even be created.
+            chmod(&dir, 0o500);
+            let result = write_atomic(&path, b"the new version");
+            chmod(&dir, 0o700);
+            result
+        };
+        assert!(result.is_err(), "the write must fail");
+        assert_eq!(fs::read(&path).unwrap(), b"the old version");
+        assert_eq!(names_in(&dir), vec!["a.json"], "a temp file was left behind");
     }
 }

@@ -125,13 +125,36 @@ mod tests {
 
     #[test]
     fn the_lock_is_released_when_the_guard_is_dropped_even_across_threads() {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicBool, Ordering};
+
         let dir = tempfile::tempdir().unwrap();
         let guard = DirLock::acquire(dir.path(), Duration::ZERO).unwrap();
-        let path = dir.path().to_path_buf();
-        let waiter = std::thread::spawn(move || DirLock::acquire(&path, Duration::from_secs(5)).is_ok());
-        std::thread::sleep(Duration::from_millis(30));
+        let dropped = Arc::new(AtomicBool::new(false));
+        let (tried, was_tried) = std::sync::mpsc::channel();
+        let waiter = {
+            let path = dir.path().to_path_buf();
+            let dropped = Arc::clone(&dropped);
+            std::thread::spawn(move || {
+                // While the guard lives, another thread cannot have the lock at once...
+                let at_once = DirLock::acquire(&path, Duration::ZERO).map(drop);
+                tried.send(()).unwrap();
+                // ...and one that waits gets it, but only once the guard is gone.
+                let waited = DirLock::acquire(&path, Duration::from_secs(5));
+                (at_once, waited.map(|_| dropped.load(Ordering::SeqCst)))
+            })
+        };
+        was_tried.recv().unwrap();
+        std::thread::sleep(Duration::from_millis(50));
+        dropped.store(true, Ordering::SeqCst);
         drop(guard);
-        assert!(waiter.join().unwrap());
+        let (at_once, waited) = waiter.join().unwrap();
+        let err = at_once.expect_err("the lock was taken by another thread while held");
+        assert_eq!(err.kind(), io::ErrorKind::TimedOut, "{err}");
+        assert!(
+            waited.expect("the waiting thread gets the lock once it is released"),
+            "the waiting thread had the lock before the guard was dropped"
+        );
     }
 
     #[cfg(unix)]
