@@ -310,7 +310,7 @@ fn row_form(model: &Model, p: &Preview) -> Form {
 
 /// The row as typed, or the field at fault and why.
 fn typed_row(model: &Model, p: &Preview, f: &Form) -> Result<Proposal, (usize, String)> {
-    let date: NaiveDate = parse_date(f.value(DATE)).map_err(|m| (DATE, m))?;
+    let date: NaiveDate = parse_date(f.value(DATE)).map_err(|m| (DATE, m.to_string()))?;
     let time = chrono::NaiveTime::parse_from_str(f.value(TIME).trim(), "%H:%M").map_err(|_| {
         (
             TIME,

@@ -154,7 +154,7 @@ pub fn submit(model: &mut Model, id: &PatientId, f: &mut Form) -> Option<Vec<Eff
 }
 
 fn read_plan(model: &Model, f: &Form) -> Result<ProposalPlan, (usize, String)> {
-    let first_date = parse_date(f.value(START)).map_err(|m| (START, m))?;
+    let first_date = parse_date(f.value(START)).map_err(|m| (START, m.to_string()))?;
     if first_date < model.today {
         return Err((
             START,
@@ -164,13 +164,17 @@ fn read_plan(model: &Model, f: &Form) -> Result<ProposalPlan, (usize, String)> {
             ),
         ));
     }
-    let preferred_time = parse_optional_time(f.value(TIME)).map_err(|m| (TIME, m))?;
-    let days = |field: usize, name: &str| parse_days(f.value(field), name, 1..=365).map_err(|m| (field, m));
-    let sessions = parse_days(f.value(SESSIONS), "sessions", 1..=20).map_err(|m| (SESSIONS, m))?;
+    let preferred_time = parse_optional_time(f.value(TIME)).map_err(|m| (TIME, m.to_string()))?;
+    let days = |field: usize, name: &str| {
+        parse_days(f.value(field), name, 1..=365).map_err(|m| (field, m.to_string()))
+    };
+    let sessions =
+        parse_days(f.value(SESSIONS), "sessions", 1..=20).map_err(|m| (SESSIONS, m.to_string()))?;
     let interval_days = days(INTERVAL, "interval")?;
     let min_interval_days = days(MIN_INTERVAL, "minimum interval")?;
     let max_interval_days = days(MAX_INTERVAL, "maximum interval")?;
-    let minutes = parse_days(f.value(MINUTES), "length", MINUTES_RANGE).map_err(|m| (MINUTES, m))?;
+    let minutes =
+        parse_days(f.value(MINUTES), "length", MINUTES_RANGE).map_err(|m| (MINUTES, m.to_string()))?;
     if interval_days < min_interval_days {
         let m = format!("interval must be at least the minimum ({min_interval_days} days)");
         return Err((INTERVAL, m));

@@ -161,8 +161,8 @@ fn read(model: &Model, id: &PatientId, index: Option<usize>, f: &Form) -> Result
         current.and_then(|s| s.room.as_deref()),
     );
     Ok(Typed {
-        date: parse_date(f.value(DATE)).map_err(|m| (DATE, m))?,
-        time: parse_optional_time(f.value(TIME)).map_err(|m| (TIME, m))?,
+        date: parse_date(f.value(DATE)).map_err(|m| (DATE, m.to_string()))?,
+        time: parse_optional_time(f.value(TIME)).map_err(|m| (TIME, m.to_string()))?,
         status: SessionStatus::ALL[f.choice(STATUS)],
         clinician: clin_ids.get(f.choice(CLINICIAN)).cloned().flatten(),
         room: room_ids.get(f.choice(ROOM)).cloned().flatten(),

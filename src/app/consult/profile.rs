@@ -84,7 +84,7 @@ fn parse_profile(model: &Model, form: &mut Form) -> Option<SkinAssessment> {
         }
         Ok(d) => d,
         Err(e) => {
-            form.fail(PROFILE_DATE, e);
+            form.fail(PROFILE_DATE, e.to_string());
             return None;
         }
     };

@@ -91,7 +91,7 @@ fn submit(model: &Model, edit: &Edit, form: &mut Form) -> Option<(ClinicSettings
             let date = match parse_date(form.value(0)) {
                 Ok(date) => date,
                 Err(e) => {
-                    form.fail(0, e);
+                    form.fail(0, e.to_string());
                     return None;
                 }
             };
