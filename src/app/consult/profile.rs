@@ -5,7 +5,9 @@ use crate::app::form::{Field, Form};
 use crate::app::model::Model;
 use crate::domain::dates::parse_date;
 use crate::domain::patient::Patient;
-use crate::domain::skin::{self, Fitzpatrick, Iga, QUANTITATIVE_MAX, ScarFinding, ScarType, SkinAssessment};
+use crate::domain::skin::{
+    self, Fitzpatrick, Iga, QUANTITATIVE_MAX, ScarFinding, ScarType, SkinAssessment, SkinError,
+};
 
 use super::area_text::parse_areas;
 
@@ -130,17 +132,20 @@ fn parse_profile(model: &Model, form: &mut Form) -> Option<SkinAssessment> {
         notes: form.value(PROFILE_NOTES).trim().to_string(),
     };
     if let Err(e) = a.validate() {
-        let field = if e.starts_with("assessed by") {
-            PROFILE_BY
-        } else if e.starts_with("quantitative") {
-            PROFILE_SCORE
-        } else {
-            PROFILE_SCARS
-        };
-        form.fail(field, e);
+        form.fail(profile_field(&e), e.to_string());
         return None;
     }
     Some(a)
+}
+
+/// The form field a refused assessment is about.
+fn profile_field(e: &SkinError) -> usize {
+    match e {
+        SkinError::AssessedBy => PROFILE_BY,
+        SkinError::QuantitativeScore(_) => PROFILE_SCORE,
+        SkinError::ScarGrade { .. } | SkinError::ScarListedTwice(_) => PROFILE_SCARS,
+        SkinError::NoSuchIga(_) => PROFILE_IGA,
+    }
 }
 
 /// Saves the form as a new assessment; the earlier ones stay, so the trend shows.
@@ -233,6 +238,41 @@ mod tests {
             )
         );
         assert_eq!(a.notes, "");
+    }
+
+    #[test]
+    fn each_refusal_of_the_assessment_lands_on_its_field() {
+        assert_eq!(profile_field(&SkinError::AssessedBy), PROFILE_BY);
+        assert_eq!(profile_field(&SkinError::QuantitativeScore(85)), PROFILE_SCORE);
+        let grade = SkinError::ScarGrade {
+            kind: ScarType::Rolling,
+            grade: 5,
+        };
+        assert_eq!(profile_field(&grade), PROFILE_SCARS);
+        assert_eq!(
+            profile_field(&SkinError::ScarListedTwice(ScarType::Boxcar)),
+            PROFILE_SCARS
+        );
+        assert_eq!(profile_field(&SkinError::NoSuchIga(5)), PROFILE_IGA);
+
+        let m = model();
+        let mut form = profile_form(&m, &patient_assessed_on(day("2026-10-01")));
+        form.fields[PROFILE_BY].value = "  ".into();
+        assert!(parse_profile(&m, &mut form).is_none());
+        assert_eq!(
+            form.error,
+            Some((PROFILE_BY, "assessed by: enter the clinician's name".into()))
+        );
+        form.fields[PROFILE_BY].value = "Dr B".into();
+        form.fields[PROFILE_SCORE].value = "85".into();
+        assert!(parse_profile(&m, &mut form).is_none());
+        assert_eq!(
+            form.error,
+            Some((
+                PROFILE_SCORE,
+                "quantitative score: 85 is above the scale's maximum of 84".into()
+            ))
+        );
     }
 
     #[test]
