@@ -483,7 +483,7 @@ fn a_signed_chart_is_read_only_and_an_amendment_is_appended_with_who_and_when() 
         (m.overlay.clone(), m.consult.popup.clone()),
         (Overlay::None, Popup::ChartView)
     );
-    assert_eq!(signed.clone().edit().unwrap_err(), SIGNED_READ_ONLY);
+    assert_eq!(signed.clone().edit().unwrap_err().to_string(), SIGNED_READ_ONLY);
     let screen = draw(&m, 80, 24);
     assert!(
         screen.contains("Signed by Dr Okafor on 2026-11-25 10:00"),

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::app::form::{Field, Form};
 use crate::app::model::{FormPurpose, Model, Overlay, StatusKind};
-use crate::domain::chart::{Adjunct, Amendment, SessionChart, default_depths, parse_depth};
+use crate::domain::chart::{Adjunct, Amendment, ChartError, SessionChart, default_depths, parse_depth};
 use crate::domain::patient::Patient;
 use crate::domain::skin::{self, Area};
 
@@ -153,7 +153,7 @@ fn parse_chart(
                 depths.insert(*area, d);
             }
             Err(e) => {
-                form.fail(CHART_DEPTHS + i, e);
+                form.fail(CHART_DEPTHS + i, e.to_string());
                 return None;
             }
         }
@@ -185,7 +185,7 @@ fn parse_chart(
     let record = match chart.edit() {
         Ok(r) => r,
         Err(e) => {
-            form.fail(0, e);
+            form.fail(0, e.to_string());
             return None;
         }
     };
@@ -220,7 +220,7 @@ pub(super) fn open_sign(model: &mut Model) {
                 vec![Field::text("Signed by", "clinician's name", "")],
             );
             let problems = c.record().problems(&model.templates.devices);
-            form.warnings = problems;
+            form.warnings = problems.iter().map(ToString::to_string).collect();
             form.notes
                 .push("once signed the chart is read-only; changes become dated amendments".into());
             form.enter_label = "sign";
@@ -276,7 +276,7 @@ pub(super) fn save_sign(
     let session = patient.series.get_mut(si)?.sessions.get_mut(ci)?;
     let chart = session.chart.as_mut()?;
     if let Err(e) = chart.sign(form.value(0), model.now, &model.templates.devices) {
-        form.fail(0, e);
+        form.fail(0, e.to_string());
         return None;
     }
     Some(format!(
@@ -310,14 +310,7 @@ pub(super) fn save_amend(
         depths,
     };
     if let Err(e) = chart.amend(amendment, &model.templates.devices) {
-        let field = if e.contains("name") {
-            0
-        } else if e.contains("depth") {
-            2
-        } else {
-            1
-        };
-        form.fail(field, e);
+        form.fail(amend_field(&e), e.to_string());
         return None;
     }
     Some(format!(
@@ -325,4 +318,46 @@ pub(super) fn save_amend(
         form.value(0).trim(),
         ci + 1
     ))
+}
+
+/// The amendment form's field an error is about: the name (0), the depth fixes (2), else
+/// the text (1).
+fn amend_field(e: &ChartError) -> usize {
+    match e {
+        ChartError::AmendmentBy => 0,
+        ChartError::AmendmentDepth { .. } => 2,
+        _ => 1,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::chart::{Depth, DepthRange};
+
+    #[test]
+    fn each_amendment_error_lands_on_its_field() {
+        assert_eq!(amend_field(&ChartError::AmendmentBy), 0);
+        assert_eq!(amend_field(&ChartError::AmendmentText), 1);
+        let at = chrono::NaiveDate::from_ymd_opt(2026, 12, 1)
+            .unwrap()
+            .and_hms_opt(10, 0, 0)
+            .unwrap();
+        assert_eq!(amend_field(&ChartError::AmendmentBefore { at, last: at }), 1);
+        assert_eq!(amend_field(&ChartError::NotSigned), 1);
+        assert_eq!(amend_field(&ChartError::AmendmentDevice("pen".into())), 1);
+        // A device named "Rename" held the word "name": routed by text, this went to the
+        // name field.
+        let depth = ChartError::AmendmentDepth {
+            area: Area::Cheeks,
+            depth: Depth::from_hundredths(300),
+            range: DepthRange {
+                min: Depth::from_hundredths(10),
+                max: Depth::from_hundredths(250),
+                device: "Rename".into(),
+            },
+        };
+        assert!(depth.to_string().contains("name"), "{depth}");
+        assert_eq!(amend_field(&depth), 2);
+    }
 }

@@ -243,7 +243,7 @@ pub(super) fn save_exposure(
 
 pub(super) fn save_review(model: &Model, patient: &mut Patient, form: &mut Form) -> Option<String> {
     if let Err(e) = patient.screening.review(form.value(0), model.today) {
-        form.fail(0, e);
+        form.fail(0, e.to_string());
         return None;
     }
     Some(format!(
@@ -273,7 +273,7 @@ pub(super) fn save_override(
         .screening
         .add_override(t, target, form.value(0), form.value(1), model.now)
     {
-        form.fail(0, e);
+        form.fail(0, e.to_string());
         return None;
     }
     Some(format!("block overridden by {}", form.value(0).trim()))
@@ -287,7 +287,7 @@ pub(super) fn save_acknowledge(
 ) -> Option<String> {
     let t = &model.templates.screening;
     if let Err(e) = patient.screening.acknowledge(t, rule, form.value(0), model.now) {
-        form.fail(0, e);
+        form.fail(0, e.to_string());
         return None;
     }
     Some(format!("warning acknowledged by {}", form.value(0).trim()))
