@@ -459,6 +459,9 @@ pub struct Block {
     /// An absolute rule's id, or `washout:<id>`.
     pub rule_id: String,
     pub message: String,
+    /// For a washout, the first day it allows treatment (also in `message`, for
+    /// reading; views take it from here). `None` for an absolute rule.
+    pub eligible_from: Option<NaiveDate>,
     pub overridden_by: Option<Override>,
 }
 
@@ -522,6 +525,7 @@ pub fn evaluate(
         .map(|r| Block {
             rule_id: r.id.clone(),
             message: r.label.clone(),
+            eligible_from: None,
             overridden_by: screening.override_for(&r.id).cloned(),
         })
         .collect();
@@ -538,6 +542,7 @@ pub fn evaluate(
                     w.label,
                     w.period_text()
                 ),
+                eligible_from: Some(eligible),
                 overridden_by: screening.override_for(&w.target()).cloned(),
             });
         }
@@ -702,6 +707,31 @@ mod tests {
         assert_eq!(r.booking_allowed(), Ok(()));
         let o = r.blocks[0].overridden_by.as_ref().unwrap();
         assert_eq!((o.by.as_str(), o.reason.as_str()), ("Dr A", "postpartum"));
+    }
+
+    #[test]
+    fn a_running_washout_blocks_with_its_eligible_date_as_data() {
+        let t = template();
+        let mut s = Screening::default();
+        s.answers.insert("pregnancy".into(), true);
+        s.exposures.insert("isotretinoin".into(), Some(d("2026-08-31")));
+        let r = evaluate(&s, &t, d("2026-12-01"));
+        let washout = r
+            .blocks
+            .iter()
+            .find(|b| b.rule_id == "washout:isotretinoin")
+            .unwrap();
+        // 08-31 + 6 months clamps to the end of February.
+        assert_eq!(washout.eligible_from, Some(d("2027-02-28")));
+        assert_eq!(
+            washout.message,
+            "Oral isotretinoin: last 2026-08-31, 6 months washout; earliest eligible 2027-02-28"
+        );
+        let rule = r.blocks.iter().find(|b| b.rule_id == "pregnancy").unwrap();
+        assert_eq!(rule.eligible_from, None);
+        // On the eligible day the washout no longer blocks.
+        let r = evaluate(&s, &t, d("2027-02-28"));
+        assert!(!r.blocks.iter().any(|b| b.eligible_from.is_some()));
     }
 
     #[test]
