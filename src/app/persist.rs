@@ -141,8 +141,7 @@ pub fn poll(model: &mut Model, store: &PatientStore) {
                 );
             }
             for p in &changes.problems {
-                let stem = p.file.trim_start_matches("patients/").trim_end_matches(".json");
-                model.reserved_ids.insert(stem.to_string());
+                model.reserved_ids.insert(p.stem.clone());
                 model.problems.push(format!("{}: {}", p.file, p.message));
             }
             apply_read_only(model, changes.read_only);
