@@ -25,6 +25,7 @@ use needleplan::app::{Model, Overlay, Pane, handle_key};
 use needleplan::domain::patient::{Patient, PatientDetails, PatientId};
 use needleplan::domain::readiness::PhotoView;
 use needleplan::domain::series::{Series, SeriesPlan, SessionStatus};
+use needleplan::store::clinic_file::{ClinicIoError, ClinicSaveError};
 use needleplan::store::demo::demo_patients;
 use needleplan::store::patient_file::SCHEMA_VERSION;
 use needleplan::store::templates::Templates;
@@ -72,9 +73,9 @@ impl Saver for FlakySaver {
         Ok(patient.revision + 1)
     }
 
-    fn save_clinic(&self, _: &needleplan::domain::clinic::ClinicSettings) -> Result<(), String> {
+    fn save_clinic(&self, _: &needleplan::domain::clinic::ClinicSettings) -> Result<(), ClinicSaveError> {
         if self.failing.get() {
-            return Err("disk full (simulated)".into());
+            return Err(ClinicSaveError::Io(ClinicIoError::Write(disk_full())));
         }
         Ok(())
     }
