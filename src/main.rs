@@ -7,8 +7,11 @@ use clap::Parser;
 use needleplan::cli::{Cli, Command};
 use needleplan::domain::clinic::ClinicSettings;
 use needleplan::domain::{agenda_text, ics};
-use needleplan::runtime;
-use needleplan::store::{PatientStore, atomic, clinic_file};
+use needleplan::runtime::{self, RuntimeError};
+use needleplan::store::backup::BackupError;
+use needleplan::store::demo::DemoError;
+use needleplan::store::paths::DataDirError;
+use needleplan::store::{atomic, clinic_file};
 use needleplan::store::{backup, demo, doctor, paths};
 
 fn main() -> ExitCode {
@@ -22,7 +25,41 @@ fn main() -> ExitCode {
     }
 }
 
-fn start(cli: Cli) -> Result<ExitCode, String> {
+/// Why a command failed; shown as `needleplan: <message>` with a failing exit code.
+#[derive(Debug, thiserror::Error)]
+enum CliError {
+    #[error(transparent)]
+    DataDir(#[from] DataDirError),
+    #[error(transparent)]
+    Demo(#[from] DemoError),
+    #[error(transparent)]
+    Backup(#[from] BackupError),
+    #[error(transparent)]
+    Runtime(#[from] RuntimeError),
+    #[error("cannot create a temporary dir: {0}")]
+    TempDir(std::io::Error),
+    #[error("cannot make {} private: {error}", .dir.display())]
+    MakePrivate { dir: PathBuf, error: std::io::Error },
+    #[error("no data dir at {} (give --data-dir PATH, or try --demo)", .0.display())]
+    NoDataDir(PathBuf),
+    #[error("no patient with id '{id}' in {}", .data_dir.display())]
+    NoSuchPatient { id: String, data_dir: PathBuf },
+    #[error("{0} has no planned or booked session with a time: nothing to export")]
+    NothingToExport(String),
+    #[error("{0} has no session done or planned: nothing to write a handout for")]
+    NothingToHandOut(String),
+    #[error("cannot read the current dir: {0}")]
+    CurrentDir(std::io::Error),
+    #[error(
+        "the current dir is inside the data dir {}: give --out FILE to write the export elsewhere",
+        .0.display()
+    )]
+    ExportInsideDataDir(PathBuf),
+    #[error("cannot write {}: {error}", .path.display())]
+    Write { path: PathBuf, error: std::io::Error },
+}
+
+fn start(cli: Cli) -> Result<ExitCode, CliError> {
     match cli.command {
         None => {
             let (data_dir, intro) = if cli.demo {
@@ -73,7 +110,7 @@ fn start(cli: Cli) -> Result<ExitCode, String> {
                     let dir = tempfile::Builder::new()
                         .prefix("needleplan-restore-")
                         .tempdir()
-                        .map_err(|e| format!("cannot create a temporary dir: {e}"))?
+                        .map_err(CliError::TempDir)?
                         .keep();
                     make_private(&dir)?;
                     println!(
@@ -128,7 +165,7 @@ fn start(cli: Cli) -> Result<ExitCode, String> {
 fn load_for_report(
     demo: bool,
     flag: Option<PathBuf>,
-) -> Result<(Vec<needleplan::domain::patient::Patient>, ClinicSettings, PathBuf), String> {
+) -> Result<(Vec<needleplan::domain::patient::Patient>, ClinicSettings, PathBuf), CliError> {
     let data_dir = if demo {
         let dir = demo_copy()?;
         eprintln!(
@@ -140,16 +177,9 @@ fn load_for_report(
         chosen_data_dir(flag)?
     };
     if !data_dir.is_dir() {
-        return Err(format!(
-            "no data dir at {} (give --data-dir PATH, or try --demo)",
-            data_dir.display()
-        ));
+        return Err(CliError::NoDataDir(data_dir));
     }
-    let mut store = PatientStore::open(&data_dir)
-        .map_err(|e| format!("cannot open data dir {}: {e}", data_dir.display()))?;
-    let report = store
-        .load_all()
-        .map_err(|e| format!("cannot read {}: {e}", data_dir.join("patients").display()))?;
+    let (_, report) = runtime::open_store(&data_dir)?;
     for p in &report.problems {
         eprintln!("needleplan: warning: {}: {} (left out)", p.file, p.message);
     }
@@ -168,18 +198,13 @@ fn export_ics(
     data_dir: &Path,
     patient_id: &str,
     out: Option<PathBuf>,
-) -> Result<(PathBuf, usize), String> {
-    let patient = patients
-        .iter()
-        .find(|p| p.id.as_str() == patient_id)
-        .ok_or_else(|| format!("no patient with id '{patient_id}' in {}", data_dir.display()))?;
+) -> Result<(PathBuf, usize), CliError> {
+    let patient = find_patient(patients, data_dir, patient_id)?;
     let export = ics::patient_calendar(clinic, patient, chrono::Utc::now());
     if export.events == 0 {
-        return Err(format!(
-            "{patient_id} has no planned or booked session with a time: nothing to export"
-        ));
+        return Err(CliError::NothingToExport(patient_id.to_string()));
     }
-    let cwd = std::env::current_dir().map_err(|e| format!("cannot read the current dir: {e}"))?;
+    let cwd = std::env::current_dir().map_err(CliError::CurrentDir)?;
     let path = match out {
         Some(path) => cwd.join(path),
         None => {
@@ -188,17 +213,34 @@ fn export_ics(
                 _ => false,
             };
             if inside {
-                return Err(format!(
-                    "the current dir is inside the data dir {}: give --out FILE to write the export elsewhere",
-                    data_dir.display()
-                ));
+                return Err(CliError::ExportInsideDataDir(data_dir.to_path_buf()));
             }
             cwd.join(format!("{patient_id}.ics"))
         }
     };
-    atomic::write_atomic(&path, export.text.as_bytes())
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    write_file(&path, export.text.as_bytes())?;
     Ok((path, export.events))
+}
+
+fn find_patient<'a>(
+    patients: &'a [needleplan::domain::patient::Patient],
+    data_dir: &Path,
+    patient_id: &str,
+) -> Result<&'a needleplan::domain::patient::Patient, CliError> {
+    patients
+        .iter()
+        .find(|p| p.id.as_str() == patient_id)
+        .ok_or_else(|| CliError::NoSuchPatient {
+            id: patient_id.to_string(),
+            data_dir: data_dir.to_path_buf(),
+        })
+}
+
+fn write_file(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
+    atomic::write_atomic(path, bytes).map_err(|error| CliError::Write {
+        path: path.to_path_buf(),
+        error,
+    })
 }
 
 /// Writes the aftercare sheet of the patient's latest session done, else of the next
@@ -210,15 +252,11 @@ fn handout_cmd(
     patient_id: &str,
     format: needleplan::cli::HandoutFormatArg,
     out: Option<PathBuf>,
-) -> Result<(), String> {
+) -> Result<(), CliError> {
     use needleplan::domain::handout::{HandoutFormat, HandoutInput, render_handout};
-    let patient = patients
-        .iter()
-        .find(|p| p.id.as_str() == patient_id)
-        .ok_or_else(|| format!("no patient with id '{patient_id}' in {}", data_dir.display()))?;
-    let chosen = needleplan::app::clinical_rules::handout_session(patient).ok_or_else(|| {
-        format!("{patient_id} has no session done or planned: nothing to write a handout for")
-    })?;
+    let patient = find_patient(patients, data_dir, patient_id)?;
+    let chosen = needleplan::app::clinical_rules::handout_session(patient)
+        .ok_or_else(|| CliError::NothingToHandOut(patient_id.to_string()))?;
     let (templates, problems) = needleplan::store::templates::Templates::load(data_dir);
     for p in problems {
         eprintln!("needleplan: warning: {p}");
@@ -252,20 +290,19 @@ fn handout_cmd(
             print!("{text}");
         }
         Some(path) => {
-            atomic::write_atomic(&path, text.as_bytes())
-                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            write_file(&path, text.as_bytes())?;
             println!("wrote the aftercare sheet for {which} to {}", path.display());
         }
     }
     Ok(())
 }
 
-fn chosen_data_dir(flag: Option<PathBuf>) -> Result<PathBuf, String> {
-    paths::choose_data_dir(flag, std::env::var(paths::ENV_VAR).ok())
+fn chosen_data_dir(flag: Option<PathBuf>) -> Result<PathBuf, CliError> {
+    Ok(paths::choose_data_dir(flag, std::env::var(paths::ENV_VAR).ok())?)
 }
 
 /// The data dir a command works on: with `--demo`, a fresh copy of the demo clinic.
-fn data_dir_for_command(demo: bool, flag: Option<PathBuf>) -> Result<PathBuf, String> {
+fn data_dir_for_command(demo: bool, flag: Option<PathBuf>) -> Result<PathBuf, CliError> {
     if demo {
         let dir = demo_copy()?;
         println!("demo clinic copied to {} (real data untouched)", dir.display());
@@ -277,18 +314,22 @@ fn data_dir_for_command(demo: bool, flag: Option<PathBuf>) -> Result<PathBuf, St
 
 /// A fresh copy of the demo clinic, private like a real data dir (a temporary dir is
 /// created with the umask's mode, often 0755).
-fn demo_copy() -> Result<PathBuf, String> {
+fn demo_copy() -> Result<PathBuf, CliError> {
     let dir = demo::install_in_temp_dir(Local::now().date_naive())?;
     make_private(&dir)?;
     Ok(dir)
 }
 
-fn make_private(dir: &std::path::Path) -> Result<(), String> {
+fn make_private(dir: &std::path::Path) -> Result<(), CliError> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
-            .map_err(|e| format!("cannot make {} private: {e}", dir.display()))?;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(|error| {
+            CliError::MakePrivate {
+                dir: dir.to_path_buf(),
+                error,
+            }
+        })?;
     }
     #[cfg(not(unix))]
     let _ = dir;

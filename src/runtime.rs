@@ -2,7 +2,7 @@
 //! every way out (quit, error, panic).
 
 use std::io;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use chrono::Local;
@@ -11,21 +11,44 @@ use ratatui::crossterm::event::{self, Event};
 use crate::app::model::{ReadOnly, StatusKind};
 use crate::app::persist::{self, flush, run_effects};
 use crate::app::{Model, handle_key};
-use crate::store::PatientStore;
 use crate::store::templates::Templates;
+use crate::store::{LoadReport, PatientStore};
 use crate::store::{clinic_file, permissions};
 use crate::ui;
 
 /// How often the clock and failed saves are looked at when no key is pressed.
 const TICK: Duration = Duration::from_millis(1000);
 
+/// Why the app could not start or stopped: the data dir, or the terminal.
+#[derive(Debug, thiserror::Error)]
+pub enum RuntimeError {
+    #[error("cannot open data dir {}: {error}", .dir.display())]
+    OpenDataDir { dir: PathBuf, error: io::Error },
+    /// The `patients/` folder could not be listed.
+    #[error("cannot read {}: {error}", .dir.display())]
+    ReadPatients { dir: PathBuf, error: io::Error },
+    #[error("cannot start the terminal: {0}")]
+    StartTerminal(io::Error),
+    #[error("terminal error: {0}")]
+    Terminal(io::Error),
+}
+
+/// Opens the data dir's patient store and loads every patient file in it.
+pub fn open_store(data_dir: &Path) -> Result<(PatientStore, LoadReport), RuntimeError> {
+    let mut store = PatientStore::open(data_dir).map_err(|error| RuntimeError::OpenDataDir {
+        dir: data_dir.to_path_buf(),
+        error,
+    })?;
+    let report = store.load_all().map_err(|error| RuntimeError::ReadPatients {
+        dir: data_dir.join("patients"),
+        error,
+    })?;
+    Ok((store, report))
+}
+
 /// Loads the clinic in `data_dir` into a model, with start-up messages.
-pub fn load(data_dir: &Path, intro: Option<String>) -> Result<(Model, PatientStore), String> {
-    let mut store = PatientStore::open(data_dir)
-        .map_err(|e| format!("cannot open data dir {}: {e}", data_dir.display()))?;
-    let report = store
-        .load_all()
-        .map_err(|e| format!("cannot read {}: {e}", data_dir.join("patients").display()))?;
+pub fn load(data_dir: &Path, intro: Option<String>) -> Result<(Model, PatientStore), RuntimeError> {
+    let (store, report) = open_store(data_dir)?;
     let (templates, template_problems) = Templates::load(data_dir);
     let mut patients = report.patients;
     let mut read_only = std::collections::BTreeMap::new();
@@ -77,12 +100,12 @@ pub fn load(data_dir: &Path, intro: Option<String>) -> Result<(Model, PatientSto
     Ok((model, store))
 }
 
-pub fn run(mut model: Model, store: PatientStore) -> Result<(), String> {
+pub fn run(mut model: Model, store: PatientStore) -> Result<(), RuntimeError> {
     install_panic_hook();
-    let mut terminal = ratatui::try_init().map_err(|e| format!("cannot start the terminal: {e}"))?;
+    let mut terminal = ratatui::try_init().map_err(RuntimeError::StartTerminal)?;
     let result = event_loop(&mut terminal, &mut model, &store);
     ratatui::restore();
-    result.map_err(|e| format!("terminal error: {e}"))
+    result.map_err(RuntimeError::Terminal)
 }
 
 fn event_loop(

@@ -26,10 +26,11 @@ use needleplan::app::{patient_form, series_form, session_form};
 use needleplan::domain::patient::{Patient, PatientDetails, PatientId};
 use needleplan::domain::readiness::PhotoView;
 use needleplan::domain::series::{Series, SeriesPlan, SessionStatus};
+use needleplan::store::clinic_file::{ClinicIoError, ClinicSaveError};
 use needleplan::store::demo::demo_patients;
 use needleplan::store::patient_file::SCHEMA_VERSION;
 use needleplan::store::templates::Templates;
-use needleplan::store::{PatientStore, SaveError};
+use needleplan::store::{IoFailure, PatientStore, SaveError, SaveIoError, SaveStep};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use serde_json::Value;
 use tempfile::TempDir;
@@ -63,18 +64,26 @@ struct FlakySaver {
 impl Saver for FlakySaver {
     fn save(&self, patient: &Patient) -> Result<u64, SaveError> {
         if self.failing.get() {
-            return Err(SaveError::Io("disk full (simulated)".into()));
+            return Err(SaveError::Io(SaveIoError {
+                file: format!("patients/{}.json", patient.id),
+                step: SaveStep::Write,
+                error: disk_full(),
+            }));
         }
         self.written.borrow_mut().push(patient.clone());
         Ok(patient.revision + 1)
     }
 
-    fn save_clinic(&self, _: &needleplan::domain::clinic::ClinicSettings) -> Result<(), String> {
+    fn save_clinic(&self, _: &needleplan::domain::clinic::ClinicSettings) -> Result<(), ClinicSaveError> {
         if self.failing.get() {
-            return Err("disk full (simulated)".into());
+            return Err(ClinicSaveError::Io(ClinicIoError::Write(disk_full())));
         }
         Ok(())
     }
+}
+
+fn disk_full() -> IoFailure {
+    IoFailure::new(std::io::ErrorKind::StorageFull, "disk full (simulated)")
 }
 
 fn details(name: &str, dob: Option<&str>, phone: &str, email: &str) -> PatientDetails {
@@ -1179,14 +1188,16 @@ fn a_failed_save_keeps_the_edit_in_memory_and_is_written_by_a_later_flush() {
     assert_eq!(ann.phone, "0161 000", "the edit is kept in memory");
     assert!(model.unsaved.contains(&pid("p-ann")));
     assert_eq!(model.status.kind, StatusKind::Error);
-    assert!(model.status.text.contains("NOT SAVED"), "{:?}", model.status);
-    assert!(!model.status.text.contains("saved"), "{:?}", model.status);
+    // The failure as the store words it ("... not saved: <why>"), never a plain "saved".
+    let not_saved =
+        "NOT SAVED (kept in memory, retrying): patients/p-ann.json not saved: disk full (simulated)";
+    assert_eq!(model.status.text, not_saved);
     assert!(saver.written.borrow().is_empty());
 
     // Still failing: a retry says so again, never "saved".
     persist::flush(&mut model, &saver);
     assert_eq!(model.status.kind, StatusKind::Error);
-    assert!(!model.status.text.contains("saved"));
+    assert_eq!(model.status.text, not_saved);
 
     // The disk is back: the retry writes the edited patient.
     saver.failing.set(false);

@@ -157,7 +157,7 @@ fn backup_refuses_a_non_empty_destination_and_accepts_an_empty_one() {
     let full = tmp.path().join("full");
     fs::create_dir(&full).unwrap();
     fs::write(full.join("notes.txt"), "keep me").unwrap();
-    let err = backup(&data, &full).unwrap_err();
+    let err = backup(&data, &full).unwrap_err().to_string();
     assert!(err.contains("not empty"), "{err}");
     assert_eq!(fs::read_dir(&full).unwrap().count(), 1, "nothing added");
 
@@ -170,7 +170,9 @@ fn backup_refuses_a_non_empty_destination_and_accepts_an_empty_one() {
 #[test]
 fn backup_of_a_missing_data_dir_is_an_error() {
     let tmp = tempfile::tempdir().unwrap();
-    let err = backup(&tmp.path().join("nope"), &tmp.path().join("b")).unwrap_err();
+    let err = backup(&tmp.path().join("nope"), &tmp.path().join("b"))
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("does not exist"), "{err}");
     assert!(!tmp.path().join("b").exists());
 }
@@ -179,7 +181,7 @@ fn backup_of_a_missing_data_dir_is_an_error() {
 /// writes nothing.
 fn assert_refused(tmp: &TempDir, backup_dir: &Path, needle: &str) {
     let target = tmp.path().join("target");
-    let err = restore(backup_dir, &target).unwrap_err();
+    let err = restore(backup_dir, &target).unwrap_err().to_string();
     assert!(err.contains(needle), "{err}");
     assert!(!target.exists(), "nothing was written");
 }
@@ -225,7 +227,7 @@ fn restore_refuses_a_non_empty_target_and_leaves_it_alone() {
     let dest = tmp.path().join("backup");
     backup(&data, &dest).unwrap();
     let before = data_files(&data);
-    let err = restore(&dest, &data).unwrap_err();
+    let err = restore(&dest, &data).unwrap_err().to_string();
     assert!(err.contains("not empty"), "{err}");
     assert_eq!(data_files(&data), before);
 }

@@ -120,7 +120,10 @@ impl Saver for Recorder {
         Ok(patient.revision + 1)
     }
 
-    fn save_clinic(&self, _: &needleplan::domain::clinic::ClinicSettings) -> Result<(), String> {
+    fn save_clinic(
+        &self,
+        _: &needleplan::domain::clinic::ClinicSettings,
+    ) -> Result<(), needleplan::store::clinic_file::ClinicSaveError> {
         Ok(())
     }
 }

@@ -149,11 +149,15 @@ fn an_override_needs_a_name_and_a_reason() {
     let mut s = clear_screening("2026-11-20");
     s.answers.insert("pregnancy".into(), true);
     let when = at("2026-11-21 09:00");
-    let err = s.add_override(&t, "pregnancy", "", "reason", when).unwrap_err();
+    let err = s
+        .add_override(&t, "pregnancy", "", "reason", when)
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("name"), "{err}");
     let err = s
         .add_override(&t, "pregnancy", "Dr Okafor", "   ", when)
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("reason"), "{err}");
     assert!(s.overrides.is_empty());
     assert!(booking_allowed(&evaluate(&s, &t, d("2026-12-01"))).is_err());
@@ -353,11 +357,11 @@ fn depth_limits_come_from_the_device() {
         ("", "enter a depth"),
         ("1.234", "2 decimals"),
     ] {
-        let err = parse_depth(text, pen).unwrap_err();
+        let err = parse_depth(text, pen).unwrap_err().to_string();
         assert!(err.contains(says), "'{text}': {err}");
     }
     let small = t.device("pen-2.0").unwrap();
-    assert!(parse_depth("2.5", small).unwrap_err().contains("2.0"));
+    assert!(parse_depth("2.5", small).unwrap_err().to_string().contains("2.0"));
 }
 
 #[test]
@@ -404,7 +408,7 @@ fn signing_needs_a_name_a_known_device_and_a_depth_within_its_range() {
     let devices = Templates::builtin().devices;
     let when = at("2026-12-01 10:30");
     let mut empty = SessionChart::new(ChartRecord::default());
-    let err = empty.sign("Dr Okafor", when, &devices).unwrap_err();
+    let err = empty.sign("Dr Okafor", when, &devices).unwrap_err().to_string();
     assert!(err.contains("device") && err.contains("depth"), "{err}");
     let mut unknown = chart_for_signing();
     unknown.edit().unwrap().device_id = "laser".into();
@@ -412,6 +416,7 @@ fn signing_needs_a_name_a_known_device_and_a_depth_within_its_range() {
         unknown
             .sign("Dr Okafor", when, &devices)
             .unwrap_err()
+            .to_string()
             .contains("'laser'")
     );
     let mut too_deep = chart_for_signing();
@@ -421,7 +426,10 @@ fn signing_needs_a_name_a_known_device_and_a_depth_within_its_range() {
         .unwrap()
         .depths
         .insert(Area::Cheeks, Depth::from_hundredths(225));
-    let err = too_deep.sign("Dr Okafor", when, &devices).unwrap_err();
+    let err = too_deep
+        .sign("Dr Okafor", when, &devices)
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("cheeks") && err.contains("2.0"), "{err}");
     let mut chart = chart_for_signing();
     assert!(chart.sign("  ", when, &devices).is_err());
@@ -448,10 +456,11 @@ fn a_signed_chart_is_read_only_and_changes_are_dated_amendments() {
                 &devices
             )
             .unwrap_err()
+            .to_string()
             .contains("signed")
     );
     chart.sign("Dr Okafor", at("2026-12-01 10:30"), &devices).unwrap();
-    assert_eq!(chart.edit().unwrap_err(), SIGNED_READ_ONLY);
+    assert_eq!(chart.edit().unwrap_err().to_string(), SIGNED_READ_ONLY);
     let signed = chart.record().clone();
     let correction = Amendment {
         at: at("2026-12-02 08:15"),
@@ -479,7 +488,13 @@ fn a_signed_chart_is_read_only_and_changes_are_dated_amendments() {
         depths: [(Area::Cheeks, Depth::from_hundredths(251))].into(),
         ..correction.clone()
     };
-    assert!(chart.amend(out_of_range, &devices).unwrap_err().contains("2.5"));
+    assert!(
+        chart
+            .amend(out_of_range, &devices)
+            .unwrap_err()
+            .to_string()
+            .contains("2.5")
+    );
     assert_eq!(chart.record(), &signed, "the signed record never changes");
     assert_eq!(chart.amendments(), [correction]);
     assert_eq!(chart.current_depths()[&Area::Cheeks].to_string(), "1.25");

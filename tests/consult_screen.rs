@@ -506,7 +506,7 @@ fn a_signed_chart_is_read_only_and_an_amendment_is_appended_with_who_and_when() 
         (Overlay::ChartView, Overlay::ChartView),
         "the signed chart on top, no form"
     );
-    assert_eq!(signed.clone().edit().unwrap_err(), SIGNED_READ_ONLY);
+    assert_eq!(signed.clone().edit().unwrap_err().to_string(), SIGNED_READ_ONLY);
     let screen = draw(&m, 80, 24);
     assert!(
         screen.contains("Signed by Dr Okafor on 2026-11-25 10:00"),

@@ -1067,7 +1067,7 @@ fn the_demo_is_never_installed_over_existing_records() {
     let tmp = tempfile::tempdir().unwrap();
     install(tmp.path(), today).unwrap();
     let log = std::fs::read(tmp.path().join("audit.log")).unwrap();
-    let err = install(tmp.path(), today).unwrap_err();
+    let err = install(tmp.path(), today).unwrap_err().to_string();
     assert!(err.contains("already holds patients"), "{err}");
     assert_eq!(
         std::fs::read(tmp.path().join("audit.log")).unwrap(),

@@ -26,8 +26,9 @@ use needleplan::app::{Model, Overlay};
 use needleplan::domain::clinic::{ClinicSettings, ClosedDate, Closure, DayHours};
 use needleplan::domain::patient::{Patient, PatientDetails, PatientId};
 use needleplan::domain::series::{Series, SeriesPlan};
+use needleplan::store::clinic_file::{ClinicIoError, ClinicSaveError};
 use needleplan::store::templates::Templates;
-use needleplan::store::{PatientStore, SaveError, clinic_file};
+use needleplan::store::{IoFailure, PatientStore, SaveError, clinic_file};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use tempfile::TempDir;
@@ -621,9 +622,10 @@ impl Saver for FlakyClinicSaver {
         Ok(patient.revision + 1)
     }
 
-    fn save_clinic(&self, settings: &ClinicSettings) -> Result<(), String> {
+    fn save_clinic(&self, settings: &ClinicSettings) -> Result<(), ClinicSaveError> {
         if self.failing.get() {
-            return Err("disk full (simulated)".into());
+            let full = IoFailure::new(std::io::ErrorKind::StorageFull, "disk full (simulated)");
+            return Err(ClinicSaveError::Io(ClinicIoError::Write(full)));
         }
         self.written.borrow_mut().push(settings.clone());
         Ok(())

@@ -20,15 +20,13 @@ pub const CONFLICT_MESSAGE: &str = "CONFLICT: another user changed this patient;
 pub trait Saver {
     fn save(&self, patient: &Patient) -> Result<u64, SaveError>;
     /// Writes the clinic's settings (`clinic.json`); the error says why it was not saved.
-    fn save_clinic(&self, settings: &ClinicSettings) -> Result<(), String>;
+    fn save_clinic(&self, settings: &ClinicSettings) -> Result<(), ClinicSaveError>;
     /// Writes the settings if the file is still at `settings.revision` (the version the
     /// edit started from) and returns the new revision; a stale one is a conflict that
     /// carries the other user's version. What the settings screen calls. Savers that
     /// keep no revisions (test fakes) get `save_clinic` behind it.
     fn save_clinic_revision(&self, settings: &ClinicSettings) -> Result<u64, ClinicSaveError> {
-        self.save_clinic(settings)
-            .map(|()| settings.revision + 1)
-            .map_err(ClinicSaveError::Io)
+        self.save_clinic(settings).map(|()| settings.revision + 1)
     }
 }
 
@@ -38,10 +36,8 @@ impl Saver for PatientStore {
     }
 
     /// Revision-checked too: a stale edit is refused, never written over a newer file.
-    fn save_clinic(&self, settings: &ClinicSettings) -> Result<(), String> {
-        self.save_clinic_revision(settings)
-            .map(|_| ())
-            .map_err(String::from)
+    fn save_clinic(&self, settings: &ClinicSettings) -> Result<(), ClinicSaveError> {
+        self.save_clinic_revision(settings).map(|_| ())
     }
 
     fn save_clinic_revision(&self, settings: &ClinicSettings) -> Result<u64, ClinicSaveError> {
@@ -142,8 +138,7 @@ pub fn poll(model: &mut Model, store: &PatientStore) {
                 );
             }
             for p in &changes.problems {
-                let stem = p.file.trim_start_matches("patients/").trim_end_matches(".json");
-                model.reserved_ids.insert(stem.to_string());
+                model.reserved_ids.insert(p.stem.clone());
                 model.problems.push(format!("{}: {}", p.file, p.message));
             }
             apply_read_only(model, changes.read_only);

@@ -462,7 +462,7 @@ fn recheck_row(model: &Model, p: &Preview, f: &mut Form) {
         .iter()
         .any(|r| matches!(r, Refusal::Rule(v) if v.is_overridable()));
     match lifted {
-        Err(why) if close_refused && !f.text(REASON).trim().is_empty() => f.notes.push(why),
+        Err(why) if close_refused && !f.text(REASON).trim().is_empty() => f.notes.push(why.to_string()),
         Err(_) if close_refused => f.notes.push(OVERRIDE_HINT.into()),
         _ => {}
     }
@@ -487,7 +487,10 @@ fn row_form_key(model: &mut Model, p: &mut Preview, mut f: Form, key: KeyEvent) 
                 match c.refused.first() {
                     // A reason was typed for the interval, but it is too short to count.
                     Some(Refusal::Rule(v)) if v.is_overridable() && !typed.trim().is_empty() => {
-                        let why = override_reason(&typed).err().unwrap_or_default();
+                        let why = override_reason(&typed)
+                            .err()
+                            .map(|e| e.to_string())
+                            .unwrap_or_default();
                         f.fail(REASON, why);
                     }
                     Some(Refusal::Rule(v)) => f.fail(field_of(v, FIELDS), format!("refused: {v}")),

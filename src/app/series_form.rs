@@ -196,7 +196,7 @@ pub fn submit(model: &mut Model, id: &PatientId, f: &mut Form) -> Option<Vec<Eff
     }
     match propose_series(&model.clinic, &model.calendar, &plan) {
         Err(why) => {
-            f.fail(START, why);
+            f.fail(START, why.to_string());
             None
         }
         Ok(rows) => {

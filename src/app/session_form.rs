@@ -265,7 +265,7 @@ pub fn refresh(model: &Model, id: &PatientId, index: Option<usize>, f: &mut Form
     }
     let too_close = c.binding && c.violations.iter().any(Violation::is_overridable);
     match (&reason, too_close) {
-        (Err(why), true) if !t.reason.trim().is_empty() => f.notes.push(why.clone()),
+        (Err(why), true) if !t.reason.trim().is_empty() => f.notes.push(why.to_string()),
         (Err(_), true) => f.notes.push(OVERRIDE_HINT.into()),
         _ => {}
     }
@@ -392,7 +392,9 @@ pub fn submit(model: &mut Model, id: &PatientId, index: Option<usize>, f: &mut F
     {
         match override_reason(&t.reason) {
             // A reason was typed for the interval, but it is too short to count.
-            Err(why) if first.is_overridable() && !t.reason.trim().is_empty() => f.fail(REASON, why),
+            Err(why) if first.is_overridable() && !t.reason.trim().is_empty() => {
+                f.fail(REASON, why.to_string())
+            }
             _ => f.fail(field_of(first, FIELDS), format!("refused: {first}")),
         }
         return None;

@@ -13,16 +13,27 @@ pub struct AftercareItem {
     pub text: String,
 }
 
+/// Why an item of `aftercare.json` is refused: the field, and the item's id.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AftercareError {
+    #[error("aftercare item: id must not be empty")]
+    MissingId,
+    #[error("aftercare item '{0}': text must not be empty")]
+    EmptyText(String),
+    #[error("aftercare item '{0}': day must be 0..=365")]
+    DayOutOfRange(String),
+}
+
 impl AftercareItem {
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), AftercareError> {
         if self.id.trim().is_empty() {
-            return Err("aftercare item: id must not be empty".into());
+            return Err(AftercareError::MissingId);
         }
         if self.text.trim().is_empty() {
-            return Err(format!("aftercare item '{}': text must not be empty", self.id));
+            return Err(AftercareError::EmptyText(self.id.clone()));
         }
         if self.day > 365 {
-            return Err(format!("aftercare item '{}': day must be 0..=365", self.id));
+            return Err(AftercareError::DayOutOfRange(self.id.clone()));
         }
         Ok(())
     }

@@ -15,6 +15,33 @@ use super::skin::Area;
 // Depth
 // ---------------------------------------------------------------------------------------
 
+/// Why a depth is refused: a number of millimetres from a file (`from_mm`), text as typed
+/// (`parse`, which quotes it), or a depth outside the device's range (`parse_depth`).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum DepthError {
+    #[error("a depth must be a number of millimetres")]
+    NotFinite,
+    #[error("depth {0} mm is negative")]
+    NegativeMm(f64),
+    #[error("depth {0} mm has more than 2 decimals")]
+    TooManyDecimalsMm(f64),
+    #[error("depth {0} mm is too large")]
+    TooLargeMm(f64),
+    #[error("enter a depth in mm, e.g. 1.5")]
+    Empty,
+    /// The text as typed (trimmed), here and below.
+    #[error("depth '{0}' is negative; enter a depth in mm, e.g. 1.5")]
+    Negative(String),
+    #[error("'{0}' is not a depth; enter mm, e.g. 1.5")]
+    NotANumber(String),
+    #[error("'{0}': use at most 2 decimals, e.g. 0.25")]
+    TooManyDecimals(String),
+    #[error("depth '{0}' is far too large")]
+    FarTooLarge(String),
+    #[error("depth {depth} mm: depth {range}")]
+    OutOfRange { depth: Depth, range: DepthRange },
+}
+
 /// A needle depth, held exactly in hundredths of a millimetre (so 2.5 is never 2.4999,
 /// and records stay `Eq`). Serialised as a JSON number of millimetres (`1.5`, `0.25`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
@@ -34,27 +61,27 @@ impl Depth {
     }
 
     /// A depth from a number of millimetres with at most two decimals.
-    pub fn from_mm(mm: f64) -> Result<Self, String> {
+    pub fn from_mm(mm: f64) -> Result<Self, DepthError> {
         if !mm.is_finite() {
-            return Err("a depth must be a number of millimetres".into());
+            return Err(DepthError::NotFinite);
         }
         if mm < 0.0 {
-            return Err(format!("depth {mm} mm is negative"));
+            return Err(DepthError::NegativeMm(mm));
         }
         let h = mm * 100.0;
         let rounded = h.round();
         if (h - rounded).abs() > 1e-6 {
-            return Err(format!("depth {mm} mm has more than 2 decimals"));
+            return Err(DepthError::TooManyDecimalsMm(mm));
         }
         if rounded > u16::MAX as f64 {
-            return Err(format!("depth {mm} mm is too large"));
+            return Err(DepthError::TooLargeMm(mm));
         }
         Ok(Depth(rounded as u16))
     }
 
     /// Parses what is typed: `1.5`, `1,5`, `0.25`, `.5`, `1.5 mm`. Any range check is
     /// separate (`parse_depth`).
-    pub fn parse(text: &str) -> Result<Self, String> {
+    pub fn parse(text: &str) -> Result<Self, DepthError> {
         let t = text.trim();
         let t = t
             .strip_suffix("mm")
@@ -62,15 +89,13 @@ impl Depth {
             .unwrap_or(t)
             .trim_end();
         if t.is_empty() {
-            return Err("enter a depth in mm, e.g. 1.5".into());
+            return Err(DepthError::Empty);
         }
+        let typed = || text.trim().to_string();
         if t.starts_with('-') {
-            return Err(format!(
-                "depth '{}' is negative; enter a depth in mm, e.g. 1.5",
-                text.trim()
-            ));
+            return Err(DepthError::Negative(typed()));
         }
-        let not_a_number = || format!("'{}' is not a depth; enter mm, e.g. 1.5", text.trim());
+        let not_a_number = || DepthError::NotANumber(typed());
         let t = t.replace(',', ".");
         let (whole, frac) = t.split_once('.').unwrap_or((&t, ""));
         let digits = |s: &str| s.chars().all(|c| c.is_ascii_digit());
@@ -78,7 +103,7 @@ impl Depth {
             return Err(not_a_number());
         }
         if frac.len() > 2 {
-            return Err(format!("'{}': use at most 2 decimals, e.g. 0.25", text.trim()));
+            return Err(DepthError::TooManyDecimals(typed()));
         }
         let whole: u32 = if whole.is_empty() {
             0
@@ -90,7 +115,7 @@ impl Depth {
             .checked_mul(100)
             .and_then(|w| w.checked_add(frac))
             .filter(|&h| h <= u16::MAX as u32)
-            .ok_or_else(|| format!("depth '{}' is far too large", text.trim()))?;
+            .ok_or_else(|| DepthError::FarTooLarge(typed()))?;
         Ok(Depth(h as u16))
     }
 }
@@ -134,12 +159,51 @@ pub struct DeviceTemplate {
     pub max_depth_mm: Depth,
 }
 
+/// Why a device in `devices.json` is refused: the field, and the device's id.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DeviceError {
+    #[error("device: id must not be empty")]
+    MissingId,
+    /// `field` is the JSON name (`max_depth_mm`); `why` finishes the sentence.
+    #[error("device '{id}': {field} {why}")]
+    Field {
+        id: String,
+        field: &'static str,
+        why: &'static str,
+    },
+}
+
+/// A device's depth range, for messages: "must be between 0.1 and 2.5 mm (the range of
+/// Pen)".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DepthRange {
+    pub min: Depth,
+    pub max: Depth,
+    pub device: String,
+}
+
+impl std::fmt::Display for DepthRange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "must be between {} and {} mm (the range of {})",
+            self.min, self.max, self.device
+        )
+    }
+}
+
 impl DeviceTemplate {
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), DeviceError> {
         if self.id.trim().is_empty() {
-            return Err("device: id must not be empty".into());
+            return Err(DeviceError::MissingId);
         }
-        let field = |name: &str, why: &str| Err(format!("device '{}': {name} {why}", self.id));
+        let field = |field, why| {
+            Err(DeviceError::Field {
+                id: self.id.clone(),
+                field,
+                why,
+            })
+        };
         if self.name.trim().is_empty() {
             return field("name", "must not be empty");
         }
@@ -156,23 +220,27 @@ impl DeviceTemplate {
         (self.min_depth_mm..=self.max_depth_mm).contains(&depth)
     }
 
-    fn range_error(&self, what: &str) -> String {
-        format!(
-            "{what}must be between {} and {} mm (the range of {})",
-            self.min_depth_mm, self.max_depth_mm, self.name
-        )
+    pub fn range(&self) -> DepthRange {
+        DepthRange {
+            min: self.min_depth_mm,
+            max: self.max_depth_mm,
+            device: self.name.clone(),
+        }
     }
 }
 
 /// Parses a typed depth and checks it against the device's range. Refused: empty text,
 /// non-numbers, NaN, negatives, more than two decimals, below the device minimum (0.1 mm
 /// by default) and above its maximum (2.5 mm by default). A decimal comma is accepted.
-pub fn parse_depth(text: &str, device: &DeviceTemplate) -> Result<Depth, String> {
+pub fn parse_depth(text: &str, device: &DeviceTemplate) -> Result<Depth, DepthError> {
     let depth = Depth::parse(text)?;
     if device.allows(depth) {
         Ok(depth)
     } else {
-        Err(device.range_error(&format!("depth {depth} mm: depth ")))
+        Err(DepthError::OutOfRange {
+            depth,
+            range: device.range(),
+        })
     }
 }
 
@@ -245,23 +313,44 @@ pub struct ChartRecord {
     pub notes: String,
 }
 
+/// Something that stops a chart record from being signed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ChartProblem {
+    #[error("device: choose the device used")]
+    NoDevice,
+    #[error("device: '{0}' is not in devices.json")]
+    UnknownDevice(String),
+    #[error("depths: enter the depth of at least one treated area")]
+    NoDepths,
+    #[error("depth {area} {depth} mm: {range}")]
+    DepthOutOfRange {
+        area: Area,
+        depth: Depth,
+        range: DepthRange,
+    },
+}
+
 impl ChartRecord {
-    /// Everything that stops this record from being signed, in plain words.
-    pub fn problems(&self, devices: &[DeviceTemplate]) -> Vec<String> {
+    /// Everything that stops this record from being signed.
+    pub fn problems(&self, devices: &[DeviceTemplate]) -> Vec<ChartProblem> {
         let mut out = Vec::new();
         let device = devices.iter().find(|d| d.id == self.device_id);
         if self.device_id.trim().is_empty() {
-            out.push("device: choose the device used".to_string());
+            out.push(ChartProblem::NoDevice);
         } else if device.is_none() {
-            out.push(format!("device: '{}' is not in devices.json", self.device_id));
+            out.push(ChartProblem::UnknownDevice(self.device_id.clone()));
         }
         if self.depths.is_empty() {
-            out.push("depths: enter the depth of at least one treated area".to_string());
+            out.push(ChartProblem::NoDepths);
         }
         if let Some(device) = device {
             for (area, depth) in &self.depths {
                 if !device.allows(*depth) {
-                    out.push(device.range_error(&format!("depth {area} {depth} mm: ")));
+                    out.push(ChartProblem::DepthOutOfRange {
+                        area: *area,
+                        depth: *depth,
+                        range: device.range(),
+                    });
                 }
             }
         }
@@ -300,6 +389,45 @@ pub struct SessionChart {
 
 pub const SIGNED_READ_ONLY: &str = "the chart is signed and read-only; add an amendment instead";
 
+/// Why a chart was not changed, signed or amended. An amendment's variants say which of
+/// its parts is wrong (the name, the text, a corrected depth), so the amendment form can
+/// put the message on that field.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ChartError {
+    #[error("{SIGNED_READ_ONLY}")]
+    SignedReadOnly,
+    #[error("the chart is already signed")]
+    AlreadySigned,
+    #[error("signed by: enter the clinician's name")]
+    SignedBy,
+    /// The record is not complete; at least one problem.
+    #[error("{}", join_problems(.0))]
+    NotSignable(Vec<ChartProblem>),
+    #[error("only a signed chart takes amendments; edit the chart instead")]
+    NotSigned,
+    #[error("amendment: enter the clinician's name")]
+    AmendmentBy,
+    #[error("amendment: say what changed and why")]
+    AmendmentText,
+    /// An amendment may not predate the signature or the amendment before it.
+    #[error("amendment: {at} is before the last entry ({last})")]
+    AmendmentBefore { at: NaiveDateTime, last: NaiveDateTime },
+    /// Depths were corrected, but the chart's device is not in the template any more.
+    #[error("amendment: device '{0}' is not in devices.json")]
+    AmendmentDevice(String),
+    #[error("amendment: depth {area} {depth} mm: {range}")]
+    AmendmentDepth {
+        area: Area,
+        depth: Depth,
+        range: DepthRange,
+    },
+}
+
+fn join_problems(problems: &[ChartProblem]) -> String {
+    let texts: Vec<String> = problems.iter().map(ToString::to_string).collect();
+    texts.join("; ")
+}
+
 impl SessionChart {
     pub fn new(record: ChartRecord) -> Self {
         Self {
@@ -336,9 +464,9 @@ impl SessionChart {
     }
 
     /// The record to change; refused once the chart is signed.
-    pub fn edit(&mut self) -> Result<&mut ChartRecord, String> {
+    pub fn edit(&mut self) -> Result<&mut ChartRecord, ChartError> {
         if self.signed.is_some() {
-            Err(SIGNED_READ_ONLY.to_string())
+            Err(ChartError::SignedReadOnly)
         } else {
             Ok(&mut self.record)
         }
@@ -346,17 +474,22 @@ impl SessionChart {
 
     /// Signs the chart. Needs the clinician's name, a device from the template and at
     /// least one depth, each within the device's range.
-    pub fn sign(&mut self, by: &str, at: NaiveDateTime, devices: &[DeviceTemplate]) -> Result<(), String> {
+    pub fn sign(
+        &mut self,
+        by: &str,
+        at: NaiveDateTime,
+        devices: &[DeviceTemplate],
+    ) -> Result<(), ChartError> {
         if self.signed.is_some() {
-            return Err("the chart is already signed".into());
+            return Err(ChartError::AlreadySigned);
         }
         let by = by.trim();
         if by.is_empty() {
-            return Err("signed by: enter the clinician's name".into());
+            return Err(ChartError::SignedBy);
         }
         let problems = self.record.problems(devices);
         if !problems.is_empty() {
-            return Err(problems.join("; "));
+            return Err(ChartError::NotSignable(problems));
         }
         self.signed = Some(Signature {
             by: by.to_string(),
@@ -368,38 +501,37 @@ impl SessionChart {
     /// Appends an amendment to a signed chart. Needs a name and a text, may not predate
     /// the signature or the previous amendment, and corrected depths must be within the
     /// chart's device range.
-    pub fn amend(&mut self, amendment: Amendment, devices: &[DeviceTemplate]) -> Result<(), String> {
+    pub fn amend(&mut self, amendment: Amendment, devices: &[DeviceTemplate]) -> Result<(), ChartError> {
         let Some(signed) = &self.signed else {
-            return Err("only a signed chart takes amendments; edit the chart instead".into());
+            return Err(ChartError::NotSigned);
         };
         let by = amendment.by.trim();
         if by.is_empty() {
-            return Err("amendment: enter the clinician's name".into());
+            return Err(ChartError::AmendmentBy);
         }
         let text = amendment.text.trim();
         if text.is_empty() {
-            return Err("amendment: say what changed and why".into());
+            return Err(ChartError::AmendmentText);
         }
         let last = self.amendments.last().map_or(signed.at, |a| a.at);
         if amendment.at < last {
-            return Err(format!(
-                "amendment: {} is before the last entry ({last})",
-                amendment.at
-            ));
+            return Err(ChartError::AmendmentBefore {
+                at: amendment.at,
+                last,
+            });
         }
         if !amendment.depths.is_empty() {
             let device = devices
                 .iter()
                 .find(|d| d.id == self.record.device_id)
-                .ok_or_else(|| {
-                    format!(
-                        "amendment: device '{}' is not in devices.json",
-                        self.record.device_id
-                    )
-                })?;
+                .ok_or_else(|| ChartError::AmendmentDevice(self.record.device_id.clone()))?;
             for (area, depth) in &amendment.depths {
                 if !device.allows(*depth) {
-                    return Err(device.range_error(&format!("amendment: depth {area} {depth} mm: ")));
+                    return Err(ChartError::AmendmentDepth {
+                        area: *area,
+                        depth: *depth,
+                        range: device.range(),
+                    });
                 }
             }
         }
@@ -465,9 +597,26 @@ mod tests {
         ] {
             assert!(Depth::parse(bad).is_err(), "{bad} accepted");
         }
-        assert!(Depth::parse("-0.5").unwrap_err().contains("negative"));
-        assert!(Depth::parse("0.255").unwrap_err().contains("2 decimals"));
-        assert!(Depth::parse("99999999").unwrap_err().contains("too large"));
+        assert_eq!(
+            Depth::parse("-0.5").unwrap_err().to_string(),
+            "depth '-0.5' is negative; enter a depth in mm, e.g. 1.5"
+        );
+        assert_eq!(
+            Depth::parse(" 0.255 ").unwrap_err().to_string(),
+            "'0.255': use at most 2 decimals, e.g. 0.25"
+        );
+        assert_eq!(
+            Depth::parse("99999999").unwrap_err().to_string(),
+            "depth '99999999' is far too large"
+        );
+        assert_eq!(
+            Depth::parse("").unwrap_err().to_string(),
+            "enter a depth in mm, e.g. 1.5"
+        );
+        assert_eq!(
+            Depth::parse("abc").unwrap_err().to_string(),
+            "'abc' is not a depth; enter mm, e.g. 1.5"
+        );
     }
 
     #[test]
@@ -492,9 +641,9 @@ mod tests {
     #[test]
     fn range_errors_name_the_limits() {
         let err = parse_depth("2.51", &device()).unwrap_err();
-        assert!(
-            err.contains("0.1") && err.contains("2.5") && err.contains("Pen"),
-            "{err}"
+        assert_eq!(
+            err.to_string(),
+            "depth 2.51 mm: depth must be between 0.1 and 2.5 mm (the range of Pen)"
         );
         assert!(parse_depth("0", &device()).is_err());
         assert_eq!(parse_depth("0.1", &device()), Ok(Depth(10)));
@@ -506,10 +655,13 @@ mod tests {
         assert_eq!(device().validate(), Ok(()));
         let mut d = device();
         d.max_depth_mm = Depth(5);
-        assert!(d.validate().unwrap_err().contains("device 'pen': max_depth_mm"));
+        assert_eq!(
+            d.validate().unwrap_err().to_string(),
+            "device 'pen': max_depth_mm must not be below min_depth_mm"
+        );
         let mut d = device();
         d.min_depth_mm = Depth(0);
-        assert!(d.validate().unwrap_err().contains("min_depth_mm"));
+        assert!(d.validate().unwrap_err().to_string().contains("min_depth_mm"));
     }
 
     #[test]
@@ -519,7 +671,8 @@ mod tests {
         r.device_id = "pen".into();
         r.depths.insert(Area::Cheeks, Depth(150));
         chart.sign("Dr A", at("2026-12-01 10:00"), &[device()]).unwrap();
-        assert_eq!(chart.edit().unwrap_err(), SIGNED_READ_ONLY);
+        assert_eq!(chart.edit().unwrap_err(), ChartError::SignedReadOnly);
+        assert_eq!(chart.edit().unwrap_err().to_string(), SIGNED_READ_ONLY);
         let amendment = |at_: &str, depths: &[(Area, u16)]| Amendment {
             at: at(at_),
             by: "Dr B".into(),
@@ -531,19 +684,45 @@ mod tests {
             .unwrap();
         assert_eq!(chart.current_depths()[&Area::Cheeks], Depth(125));
         assert_eq!(chart.record().depths[&Area::Cheeks], Depth(150));
-        assert!(
+        assert_eq!(
             chart
                 .amend(amendment("2026-12-01 10:30", &[]), &[device()])
                 .unwrap_err()
-                .contains("before")
+                .to_string(),
+            "amendment: 2026-12-01 10:30:00 is before the last entry (2026-12-01 11:00:00)"
         );
-        assert!(
+        assert_eq!(
             chart
                 .amend(amendment("2026-12-02 09:00", &[(Area::Nose, 300)]), &[device()])
                 .unwrap_err()
-                .contains("2.5")
+                .to_string(),
+            "amendment: depth nose 3.0 mm: must be between 0.1 and 2.5 mm (the range of Pen)"
         );
         assert_eq!(chart.amendments().len(), 1);
+    }
+
+    #[test]
+    fn signing_refuses_with_every_problem_as_data() {
+        let mut chart = SessionChart::default();
+        chart.edit().unwrap().device_id = "laser".into();
+        let err = chart
+            .sign("Dr A", at("2026-12-01 10:00"), &[device()])
+            .unwrap_err();
+        assert_eq!(
+            err,
+            ChartError::NotSignable(vec![
+                ChartProblem::UnknownDevice("laser".into()),
+                ChartProblem::NoDepths
+            ])
+        );
+        assert_eq!(
+            err.to_string(),
+            "device: 'laser' is not in devices.json; depths: enter the depth of at least one treated area"
+        );
+        assert_eq!(
+            chart.sign(" ", at("2026-12-01 10:00"), &[device()]),
+            Err(ChartError::SignedBy)
+        );
     }
 
     #[test]

@@ -43,34 +43,55 @@ pub struct HandoutTemplate {
     pub reviews: Vec<ReviewVisit>,
 }
 
+/// Why `handout.json` is refused: the field, with the index of the line or review visit.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HandoutError {
+    #[error("title must not be empty")]
+    EmptyTitle,
+    #[error("lines: at least one line is needed")]
+    NoLines,
+    #[error("lines[{0}].text must not be empty")]
+    EmptyLineText(usize),
+    #[error("lines[{0}].to_day must not be before from_day")]
+    LineEndsBeforeStart(usize),
+    #[error("lines[{0}].to_day must be at most 365")]
+    LineTooLate(usize),
+    #[error("warning must not be empty")]
+    EmptyWarning,
+    #[error("reviews[{0}].months must be between 1 and 36")]
+    ReviewMonths(usize),
+    #[error("reviews[{0}].text must not be empty")]
+    EmptyReviewText(usize),
+}
+
 impl HandoutTemplate {
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), HandoutError> {
         if self.title.trim().is_empty() {
-            return Err("title must not be empty".into());
+            return Err(HandoutError::EmptyTitle);
         }
         if self.lines.is_empty() {
-            return Err("lines: at least one line is needed".into());
+            return Err(HandoutError::NoLines);
         }
         for (i, l) in self.lines.iter().enumerate() {
             if l.text.trim().is_empty() {
-                return Err(format!("lines[{i}].text must not be empty"));
+                return Err(HandoutError::EmptyLineText(i));
             }
             if l.to_day < l.from_day {
-                return Err(format!("lines[{i}].to_day must not be before from_day"));
+                return Err(HandoutError::LineEndsBeforeStart(i));
             }
             if l.to_day > 365 {
-                return Err(format!("lines[{i}].to_day must be at most 365"));
+                return Err(HandoutError::LineTooLate(i));
             }
         }
         if self.warning.trim().is_empty() {
-            return Err("warning must not be empty".into());
+            return Err(HandoutError::EmptyWarning);
         }
         for (i, r) in self.reviews.iter().enumerate() {
             if !(1..=36).contains(&r.months) {
-                return Err(format!("reviews[{i}].months must be between 1 and 36"));
+                return Err(HandoutError::ReviewMonths(i));
             }
             if r.text.trim().is_empty() {
-                return Err(format!("reviews[{i}].text must not be empty"));
+                return Err(HandoutError::EmptyReviewText(i));
             }
         }
         Ok(())
@@ -343,12 +364,18 @@ mod tests {
         let mut t = template();
         t.lines[1].to_day = 5;
         t.lines[1].from_day = 6;
-        assert!(t.validate().unwrap_err().contains("lines[1].to_day"));
+        assert_eq!(
+            t.validate().unwrap_err().to_string(),
+            "lines[1].to_day must not be before from_day"
+        );
         let mut t = template();
         t.reviews[0].months = 0;
-        assert!(t.validate().unwrap_err().contains("reviews[0].months"));
+        assert_eq!(
+            t.validate().unwrap_err().to_string(),
+            "reviews[0].months must be between 1 and 36"
+        );
         let mut t = template();
         t.warning.clear();
-        assert!(t.validate().unwrap_err().contains("warning"));
+        assert_eq!(t.validate().unwrap_err().to_string(), "warning must not be empty");
     }
 }

@@ -14,8 +14,13 @@ use super::skin::SkinAssessment;
 #[serde(try_from = "String", into = "String")]
 pub struct PatientId(String);
 
+/// A patient id outside the file-safe alphabet (or empty, or too long).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("a patient id uses only a-z, 0-9 and '-' (at most 64)")]
+pub struct PatientIdError;
+
 impl PatientId {
-    pub fn new(raw: &str) -> Result<Self, String> {
+    pub fn new(raw: &str) -> Result<Self, PatientIdError> {
         let ok = !raw.is_empty()
             && raw.len() <= 64
             && raw
@@ -24,7 +29,7 @@ impl PatientId {
         if ok {
             Ok(Self(raw.to_string()))
         } else {
-            Err("a patient id uses only a-z, 0-9 and '-' (at most 64)".into())
+            Err(PatientIdError)
         }
     }
 
@@ -34,7 +39,7 @@ impl PatientId {
 }
 
 impl TryFrom<String> for PatientId {
-    type Error = String;
+    type Error = PatientIdError;
     fn try_from(value: String) -> Result<Self, Self::Error> {
         PatientId::new(&value)
     }

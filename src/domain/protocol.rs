@@ -23,12 +23,33 @@ pub struct ProtocolTemplate {
     pub depths: BTreeMap<Area, Depth>,
 }
 
+/// Why a protocol in `protocols.json` is refused: the field, and the protocol's id.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProtocolError {
+    #[error("protocol: id must not be empty")]
+    MissingId,
+    /// `field` is the JSON name (`interval_days`, `depths.cheeks`); `why` finishes the
+    /// sentence.
+    #[error("protocol '{id}': {field} {why}")]
+    Field {
+        id: String,
+        field: String,
+        why: &'static str,
+    },
+}
+
 impl ProtocolTemplate {
-    /// Checks that a template read from a file is usable; the message names the field.
-    pub fn validate(&self) -> Result<(), String> {
-        let field = |name: &str, why: &str| Err(format!("protocol '{}': {name} {why}", self.id));
+    /// Checks that a template read from a file is usable; the error names the field.
+    pub fn validate(&self) -> Result<(), ProtocolError> {
+        let field = |field: &str, why| {
+            Err(ProtocolError::Field {
+                id: self.id.clone(),
+                field: field.to_string(),
+                why,
+            })
+        };
         if self.id.trim().is_empty() {
-            return Err("protocol: id must not be empty".into());
+            return Err(ProtocolError::MissingId);
         }
         if self.name.trim().is_empty() {
             return field("name", "must not be empty");
@@ -70,6 +91,9 @@ mod tests {
         assert_eq!(serde_json::to_string(&p).unwrap(), json);
         p.depths.insert(Area::UnderEye, Depth::from_hundredths(0));
         let err = p.validate().unwrap_err();
-        assert!(err.contains("'x'") && err.contains("depths.under_eye"), "{err}");
+        assert_eq!(
+            err.to_string(),
+            "protocol 'x': depths.under_eye must be above 0 mm"
+        );
     }
 }

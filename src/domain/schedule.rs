@@ -33,12 +33,12 @@ mod violation;
 
 pub use free_slots::{Slot, SlotQuery, next_free_slot, next_valid_slot};
 pub use moves::{CascadePlan, Move, MoveRequest, cascade, move_one};
-pub use proposal::{Proposal, ProposalPlan, build_series, check_proposals};
-pub use proposal_search::propose_series;
+pub use proposal::{PlanError, Proposal, ProposalPlan, build_series, check_proposals};
+pub use proposal_search::{ProposeError, propose_series};
 pub use request::{BookingRequest, SeriesAt};
 pub use series_rules::check_booking;
 pub use slot_rules::check_slot;
-pub use violation::{Clash, ResourceKind, Violation, override_reason, refusals};
+pub use violation::{Clash, ReasonTooShort, ResourceKind, Violation, override_reason, refusals};
 
 /// Appointments start on this grid, counted from opening time.
 pub const SLOT_STEP_MINUTES: i64 = 15;

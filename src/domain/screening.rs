@@ -93,6 +93,42 @@ pub struct BeforeSession {
     pub photos: BTreeSet<super::readiness::PhotoView>,
 }
 
+/// Why a screening template (`screening.json`) is refused: the list and entry (by index
+/// or id) and the field.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ScreeningTemplateError {
+    /// `list` is `absolute`, `relative`, `prompts` or `washouts`.
+    #[error("{list}[{index}].id must not be empty")]
+    EmptyId { list: &'static str, index: usize },
+    #[error("{list}[{index}].id '{id}' must not contain ':' or spaces")]
+    BadId {
+        list: &'static str,
+        index: usize,
+        id: String,
+    },
+    #[error("{list}[{index}].id '{id}' is used twice")]
+    DuplicateId {
+        list: &'static str,
+        index: usize,
+        id: String,
+    },
+    #[error("{list} '{id}': label must not be empty")]
+    EmptyLabel { list: &'static str, id: String },
+    #[error("prompts '{0}': prompt must not be empty")]
+    EmptyPrompt(String),
+    /// `why` finishes the sentence after the field's name.
+    #[error("washouts '{id}': {field} {why}")]
+    Washout {
+        id: String,
+        field: &'static str,
+        why: &'static str,
+    },
+    #[error("rescreen_after_days must be between 1 and 3650")]
+    RescreenAfterDays,
+    #[error("pih.text must not be empty")]
+    PihText,
+}
+
 /// The screening template, `assets/screening.json`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ScreeningTemplate {
@@ -111,9 +147,10 @@ pub struct ScreeningTemplate {
 
 impl ScreeningTemplate {
     /// Checks a template read from a file; the message names the field (and the id).
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), ScreeningTemplateError> {
+        use ScreeningTemplateError as E;
         let mut ids = BTreeSet::new();
-        let lists: [(&str, Vec<(&str, &str)>); 3] = [
+        let lists: [(&'static str, Vec<(&str, &str)>); 3] = [
             (
                 "absolute",
                 self.absolute.iter().map(|r| (&*r.id, &*r.label)).collect(),
@@ -131,25 +168,42 @@ impl ScreeningTemplate {
             for (i, (id, label)) in rules.iter().enumerate() {
                 check_id(list, i, id)?;
                 if !ids.insert(*id) {
-                    return Err(format!("{list}[{i}].id '{id}' is used twice"));
+                    return Err(E::DuplicateId {
+                        list,
+                        index: i,
+                        id: id.to_string(),
+                    });
                 }
                 if label.trim().is_empty() {
-                    return Err(format!("{list} '{id}': label must not be empty"));
+                    return Err(E::EmptyLabel {
+                        list,
+                        id: id.to_string(),
+                    });
                 }
             }
         }
         for p in &self.prompts {
             if p.prompt.trim().is_empty() {
-                return Err(format!("prompts '{}': prompt must not be empty", p.id));
+                return Err(E::EmptyPrompt(p.id.clone()));
             }
         }
         let mut washout_ids = BTreeSet::new();
         for (i, w) in self.washouts.iter().enumerate() {
             check_id("washouts", i, &w.id)?;
             if !washout_ids.insert(&w.id) {
-                return Err(format!("washouts[{i}].id '{}' is used twice", w.id));
+                return Err(E::DuplicateId {
+                    list: "washouts",
+                    index: i,
+                    id: w.id.clone(),
+                });
             }
-            let field = |name: &str, why: &str| Err(format!("washouts '{}': {name} {why}", w.id));
+            let field = |field, why| {
+                Err(E::Washout {
+                    id: w.id.clone(),
+                    field,
+                    why,
+                })
+            };
             if w.label.trim().is_empty() {
                 return field("label", "must not be empty");
             }
@@ -167,10 +221,10 @@ impl ScreeningTemplate {
             }
         }
         if !(1..=3650).contains(&self.rescreen_after_days) {
-            return Err("rescreen_after_days must be between 1 and 3650".into());
+            return Err(E::RescreenAfterDays);
         }
         if self.pih.text.trim().is_empty() {
-            return Err("pih.text must not be empty".into());
+            return Err(E::PihText);
         }
         Ok(())
     }
@@ -197,12 +251,16 @@ impl ScreeningTemplate {
     }
 }
 
-fn check_id(list: &str, i: usize, id: &str) -> Result<(), String> {
+fn check_id(list: &'static str, index: usize, id: &str) -> Result<(), ScreeningTemplateError> {
     if id.trim().is_empty() {
-        return Err(format!("{list}[{i}].id must not be empty"));
+        return Err(ScreeningTemplateError::EmptyId { list, index });
     }
     if id.contains(':') || id.chars().any(char::is_whitespace) {
-        return Err(format!("{list}[{i}].id '{id}' must not contain ':' or spaces"));
+        return Err(ScreeningTemplateError::BadId {
+            list,
+            index,
+            id: id.to_string(),
+        });
     }
     Ok(())
 }
@@ -262,10 +320,30 @@ pub struct Screening {
     pub overrides: Vec<Override>,
 }
 
-fn required(what: &str, value: &str) -> Result<String, String> {
+/// Why a review, an override or an acknowledgement was not recorded. The variants say
+/// which input is missing or wrong.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ScreeningError {
+    #[error("reviewed by: the clinician's name must not be empty")]
+    ReviewedBy,
+    /// The target is neither an absolute rule's id nor `washout:<id>` of the template.
+    #[error("'{0}' is neither an absolute contraindication nor a washout")]
+    NotOverridable(String),
+    #[error("override: the clinician's name must not be empty")]
+    OverrideBy,
+    #[error("override: the reason must not be empty")]
+    OverrideReason,
+    #[error("'{0}' is not a relative contraindication")]
+    NotRelative(String),
+    #[error("acknowledgement: the clinician's name must not be empty")]
+    AcknowledgementBy,
+}
+
+/// `value` trimmed, or `missing` when nothing is left.
+fn required(value: &str, missing: ScreeningError) -> Result<String, ScreeningError> {
     let v = value.trim();
     if v.is_empty() {
-        Err(format!("{what} must not be empty"))
+        Err(missing)
     } else {
         Ok(v.to_string())
     }
@@ -273,8 +351,8 @@ fn required(what: &str, value: &str) -> Result<String, String> {
 
 impl Screening {
     /// Records that a clinician reviewed the screening on `on`.
-    pub fn review(&mut self, by: &str, on: NaiveDate) -> Result<(), String> {
-        self.reviewed_by = required("reviewed by: the clinician's name", by)?;
+    pub fn review(&mut self, by: &str, on: NaiveDate) -> Result<(), ScreeningError> {
+        self.reviewed_by = required(by, ScreeningError::ReviewedBy)?;
         self.reviewed_on = Some(on);
         Ok(())
     }
@@ -288,14 +366,12 @@ impl Screening {
         by: &str,
         reason: &str,
         at: NaiveDateTime,
-    ) -> Result<(), String> {
+    ) -> Result<(), ScreeningError> {
         if !template.is_override_target(target) {
-            return Err(format!(
-                "'{target}' is neither an absolute contraindication nor a washout"
-            ));
+            return Err(ScreeningError::NotOverridable(target.to_string()));
         }
-        let by = required("override: the clinician's name", by)?;
-        let reason = required("override: the reason", reason)?;
+        let by = required(by, ScreeningError::OverrideBy)?;
+        let reason = required(reason, ScreeningError::OverrideReason)?;
         self.overrides.push(Override {
             target: target.to_string(),
             by,
@@ -312,11 +388,11 @@ impl Screening {
         rule_id: &str,
         by: &str,
         at: NaiveDateTime,
-    ) -> Result<(), String> {
+    ) -> Result<(), ScreeningError> {
         if !template.relative.iter().any(|r| r.id == rule_id) {
-            return Err(format!("'{rule_id}' is not a relative contraindication"));
+            return Err(ScreeningError::NotRelative(rule_id.to_string()));
         }
-        let by = required("acknowledgement: the clinician's name", by)?;
+        let by = required(by, ScreeningError::AcknowledgementBy)?;
         self.acknowledgements.push(Acknowledgement {
             rule_id: rule_id.to_string(),
             by,
@@ -383,6 +459,9 @@ pub struct Block {
     /// An absolute rule's id, or `washout:<id>`.
     pub rule_id: String,
     pub message: String,
+    /// For a washout, the first day it allows treatment (also in `message`, for
+    /// reading; views take it from here). `None` for an absolute rule.
+    pub eligible_from: Option<NaiveDate>,
     pub overridden_by: Option<Override>,
 }
 
@@ -446,6 +525,7 @@ pub fn evaluate(
         .map(|r| Block {
             rule_id: r.id.clone(),
             message: r.label.clone(),
+            eligible_from: None,
             overridden_by: screening.override_for(&r.id).cloned(),
         })
         .collect();
@@ -462,6 +542,7 @@ pub fn evaluate(
                     w.label,
                     w.period_text()
                 ),
+                eligible_from: Some(eligible),
                 overridden_by: screening.override_for(&w.target()).cloned(),
             });
         }
@@ -596,17 +677,24 @@ mod tests {
         s.answers.insert("pregnancy".into(), true);
         let r = evaluate(&s, &t, d("2026-12-01"));
         assert_eq!(r.booking_allowed(), Err(vec!["pregnancy label".to_string()]));
-        assert!(
-            s.add_override(&t, "pregnancy", "", "why", at("2026-11-30"))
-                .is_err()
+        assert_eq!(
+            s.add_override(&t, "pregnancy", "", "why", at("2026-11-30")),
+            Err(ScreeningError::OverrideBy)
         );
-        assert!(
-            s.add_override(&t, "pregnancy", "Dr A", "  ", at("2026-11-30"))
-                .is_err()
+        assert_eq!(
+            s.add_override(&t, "pregnancy", "Dr A", "  ", at("2026-11-30")),
+            Err(ScreeningError::OverrideReason)
         );
-        assert!(
-            s.add_override(&t, "anticoagulants", "Dr A", "x", at("2026-11-30"))
-                .is_err()
+        assert_eq!(
+            ScreeningError::OverrideReason.to_string(),
+            "override: the reason must not be empty"
+        );
+        let err = s
+            .add_override(&t, "anticoagulants", "Dr A", "x", at("2026-11-30"))
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "'anticoagulants' is neither an absolute contraindication nor a washout"
         );
         assert!(
             s.add_override(&t, "washout:nope", "Dr A", "x", at("2026-11-30"))
@@ -619,6 +707,31 @@ mod tests {
         assert_eq!(r.booking_allowed(), Ok(()));
         let o = r.blocks[0].overridden_by.as_ref().unwrap();
         assert_eq!((o.by.as_str(), o.reason.as_str()), ("Dr A", "postpartum"));
+    }
+
+    #[test]
+    fn a_running_washout_blocks_with_its_eligible_date_as_data() {
+        let t = template();
+        let mut s = Screening::default();
+        s.answers.insert("pregnancy".into(), true);
+        s.exposures.insert("isotretinoin".into(), Some(d("2026-08-31")));
+        let r = evaluate(&s, &t, d("2026-12-01"));
+        let washout = r
+            .blocks
+            .iter()
+            .find(|b| b.rule_id == "washout:isotretinoin")
+            .unwrap();
+        // 08-31 + 6 months clamps to the end of February.
+        assert_eq!(washout.eligible_from, Some(d("2027-02-28")));
+        assert_eq!(
+            washout.message,
+            "Oral isotretinoin: last 2026-08-31, 6 months washout; earliest eligible 2027-02-28"
+        );
+        let rule = r.blocks.iter().find(|b| b.rule_id == "pregnancy").unwrap();
+        assert_eq!(rule.eligible_from, None);
+        // On the eligible day the washout no longer blocks.
+        let r = evaluate(&s, &t, d("2027-02-28"));
+        assert!(!r.blocks.iter().any(|b| b.eligible_from.is_some()));
     }
 
     #[test]
@@ -664,33 +777,32 @@ mod tests {
         assert_eq!(template().validate(), Ok(()));
         let mut t = template();
         t.relative[0].id = "pregnancy".into();
-        assert!(
-            t.validate()
-                .unwrap_err()
-                .contains("relative[0].id 'pregnancy' is used twice")
-        );
+        let text = |t: ScreeningTemplate| t.validate().unwrap_err().to_string();
+        assert_eq!(text(t), "relative[0].id 'pregnancy' is used twice");
         let mut t = template();
         t.washouts[0].months = 0;
-        let err = t.validate().unwrap_err();
-        assert!(
-            err.contains("washouts 'isotretinoin'") && err.contains("months"),
-            "{err}"
+        assert_eq!(
+            text(t),
+            "washouts 'isotretinoin': months (or weeks or days) must be set: the period is empty"
         );
         let mut t = template();
         t.rescreen_after_days = 0;
-        assert!(t.validate().unwrap_err().contains("rescreen_after_days"));
+        assert_eq!(text(t), "rescreen_after_days must be between 1 and 3650");
         let mut t = template();
         t.absolute[0].id = "a:b".into();
-        assert!(t.validate().unwrap_err().contains("absolute[0].id"));
+        assert_eq!(text(t), "absolute[0].id 'a:b' must not contain ':' or spaces");
+        let mut t = template();
+        t.absolute[0].id = " ".into();
+        assert_eq!(text(t), "absolute[0].id must not be empty");
         let mut t = template();
         t.prompts[0].prompt = "".into();
-        assert!(t.validate().unwrap_err().contains("prompts 'hsv': prompt"));
+        assert_eq!(text(t), "prompts 'hsv': prompt must not be empty");
         let mut t = template();
         t.pih.text = " ".into();
-        assert!(t.validate().unwrap_err().contains("pih.text"));
+        assert_eq!(text(t), "pih.text must not be empty");
         let mut t = template();
         t.absolute[0].label = "".into();
-        assert!(t.validate().unwrap_err().contains("absolute 'pregnancy': label"));
+        assert_eq!(text(t), "absolute 'pregnancy': label must not be empty");
     }
 
     #[test]

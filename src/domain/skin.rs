@@ -91,12 +91,12 @@ impl Iga {
 }
 
 impl TryFrom<u8> for Iga {
-    type Error = String;
+    type Error = SkinError;
     fn try_from(value: u8) -> Result<Self, Self::Error> {
         Iga::ALL
             .get(value as usize)
             .copied()
-            .ok_or_else(|| format!("IGA {value} does not exist; use 0-4"))
+            .ok_or(SkinError::NoSuchIga(value))
     }
 }
 
@@ -233,6 +233,24 @@ pub fn grade_label(grade: u8) -> &'static str {
     }
 }
 
+/// Why an assessment (or a value in one) is refused. Each variant names the part of the
+/// assessment that is wrong, so a form puts the message on that field by the variant,
+/// never by the words; the words start with the field's name for the person reading.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SkinError {
+    #[error("assessed by: enter the clinician's name")]
+    AssessedBy,
+    #[error("scars: {kind} grade {grade} does not exist; use Goodman & Baron 1-4")]
+    ScarGrade { kind: ScarType, grade: u8 },
+    #[error("scars: {0} is listed twice")]
+    ScarListedTwice(ScarType),
+    #[error("quantitative score: {0} is above the scale's maximum of {QUANTITATIVE_MAX}")]
+    QuantitativeScore(u32),
+    /// An IGA score outside 0-4 (in a file: IGA is stored as its number).
+    #[error("IGA {0} does not exist; use 0-4")]
+    NoSuchIga(u8),
+}
+
 /// One scar type seen at an assessment, with its Goodman & Baron qualitative grade.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ScarFinding {
@@ -263,28 +281,26 @@ pub struct SkinAssessment {
 
 impl SkinAssessment {
     /// Checks an assessment before it is kept; the message names the field.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), SkinError> {
         if self.by.trim().is_empty() {
-            return Err("assessed by: enter the clinician's name".into());
+            return Err(SkinError::AssessedBy);
         }
         let mut seen = BTreeSet::new();
         for s in &self.scars {
             if !GRADE_RANGE.contains(&s.grade) {
-                return Err(format!(
-                    "scars: {} grade {} does not exist; use Goodman & Baron 1-4",
-                    s.kind, s.grade
-                ));
+                return Err(SkinError::ScarGrade {
+                    kind: s.kind,
+                    grade: s.grade,
+                });
             }
             if !seen.insert(s.kind) {
-                return Err(format!("scars: {} is listed twice", s.kind));
+                return Err(SkinError::ScarListedTwice(s.kind));
             }
         }
         if let Some(q) = self.quantitative_score
             && q > QUANTITATIVE_MAX
         {
-            return Err(format!(
-                "quantitative score: {q} is above the scale's maximum of {QUANTITATIVE_MAX}"
-            ));
+            return Err(SkinError::QuantitativeScore(q));
         }
         Ok(())
     }
@@ -487,21 +503,40 @@ mod tests {
         let err = assessment("2026-03-14", &[(ScarType::Boxcar, 5)])
             .validate()
             .unwrap_err();
-        assert!(err.contains("scars") && err.contains("1-4"), "{err}");
+        assert_eq!(
+            err,
+            SkinError::ScarGrade {
+                kind: ScarType::Boxcar,
+                grade: 5
+            }
+        );
+        assert_eq!(
+            err.to_string(),
+            "scars: boxcar grade 5 does not exist; use Goodman & Baron 1-4"
+        );
         let err = assessment("2026-03-14", &[(ScarType::Boxcar, 0)])
             .validate()
             .unwrap_err();
-        assert!(err.contains("grade 0"), "{err}");
+        assert!(err.to_string().contains("grade 0"), "{err}");
         let twice = assessment("2026-03-14", &[(ScarType::Boxcar, 2), (ScarType::Boxcar, 3)]);
-        assert!(twice.validate().unwrap_err().contains("twice"));
+        let err = twice.validate().unwrap_err();
+        assert_eq!(err, SkinError::ScarListedTwice(ScarType::Boxcar));
+        assert_eq!(err.to_string(), "scars: boxcar is listed twice");
         let mut a = assessment("2026-03-14", &[]);
         a.quantitative_score = Some(84);
         assert_eq!(a.validate(), Ok(()));
         a.quantitative_score = Some(85);
-        assert!(a.validate().unwrap_err().contains("quantitative score"));
+        let err = a.validate().unwrap_err();
+        assert_eq!(err, SkinError::QuantitativeScore(85));
+        assert_eq!(
+            err.to_string(),
+            "quantitative score: 85 is above the scale's maximum of 84"
+        );
         a.quantitative_score = None;
         a.by = "  ".into();
-        assert!(a.validate().unwrap_err().contains("assessed by"));
+        let err = a.validate().unwrap_err();
+        assert_eq!(err, SkinError::AssessedBy);
+        assert_eq!(err.to_string(), "assessed by: enter the clinician's name");
     }
 
     #[test]

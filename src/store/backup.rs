@@ -81,10 +81,71 @@ pub struct RestoreSummary {
     pub created: String,
 }
 
+/// Why a backup or a restore did not happen, or stopped (a stopped restore removes what
+/// it wrote; a stopped backup leaves a folder without a manifest, which no restore takes).
+/// Each variant says which check or step failed; the OS's error is kept whole.
+#[derive(Debug, thiserror::Error)]
+pub enum BackupError {
+    #[error("data dir {} does not exist", .0.display())]
+    NoDataDir(PathBuf),
+    /// `what` is "backup destination" or "restore target".
+    #[error("{what} {} is not empty (it holds {entry}); choose an empty or new dir", .dir.display())]
+    NotEmpty {
+        what: &'static str,
+        dir: PathBuf,
+        entry: String,
+    },
+    #[error("{what} {} exists and is not a readable dir", .dir.display())]
+    NotADir { what: &'static str, dir: PathBuf },
+    #[error("cannot read {what} {}: {error}", .dir.display())]
+    CannotReadDir {
+        what: &'static str,
+        dir: PathBuf,
+        error: io::Error,
+    },
+    /// Another process held the data dir's lock too long.
+    #[error("{0}; nothing was copied")]
+    Lock(io::Error),
+    #[error("cannot create {}: {error}", .dir.display())]
+    CreateDir { dir: PathBuf, error: io::Error },
+    /// A file or listing of the data dir, or the backup's manifest, could not be read;
+    /// `what` names it as the message shows it.
+    #[error("cannot read {what}: {error}")]
+    CannotRead { what: String, error: io::Error },
+    #[error("cannot list {what}: {error}")]
+    CannotList { what: String, error: io::Error },
+    #[error("backup to {} failed: {error}; that folder has no {MANIFEST_FILE} and cannot be restored", .dest.display())]
+    BackupFailed { dest: PathBuf, error: io::Error },
+    #[error("restore into {} failed: {error}; the files written were removed again", .target.display())]
+    RestoreFailed { target: PathBuf, error: io::Error },
+    #[error("{} is not a complete needleplan backup: it has no {MANIFEST_FILE}", .0.display())]
+    NoManifest(PathBuf),
+    #[error("{MANIFEST_FILE} in {} cannot be read: {error}", .dir.display())]
+    BadManifest { dir: PathBuf, error: serde_json::Error },
+    #[error("{MANIFEST_FILE} has schema_version {0}; this needleplan reads {MANIFEST_SCHEMA}")]
+    ManifestVersion(u64),
+    #[error("{MANIFEST_FILE} lists an unexpected path: {0:?}")]
+    UnexpectedPath(String),
+    #[error("{MANIFEST_FILE} lists {0} twice")]
+    ListedTwice(String),
+    #[error("{path} is missing or unreadable in the backup: {error}")]
+    MissingFile { path: String, error: io::Error },
+    #[error(
+        "{path} does not match the manifest: {bytes} bytes, the manifest says {listed}; nothing was restored"
+    )]
+    SizeMismatch { path: String, bytes: u64, listed: u64 },
+    #[error(
+        "{0} does not match the manifest (its SHA-256 differs: changed since the backup); nothing was restored"
+    )]
+    HashMismatch(String),
+    #[error("the backup holds {0}, which its manifest does not list; nothing was restored")]
+    Unlisted(String),
+}
+
 /// Takes the store lock of `dir` (`store::lock`, the one every save takes), waiting up
 /// to `wait` for a save in another process to finish.
-fn lock_data_dir_within(dir: &Path, wait: Duration) -> Result<DirLock, String> {
-    DirLock::acquire(dir, wait).map_err(|e| format!("{e}; nothing was copied"))
+fn lock_data_dir_within(dir: &Path, wait: Duration) -> Result<DirLock, BackupError> {
+    DirLock::acquire(dir, wait).map_err(BackupError::Lock)
 }
 
 /// `needleplan-backup-YYYYMMDD-HHMMSS`, the default backup folder name.
@@ -95,9 +156,9 @@ pub fn default_backup_name(now: DateTime<Local>) -> String {
 /// Copies the data files of `data_dir` into `dest` (new, or an empty dir) with a
 /// manifest. The source is read under the store lock, so the copy is one consistent
 /// moment of the clinic.
-pub fn backup(data_dir: &Path, dest: &Path) -> Result<BackupSummary, String> {
+pub fn backup(data_dir: &Path, dest: &Path) -> Result<BackupSummary, BackupError> {
     if !data_dir.is_dir() {
-        return Err(format!("data dir {} does not exist", data_dir.display()));
+        return Err(BackupError::NoDataDir(data_dir.to_path_buf()));
     }
     check_empty_or_absent(dest, "backup destination", false)?;
 
@@ -106,7 +167,10 @@ pub fn backup(data_dir: &Path, dest: &Path) -> Result<BackupSummary, String> {
         read_snapshot(data_dir)?
     };
 
-    create_dir_with_mode(dest, 0o700).map_err(|e| format!("cannot create {}: {e}", dest.display()))?;
+    create_dir_with_mode(dest, 0o700).map_err(|error| BackupError::CreateDir {
+        dir: dest.to_path_buf(),
+        error,
+    })?;
     let written = (|| -> io::Result<Vec<ManifestFile>> {
         if snapshot
             .iter()
@@ -139,11 +203,9 @@ pub fn backup(data_dir: &Path, dest: &Path) -> Result<BackupSummary, String> {
         sync_dir(dest)?;
         Ok(files)
     })()
-    .map_err(|e| {
-        format!(
-            "backup to {} failed: {e}; that folder has no {MANIFEST_FILE} and cannot be restored",
-            dest.display()
-        )
+    .map_err(|error| BackupError::BackupFailed {
+        dest: dest.to_path_buf(),
+        error,
     })?;
 
     Ok(BackupSummary {
@@ -155,8 +217,13 @@ pub fn backup(data_dir: &Path, dest: &Path) -> Result<BackupSummary, String> {
 }
 
 /// The bytes of every data file, as `(relative path, bytes)`, sorted by path.
-fn read_snapshot(data_dir: &Path) -> Result<Files, String> {
-    let read = |rel: &str| fs::read(data_dir.join(rel)).map_err(|e| format!("cannot read {rel}: {e}"));
+fn read_snapshot(data_dir: &Path) -> Result<Files, BackupError> {
+    let read = |rel: &str| {
+        fs::read(data_dir.join(rel)).map_err(|error| BackupError::CannotRead {
+            what: rel.to_string(),
+            error,
+        })
+    };
     let mut out = Vec::new();
     for name in TOP_LEVEL_FILES {
         if data_dir.join(name).is_file() {
@@ -166,7 +233,10 @@ fn read_snapshot(data_dir: &Path) -> Result<Files, String> {
     let patients = data_dir.join(PATIENTS_DIR);
     if patients.is_dir() {
         let mut names: Vec<String> = fs::read_dir(&patients)
-            .map_err(|e| format!("cannot list {PATIENTS_DIR}/: {e}"))?
+            .map_err(|error| BackupError::CannotList {
+                what: format!("{PATIENTS_DIR}/"),
+                error,
+            })?
             .filter_map(|e| e.ok())
             .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
             .map(|e| e.file_name().to_string_lossy().into_owned())
@@ -206,14 +276,16 @@ fn is_allowed_path(rel: &str) -> bool {
 /// Brings the backup in `backup_dir` back into `target`, which must be absent or empty
 /// (an empty `patients/` folder and a lock file are allowed). Every file is checked
 /// against the manifest first; on any mismatch nothing is written.
-pub fn restore(backup_dir: &Path, target: &Path) -> Result<RestoreSummary, String> {
+pub fn restore(backup_dir: &Path, target: &Path) -> Result<RestoreSummary, BackupError> {
     let (manifest, files) = read_verified(backup_dir)?;
     check_empty_or_absent(target, "restore target", true)?;
 
     let created_target = !target.exists();
     if created_target {
-        create_dir_with_mode(target, 0o700)
-            .map_err(|e| format!("cannot create {}: {e}", target.display()))?;
+        create_dir_with_mode(target, 0o700).map_err(|error| BackupError::CreateDir {
+            dir: target.to_path_buf(),
+            error,
+        })?;
     }
     let _lock = lock_data_dir_within(target, LOCK_WAIT)?;
     // Checked again under the lock: a needleplan started meanwhile may have saved.
@@ -234,14 +306,14 @@ pub fn restore(backup_dir: &Path, target: &Path) -> Result<RestoreSummary, Strin
         sync_dir(&patients)?;
         sync_dir(target)
     })();
-    if let Err(e) = result {
+    if let Err(error) = result {
         for path in written.iter().rev() {
             let _ = fs::remove_file(path);
         }
-        return Err(format!(
-            "restore into {} failed: {e}; the files written were removed again",
-            target.display()
-        ));
+        return Err(BackupError::RestoreFailed {
+            target: target.to_path_buf(),
+            error,
+        });
     }
     Ok(RestoreSummary {
         target: target.to_path_buf(),
@@ -254,58 +326,57 @@ pub fn restore(backup_dir: &Path, target: &Path) -> Result<RestoreSummary, Strin
 
 /// Reads the manifest and every file it lists, checking sizes and hashes, and that the
 /// folder holds no file the manifest does not list.
-pub fn read_verified(backup_dir: &Path) -> Result<(Manifest, Files), String> {
+pub fn read_verified(backup_dir: &Path) -> Result<(Manifest, Files), BackupError> {
     let manifest_path = backup_dir.join(MANIFEST_FILE);
-    let text = fs::read(&manifest_path).map_err(|e| {
-        if e.kind() == io::ErrorKind::NotFound {
-            format!(
-                "{} is not a complete needleplan backup: it has no {MANIFEST_FILE}",
-                backup_dir.display()
-            )
+    let text = fs::read(&manifest_path).map_err(|error| {
+        if error.kind() == io::ErrorKind::NotFound {
+            BackupError::NoManifest(backup_dir.to_path_buf())
         } else {
-            format!("cannot read {}: {e}", manifest_path.display())
+            BackupError::CannotRead {
+                what: manifest_path.display().to_string(),
+                error,
+            }
         }
     })?;
-    let manifest: Manifest = serde_json::from_slice(&text)
-        .map_err(|e| format!("{MANIFEST_FILE} in {} cannot be read: {e}", backup_dir.display()))?;
+    let manifest: Manifest = serde_json::from_slice(&text).map_err(|error| BackupError::BadManifest {
+        dir: backup_dir.to_path_buf(),
+        error,
+    })?;
     if manifest.schema_version != MANIFEST_SCHEMA {
-        return Err(format!(
-            "{MANIFEST_FILE} has schema_version {}; this needleplan reads {MANIFEST_SCHEMA}",
-            manifest.schema_version
-        ));
+        return Err(BackupError::ManifestVersion(manifest.schema_version));
     }
     let mut listed = BTreeSet::new();
     let mut files = Vec::new();
     for f in &manifest.files {
         if !is_allowed_path(&f.path) {
-            return Err(format!("{MANIFEST_FILE} lists an unexpected path: {:?}", f.path));
+            return Err(BackupError::UnexpectedPath(f.path.clone()));
         }
         if !listed.insert(f.path.clone()) {
-            return Err(format!("{MANIFEST_FILE} lists {} twice", f.path));
+            return Err(BackupError::ListedTwice(f.path.clone()));
         }
-        let bytes = fs::read(backup_dir.join(&f.path))
-            .map_err(|e| format!("{} is missing or unreadable in the backup: {e}", f.path))?;
+        let bytes = fs::read(backup_dir.join(&f.path)).map_err(|error| BackupError::MissingFile {
+            path: f.path.clone(),
+            error,
+        })?;
         if bytes.len() as u64 != f.bytes {
-            return Err(format!(
-                "{} does not match the manifest: {} bytes, the manifest says {}; nothing was restored",
-                f.path,
-                bytes.len(),
-                f.bytes
-            ));
+            return Err(BackupError::SizeMismatch {
+                path: f.path.clone(),
+                bytes: bytes.len() as u64,
+                listed: f.bytes,
+            });
         }
         if sha256_hex(&bytes) != f.sha256 {
-            return Err(format!(
-                "{} does not match the manifest (its SHA-256 differs: changed since the backup); nothing was restored",
-                f.path
-            ));
+            return Err(BackupError::HashMismatch(f.path.clone()));
         }
         files.push((f.path.clone(), bytes));
     }
-    for rel in files_in(backup_dir).map_err(|e| format!("cannot list {}: {e}", backup_dir.display()))? {
+    let present = files_in(backup_dir).map_err(|error| BackupError::CannotList {
+        what: backup_dir.display().to_string(),
+        error,
+    })?;
+    for rel in present {
         if rel != MANIFEST_FILE && !listed.contains(&rel) {
-            return Err(format!(
-                "the backup holds {rel}, which its manifest does not list; nothing was restored"
-            ));
+            return Err(BackupError::Unlisted(rel));
         }
     }
     Ok((manifest, files))
@@ -332,20 +403,25 @@ fn files_in(root: &Path) -> io::Result<Vec<String>> {
 /// `Ok` when `dir` does not exist or is an empty dir. A data dir (`data_dir_ok`) may
 /// also hold an empty `patients/` folder and the lock file: what opening needleplan on
 /// it once leaves.
-fn check_empty_or_absent(dir: &Path, what: &str, data_dir_ok: bool) -> Result<(), String> {
+fn check_empty_or_absent(dir: &Path, what: &'static str, data_dir_ok: bool) -> Result<(), BackupError> {
+    let cannot_read = |error| BackupError::CannotReadDir {
+        what,
+        dir: dir.to_path_buf(),
+        error,
+    };
     let entries = match fs::read_dir(dir) {
         Ok(rd) => rd,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
         Err(_) if dir.exists() => {
-            return Err(format!(
-                "{what} {} exists and is not a readable dir",
-                dir.display()
-            ));
+            return Err(BackupError::NotADir {
+                what,
+                dir: dir.to_path_buf(),
+            });
         }
-        Err(e) => return Err(format!("cannot read {what} {}: {e}", dir.display())),
+        Err(e) => return Err(cannot_read(e)),
     };
     for e in entries {
-        let e = e.map_err(|e| format!("cannot read {what} {}: {e}", dir.display()))?;
+        let e = e.map_err(cannot_read)?;
         let name = e.file_name().to_string_lossy().into_owned();
         let harmless = data_dir_ok
             && (name == LOCK_FILE
@@ -353,10 +429,11 @@ fn check_empty_or_absent(dir: &Path, what: &str, data_dir_ok: bool) -> Result<()
                     && e.file_type().is_ok_and(|t| t.is_dir())
                     && fs::read_dir(e.path()).is_ok_and(|mut rd| rd.next().is_none())));
         if !harmless {
-            return Err(format!(
-                "{what} {} is not empty (it holds {name}); choose an empty or new dir",
-                dir.display()
-            ));
+            return Err(BackupError::NotEmpty {
+                what,
+                dir: dir.to_path_buf(),
+                entry: name,
+            });
         }
     }
     Ok(())

@@ -22,10 +22,11 @@ use std::time::{Duration, SystemTime};
 use serde::de::{DeserializeSeed, IgnoredAny, IntoDeserializer, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::domain::clinic::ClinicSettings;
+use crate::domain::clinic::{ClinicSettings, SettingsError};
 
 use super::atomic::write_atomic;
 use super::audit;
+use super::io_failure::IoFailure;
 use super::lock::{self, DirLock};
 
 pub const CLINIC_FILE: &str = "clinic.json";
@@ -93,42 +94,67 @@ fn broken(problem: String) -> ClinicLoad {
     }
 }
 
+/// Why `clinic.json` cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ClinicFileError {
+    /// Not JSON, or an unknown or mistyped field: serde's words, with line and column
+    /// (kept as text so that the save errors carrying this one can be compared).
+    #[error("{0}")]
+    Json(String),
+    #[error("schema_version is missing")]
+    MissingVersion,
+    #[error(
+        "written by a newer needleplan (schema_version {0}, this one reads {CLINIC_SCHEMA}); left untouched"
+    )]
+    NewerVersion(u64),
+    /// Not a whole number, or 0; the value as written.
+    #[error("schema_version {0} is not supported (expected 1 to {CLINIC_SCHEMA})")]
+    UnsupportedVersion(serde_json::Value),
+    #[error("revision is not a field of schema_version 1")]
+    RevisionInVersion1,
+    #[error("revision is missing")]
+    MissingRevision,
+    #[error("revision {0} is not a whole number of saves")]
+    BadRevision(serde_json::Value),
+    /// A rule of the settings is broken; the field is named.
+    #[error(transparent)]
+    Invalid(#[from] SettingsError),
+}
+
+impl From<serde_json::Error> for ClinicFileError {
+    fn from(e: serde_json::Error) -> Self {
+        ClinicFileError::Json(e.to_string())
+    }
+}
+
 /// Parses, migrates and validates the file's text. Messages name the line and column
 /// (syntax, unknown or mistyped field) or the field (`hours.mon.close: ...`).
-pub fn parse(text: &str) -> Result<ClinicSettings, String> {
-    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
+pub fn parse(text: &str) -> Result<ClinicSettings, ClinicFileError> {
+    let value: serde_json::Value = serde_json::from_str(text)?;
     let version = match value.get("schema_version") {
-        None => return Err("schema_version is missing".into()),
+        None => return Err(ClinicFileError::MissingVersion),
         Some(v) => match v.as_u64() {
             Some(n @ 1..=CLINIC_SCHEMA) => n,
-            Some(n) if n > CLINIC_SCHEMA => {
-                return Err(format!(
-                    "written by a newer needleplan (schema_version {n}, this one reads {CLINIC_SCHEMA}); left untouched"
-                ));
-            }
-            _ => {
-                return Err(format!(
-                    "schema_version {v} is not supported (expected 1 to {CLINIC_SCHEMA})"
-                ));
-            }
+            Some(n) if n > CLINIC_SCHEMA => return Err(ClinicFileError::NewerVersion(n)),
+            _ => return Err(ClinicFileError::UnsupportedVersion(v.clone())),
         },
     };
     match (version, value.get("revision")) {
-        (1, Some(_)) => return Err("revision is not a field of schema_version 1".into()),
+        (1, Some(_)) => return Err(ClinicFileError::RevisionInVersion1),
         (1, None) => {}
-        (_, None) => return Err("revision is missing".into()),
+        (_, None) => return Err(ClinicFileError::MissingRevision),
         (_, Some(r)) if r.as_u64().is_none() => {
-            return Err(format!("revision {r} is not a whole number of saves"));
+            return Err(ClinicFileError::BadRevision(r.clone()));
         }
         (_, Some(_)) => {}
     }
     // Parsed again from the text (not the value) so that errors carry line and column;
     // the migration steps then work on the typed settings.
-    let Envelope(mut settings) = serde_json::from_str(text).map_err(|e| e.to_string())?;
+    let Envelope(mut settings) = serde_json::from_str(text)?;
     for step in STEPS.iter().skip((version - 1) as usize) {
         step(&mut settings);
     }
-    settings.validate().map_err(|e| e.to_string())?;
+    settings.validate()?;
     Ok(settings)
 }
 
@@ -161,37 +187,50 @@ pub fn to_json(settings: &ClinicSettings) -> String {
 }
 
 /// Why a save of the settings did not happen. In every case nothing on disk changed.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ClinicSaveError {
     /// Another user saved the settings since this edit began: their version (as on disk,
     /// with its revision), which is kept.
+    #[error(
+        "{CLINIC_FILE} not saved: another user changed the settings first (now revision {})",
+        .0.revision
+    )]
     Conflict(Box<ClinicSettings>),
     /// The settings break a rule (the field is named).
-    Invalid(String),
+    #[error("not saved: {0}")]
+    Invalid(SettingsError),
     /// The `clinic.json` on disk cannot be read: it is never overwritten.
-    Protected(String),
+    #[error("not saved: the {CLINIC_FILE} on disk cannot be read ({0}); fix it or move it away first")]
+    Protected(ClinicFileError),
     /// The disk refused, or the lock could not be taken.
-    Io(String),
+    #[error(transparent)]
+    Io(ClinicIoError),
 }
 
-impl std::fmt::Display for ClinicSaveError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+/// The disk refused a save of `clinic.json`: the step, and the OS's error (its kind kept).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ClinicIoError {
+    /// The data dir's lock could not be taken (another instance held it too long).
+    #[error("{CLINIC_FILE} not saved: {0}")]
+    Lock(IoFailure),
+    /// The version on disk, read to check its revision, could not be read.
+    #[error("{CLINIC_FILE} not saved: the version on disk cannot be read first: {0}")]
+    ReadFirst(IoFailure),
+    #[error("{CLINIC_FILE} not saved: {0}")]
+    Write(IoFailure),
+    /// The settings are saved, but their audit line is missing.
+    #[error("{CLINIC_FILE} saved, but audit.log not written: {0}")]
+    Audit(IoFailure),
+}
+
+impl ClinicIoError {
+    pub fn kind(&self) -> io::ErrorKind {
         match self {
-            ClinicSaveError::Conflict(theirs) => write!(
-                f,
-                "{CLINIC_FILE} not saved: another user changed the settings first (now revision {})",
-                theirs.revision
-            ),
-            ClinicSaveError::Invalid(m) | ClinicSaveError::Protected(m) | ClinicSaveError::Io(m) => {
-                f.write_str(m)
-            }
+            ClinicIoError::Lock(e)
+            | ClinicIoError::ReadFirst(e)
+            | ClinicIoError::Write(e)
+            | ClinicIoError::Audit(e) => e.kind,
         }
-    }
-}
-
-impl From<ClinicSaveError> for String {
-    fn from(e: ClinicSaveError) -> Self {
-        e.to_string()
     }
 }
 
@@ -211,10 +250,8 @@ pub fn save_revision(
 /// (for tools and tests that write a whole clinic; the app uses [`save_revision`]). Under
 /// the lock, atomic and logged like any save; refused when the rules are broken or the
 /// file on disk cannot be read.
-pub fn save(data_dir: &Path, settings: &ClinicSettings) -> Result<(), String> {
-    write_locked(data_dir, settings, None, lock::DEFAULT_WAIT)
-        .map(|_| ())
-        .map_err(String::from)
+pub fn save(data_dir: &Path, settings: &ClinicSettings) -> Result<(), ClinicSaveError> {
+    write_locked(data_dir, settings, None, lock::DEFAULT_WAIT).map(|_| ())
 }
 
 /// The read-check-write. `base`: the revision the edit started from (`None`: any).
@@ -224,27 +261,15 @@ fn write_locked(
     base: Option<u64>,
     wait: Duration,
 ) -> Result<u64, ClinicSaveError> {
-    settings
-        .validate()
-        .map_err(|e| ClinicSaveError::Invalid(format!("not saved: {e}")))?;
-    let _lock = DirLock::acquire(data_dir, wait)
-        .map_err(|e| ClinicSaveError::Io(format!("{CLINIC_FILE} not saved: {e}")))?;
+    let io =
+        |step: fn(IoFailure) -> ClinicIoError, e: io::Error| ClinicSaveError::Io(step(IoFailure::from(e)));
+    settings.validate().map_err(ClinicSaveError::Invalid)?;
+    let _lock = DirLock::acquire(data_dir, wait).map_err(|e| io(ClinicIoError::Lock, e))?;
     let file = path(data_dir);
     let on_disk = match std::fs::read_to_string(&file) {
-        Ok(text) => match parse(&text) {
-            Ok(theirs) => Some(theirs),
-            Err(why) => {
-                return Err(ClinicSaveError::Protected(format!(
-                    "not saved: the {CLINIC_FILE} on disk cannot be read ({why}); fix it or move it away first"
-                )));
-            }
-        },
+        Ok(text) => Some(parse(&text).map_err(ClinicSaveError::Protected)?),
         Err(e) if e.kind() == io::ErrorKind::NotFound => None,
-        Err(e) => {
-            return Err(ClinicSaveError::Io(format!(
-                "{CLINIC_FILE} not saved: the version on disk cannot be read first: {e}"
-            )));
-        }
+        Err(e) => return Err(io(ClinicIoError::ReadFirst, e)),
     };
     let before = on_disk.as_ref().map(|t| t.revision);
     if let (Some(base), Some(theirs)) = (base, on_disk)
@@ -262,12 +287,10 @@ fn write_locked(
         revision,
         ..settings.clone()
     };
-    write_atomic(&file, to_json(&new).as_bytes())
-        .map_err(|e| ClinicSaveError::Io(format!("{CLINIC_FILE} not saved: {e}")))?;
+    write_atomic(&file, to_json(&new).as_bytes()).map_err(|e| io(ClinicIoError::Write, e))?;
     // The settings are saved; a log line that cannot be written is said, not hidden,
     // but the save stands (as the file is already in place).
-    audit::append_clinic(data_dir, before, revision)
-        .map_err(|e| ClinicSaveError::Io(format!("{CLINIC_FILE} saved, but audit.log not written: {e}")))?;
+    audit::append_clinic(data_dir, before, revision).map_err(|e| io(ClinicIoError::Audit, e))?;
     Ok(revision)
 }
 
@@ -389,40 +412,56 @@ mod tests {
     #[test]
     fn unknown_and_mistyped_fields_are_named_with_their_line() {
         let text = BUILTIN.replace("\"closed_dates\"", "\"closd_dates\"");
-        let e = parse(&text).unwrap_err();
+        let e = parse(&text).unwrap_err().to_string();
         assert!(e.contains("closd_dates") && e.contains("line 13"), "{e}");
 
         let text = BUILTIN.replace("\"09:00\", \"close\": \"13:00\"", "\"9am\", \"close\": \"13:00\"");
-        let e = parse(&text).unwrap_err();
+        let e = parse(&text).unwrap_err().to_string();
         assert!(e.contains("'9am' is not a time") && e.contains("line 10"), "{e}");
     }
 
     #[test]
     fn a_rule_broken_names_the_field() {
         let text = BUILTIN.replace("\"default_minutes\": 60", "\"default_minutes\": 2");
-        assert!(parse(&text).unwrap_err().starts_with("default_minutes:"));
+        let e = parse(&text).unwrap_err();
+        assert!(
+            matches!(&e, ClinicFileError::Invalid(s) if s.field == "default_minutes"),
+            "{e:?}"
+        );
+        assert!(e.to_string().starts_with("default_minutes:"), "{e}");
     }
 
     #[test]
     fn versions_are_checked_first() {
         let e = parse(&BUILTIN.replace("\"schema_version\": 1", "\"schema_version\": 7")).unwrap_err();
-        assert!(e.contains("newer"), "{e}");
+        assert_eq!(e, ClinicFileError::NewerVersion(7));
+        assert_eq!(
+            e.to_string(),
+            "written by a newer needleplan (schema_version 7, this one reads 2); left untouched"
+        );
         let e = parse(&BUILTIN.replace("\"schema_version\": 1,", "")).unwrap_err();
-        assert!(e.contains("schema_version is missing"), "{e}");
+        assert_eq!(e.to_string(), "schema_version is missing");
+        let e = parse(&BUILTIN.replace("\"schema_version\": 1", "\"schema_version\": \"one\"")).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "schema_version \"one\" is not supported (expected 1 to 2)"
+        );
     }
 
     #[test]
     fn a_version_1_file_is_migrated_to_revision_1_and_version_2_needs_a_revision() {
         assert_eq!(parse(BUILTIN).unwrap().revision, 1);
         let v2 = BUILTIN.replace("\"schema_version\": 1,", "\"schema_version\": 2,");
-        assert_eq!(parse(&v2).unwrap_err(), "revision is missing");
+        assert_eq!(parse(&v2).unwrap_err().to_string(), "revision is missing");
         let with = v2.replace("\"name\"", "\"revision\": \"x\", \"name\"");
-        assert!(parse(&with).unwrap_err().contains("not a whole number"));
+        assert_eq!(
+            parse(&with).unwrap_err().to_string(),
+            "revision \"x\" is not a whole number of saves"
+        );
         let v1_with = BUILTIN.replace("\"name\"", "\"revision\": 3, \"name\"");
-        assert!(
-            parse(&v1_with)
-                .unwrap_err()
-                .contains("not a field of schema_version 1")
+        assert_eq!(
+            parse(&v1_with).unwrap_err().to_string(),
+            "revision is not a field of schema_version 1"
         );
     }
 }

@@ -79,14 +79,24 @@ fn roll_past_bookings(p: &mut Patient, today: NaiveDate) {
 
 /// Copies the demo clinic into a new temporary dir (kept after exit so its files can be
 /// looked at) and returns that dir. The real data dir is never involved.
-pub fn install_in_temp_dir(today: NaiveDate) -> Result<PathBuf, String> {
+pub fn install_in_temp_dir(today: NaiveDate) -> Result<PathBuf, DemoError> {
     let dir = tempfile::Builder::new()
         .prefix("needleplan-demo-")
         .tempdir()
-        .map_err(|e| format!("cannot create a temporary dir for the demo: {e}"))?
+        .map_err(DemoError::TempDir)?
         .keep();
     install(&dir, today)?;
     Ok(dir)
+}
+
+/// Why the demo clinic was not installed.
+#[derive(Debug, thiserror::Error)]
+pub enum DemoError {
+    #[error("cannot create a temporary dir for the demo: {0}")]
+    TempDir(io::Error),
+    /// Writing into `dir` failed (or it was not empty).
+    #[error("cannot install the demo clinic in {}: {error}", .dir.display())]
+    Install { dir: PathBuf, error: io::Error },
 }
 
 /// Installs the demo clinic (dated for `today`) into `dir`, a new or empty data dir: one
@@ -100,9 +110,11 @@ pub fn install_in_temp_dir(today: NaiveDate) -> Result<PathBuf, String> {
 /// file, then a rename that never replaces anything), the audit log in one write, and
 /// each dir is fsynced once at the end. Losing a half-installed demo to a power cut costs
 /// nothing: it lives in a new temporary dir and `--demo` makes a fresh one each time.
-pub fn install(dir: &Path, today: NaiveDate) -> Result<(), String> {
-    write_new_clinic(dir, demo_patients(today))
-        .map_err(|e| format!("cannot install the demo clinic in {}: {e}", dir.display()))
+pub fn install(dir: &Path, today: NaiveDate) -> Result<(), DemoError> {
+    write_new_clinic(dir, demo_patients(today)).map_err(|error| DemoError::Install {
+        dir: dir.to_path_buf(),
+        error,
+    })
 }
 
 fn write_new_clinic(dir: &Path, patients: Vec<Patient>) -> io::Result<()> {

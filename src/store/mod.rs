@@ -8,6 +8,7 @@ pub mod backup;
 pub mod clinic_file;
 pub mod demo;
 pub mod doctor;
+pub mod io_failure;
 pub mod lock;
 pub mod paths;
 pub mod patient_file;
@@ -15,4 +16,8 @@ pub mod patients;
 pub mod permissions;
 pub mod templates;
 
-pub use patients::{Changes, LoadProblem, LoadReport, PatientStore, SaveError};
+pub use io_failure::IoFailure;
+pub use patients::{
+    Changes, LoadProblem, LoadReport, PatientStore, ProtectedFile, ReadError, SaveError, SaveIoError,
+    SaveStep,
+};

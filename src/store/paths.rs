@@ -6,10 +6,19 @@ use std::path::{Path, PathBuf};
 pub const ENV_VAR: &str = "NEEDLEPLAN_DATA_DIR";
 pub const PATIENTS_DIR: &str = "patients";
 
-pub fn choose_data_dir(flag: Option<PathBuf>, env: Option<String>) -> Result<PathBuf, String> {
+/// Why no data dir could be chosen.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DataDirError {
+    #[error("--data-dir needs a path")]
+    EmptyFlag,
+    #[error("cannot find a home directory; pass --data-dir PATH or set {ENV_VAR}")]
+    NoHome,
+}
+
+pub fn choose_data_dir(flag: Option<PathBuf>, env: Option<String>) -> Result<PathBuf, DataDirError> {
     if let Some(dir) = flag {
         if dir.as_os_str().is_empty() {
-            return Err("--data-dir needs a path".into());
+            return Err(DataDirError::EmptyFlag);
         }
         return Ok(dir);
     }
@@ -18,7 +27,7 @@ pub fn choose_data_dir(flag: Option<PathBuf>, env: Option<String>) -> Result<Pat
     }
     directories::ProjectDirs::from("", "", "needleplan")
         .map(|p| p.data_dir().to_path_buf())
-        .ok_or_else(|| format!("cannot find a home directory; pass --data-dir PATH or set {ENV_VAR}"))
+        .ok_or(DataDirError::NoHome)
 }
 
 pub fn patients_dir(data_dir: &Path) -> PathBuf {
@@ -42,5 +51,10 @@ mod tests {
         );
         let platform = choose_data_dir(None, Some("  ".into())).unwrap();
         assert!(platform.ends_with("needleplan"), "{platform:?}");
+        assert_eq!(
+            choose_data_dir(Some(PathBuf::new()), None),
+            Err(DataDirError::EmptyFlag)
+        );
+        assert_eq!(DataDirError::EmptyFlag.to_string(), "--data-dir needs a path");
     }
 }

@@ -23,24 +23,16 @@ struct EnvelopeIn {
     patient: Patient,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DecodeError {
     /// Not JSON, truncated, or JSON of the wrong shape; the text has line and column.
+    #[error("cannot be read: {0}")]
     Corrupt(String),
     /// Written by a newer needleplan: shown, never overwritten.
+    #[error(
+        "was written by a newer needleplan (schema_version {0}, this one reads up to {SCHEMA_VERSION}); left untouched"
+    )]
     FutureVersion(u64),
-}
-
-impl std::fmt::Display for DecodeError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            DecodeError::Corrupt(why) => write!(f, "cannot be read: {why}"),
-            DecodeError::FutureVersion(v) => write!(
-                f,
-                "was written by a newer needleplan (schema_version {v}, this one reads up to {SCHEMA_VERSION}); left untouched"
-            ),
-        }
-    }
 }
 
 pub fn encode(patient: &Patient) -> Vec<u8> {

@@ -18,14 +18,18 @@ use crate::domain::patient::{Patient, PatientId};
 
 use super::atomic::{sync_dir, write_atomic};
 use super::audit::{self, AuditAction};
+use super::io_failure::IoFailure;
 use super::lock::{self, DirLock};
 use super::paths::patients_dir;
-use super::patient_file::{self, Decoded};
+use super::patient_file::{self, DecodeError, Decoded};
 
 /// A file that could not be loaded. Its bytes are left exactly as they were.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoadProblem {
+    /// `patients/<stem>.json`, as messages name it.
     pub file: String,
+    /// The file's name without `.json`: the id no new patient may be given.
+    pub stem: String,
     pub message: String,
 }
 
@@ -70,38 +74,92 @@ impl Changes {
 /// Why a save did not happen. In every case nothing on disk was changed by it (except
 /// `Io` after the rename, when only the final directory fsync failed: the new version is
 /// then in place but may not survive a power cut, and a retry makes it durable).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SaveError {
     /// Someone else saved this patient since the edit began. Carries their version (as
     /// on disk, which is kept); the edit was not written.
+    #[error(
+        "patients/{}.json not saved: another user changed it first (now revision {})",
+        .0.id,
+        .0.revision
+    )]
     Conflict(Box<Patient>),
     /// The disk refused (full, read-only, permission, lock timeout). The message names
     /// the file and says "not saved".
-    Io(String),
+    #[error(transparent)]
+    Io(SaveIoError),
     /// The file on disk cannot be read by this version (corrupt, from a newer release):
     /// it is never overwritten.
-    Protected(String),
+    #[error(transparent)]
+    Protected(ProtectedFile),
 }
 
-impl std::fmt::Display for SaveError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+/// The disk refused a save: the file, the step, and the OS's error (its kind kept, so a
+/// full disk can be told from a lock timeout without reading the words).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file} {}: {error}", .step.outcome())]
+pub struct SaveIoError {
+    /// `patients/<id>.json`.
+    pub file: String,
+    pub step: SaveStep,
+    pub error: IoFailure,
+}
+
+impl SaveIoError {
+    pub fn kind(&self) -> io::ErrorKind {
+        self.error.kind
+    }
+}
+
+/// Where in a save the disk refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SaveStep {
+    /// The data dir's lock could not be taken (another instance held it too long).
+    Lock,
+    /// The version on disk, read to check its revision, could not be opened.
+    ReadFirst,
+    /// Writing, syncing or renaming the new version, or syncing the dir after it.
+    Write,
+    /// The file is saved but its audit line is missing (a retry adds nothing twice).
+    Audit,
+}
+
+impl SaveStep {
+    /// What became of the save, as the message says it after the file's name.
+    fn outcome(self) -> &'static str {
         match self {
-            SaveError::Conflict(theirs) => write!(
-                f,
-                "patients/{}.json not saved: another user changed it first (now revision {})",
-                theirs.id, theirs.revision
-            ),
-            SaveError::Io(message) | SaveError::Protected(message) => f.write_str(message),
+            SaveStep::Lock | SaveStep::Write => "not saved",
+            SaveStep::ReadFirst => "not saved: the version on disk cannot be read first",
+            SaveStep::Audit => "saved, but audit.log could not be written",
         }
     }
 }
 
-impl std::error::Error for SaveError {}
+/// Why a patient's file is never written over.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProtectedFile {
+    /// It could not be read (corrupt, another patient's, from a newer release); `why` is
+    /// `None` when the reason was not kept.
+    #[error("{file} {}; it is left untouched, not saved", unreadable_text(.why.as_ref()))]
+    Unreadable { file: String, why: Option<ReadError> },
+    #[error("{file} has revision {revision} which cannot be increased; not saved")]
+    RevisionExhausted { file: String, revision: u64 },
+}
 
-impl From<SaveError> for String {
-    fn from(e: SaveError) -> Self {
-        e.to_string()
-    }
+fn unreadable_text(why: Option<&ReadError>) -> String {
+    why.map_or_else(|| "could not be read".to_string(), ToString::to_string)
+}
+
+/// Why a patient file cannot be loaded (or, found at save time, why it is protected).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReadError {
+    #[error("cannot be read: {0}")]
+    Io(IoFailure),
+    #[error(transparent)]
+    Decode(#[from] DecodeError),
+    /// The file's name and the id inside it differ.
+    #[error("holds patient id '{found}', not '{stem}'")]
+    WrongId { found: PatientId, stem: String },
 }
 
 /// A step of the atomic write, for fault injection.
@@ -238,7 +296,7 @@ struct Known {
     /// The revision last loaded, saved or reported; `None` for an unreadable file.
     revision: Option<u64>,
     /// The problem last reported for it, or why a read-only file is not saved.
-    problem: Option<String>,
+    problem: Option<ReadError>,
     /// The schema version of a file read read-only (written by a newer needleplan).
     read_only: Option<u64>,
 }
@@ -268,7 +326,7 @@ pub struct PatientStore {
 struct ReadFile {
     /// `None` when the file could not be opened.
     sig: Option<Signature>,
-    result: Result<Decoded, String>,
+    result: Result<Decoded, ReadError>,
 }
 
 impl PatientStore {
@@ -341,13 +399,13 @@ impl PatientStore {
                         schema_version,
                     });
                 }
-                Err(message) => {
+                Err(why) => {
                     state.protected.insert(stem.clone());
-                    state
-                        .files
-                        .insert(stem.clone(), known(sig, None, Some(message.clone())));
+                    let message = why.to_string();
+                    state.files.insert(stem.clone(), known(sig, None, Some(why)));
                     report.problems.push(LoadProblem {
                         file: format!("patients/{stem}.json"),
+                        stem,
                         message,
                     });
                 }
@@ -384,15 +442,21 @@ impl PatientStore {
         {
             let state = self.state();
             if state.protected.contains(stem) {
-                let why = state.files.get(stem).and_then(|k| k.problem.as_deref());
-                return Err(SaveError::Protected(format!(
-                    "{name} {}; it is left untouched, not saved",
-                    why.unwrap_or("could not be read")
-                )));
+                let why = state.files.get(stem).and_then(|k| k.problem.clone());
+                return Err(SaveError::Protected(ProtectedFile::Unreadable {
+                    file: name,
+                    why,
+                }));
             }
         }
-        let _lock = DirLock::acquire(&self.data_dir, self.lock_wait)
-            .map_err(|e| SaveError::Io(format!("{name} not saved: {e}")))?;
+        let io = |step, e: io::Error| {
+            SaveError::Io(SaveIoError {
+                file: format!("patients/{stem}.json"),
+                step,
+                error: IoFailure::from(e),
+            })
+        };
+        let _lock = DirLock::acquire(&self.data_dir, self.lock_wait).map_err(|e| io(SaveStep::Lock, e))?;
         let path = self.path_of(&patient.id);
         let now = SystemTime::now();
         let mut before = None;
@@ -400,11 +464,7 @@ impl PatientStore {
         let mut replaced: Option<(u64, bool)> = None;
         match read_file(&path, stem) {
             OnDisk::Missing => {}
-            OnDisk::Unopenable(e) => {
-                return Err(SaveError::Io(format!(
-                    "{name} not saved: the version on disk cannot be read first: {e}"
-                )));
-            }
+            OnDisk::Unopenable(e) => return Err(io(SaveStep::ReadFirst, e)),
             OnDisk::Read(read) => {
                 let ReadFile { sig: raw, result } = *read;
                 before = raw;
@@ -416,13 +476,14 @@ impl PatientStore {
                         schema_version,
                     }) => {
                         let k = read_only_known(sig, &patient, schema_version);
-                        let why = k.problem.clone().unwrap_or_default();
+                        let why = k.problem.clone();
                         let mut state = self.state();
                         state.protected.insert(stem.to_string());
                         state.files.insert(stem.to_string(), k);
-                        return Err(SaveError::Protected(format!(
-                            "{name} {why}; it is left untouched, not saved"
-                        )));
+                        return Err(SaveError::Protected(ProtectedFile::Unreadable {
+                            file: name,
+                            why,
+                        }));
                     }
                     Err(why) => {
                         let mut state = self.state();
@@ -430,9 +491,10 @@ impl PatientStore {
                         state
                             .files
                             .insert(stem.to_string(), known(sig, None, Some(why.clone())));
-                        return Err(SaveError::Protected(format!(
-                            "{name} {why}; it is left untouched, not saved"
-                        )));
+                        return Err(SaveError::Protected(ProtectedFile::Unreadable {
+                            file: name,
+                            why: Some(why),
+                        }));
                     }
                 };
                 if theirs.revision != patient.revision {
@@ -441,7 +503,7 @@ impl PatientStore {
                         // same change made by someone else. Make it durable; no write.
                         self.writer
                             .sync_dir(&self.patients_dir)
-                            .map_err(|e| SaveError::Io(format!("{name} not saved: {e}")))?;
+                            .map_err(|e| io(SaveStep::Write, e))?;
                         self.remember(stem, sig, theirs.revision);
                         return Ok(theirs.revision);
                     }
@@ -452,10 +514,10 @@ impl PatientStore {
             }
         }
         let Some(revision) = patient.revision.checked_add(1) else {
-            return Err(SaveError::Protected(format!(
-                "{name} has revision {} which cannot be increased; not saved",
-                patient.revision
-            )));
+            return Err(SaveError::Protected(ProtectedFile::RevisionExhausted {
+                file: name,
+                revision: patient.revision,
+            }));
         };
         let mut next = patient.clone();
         next.revision = revision;
@@ -468,7 +530,7 @@ impl PatientStore {
                 self.remember(stem, sig.settled(now), revision);
             }
         }
-        written.map_err(|e| SaveError::Io(format!("{name} not saved: {e}")))?;
+        written.map_err(|e| io(SaveStep::Write, e))?;
         // Still under the lock, so the audit chain has one order across instances. If
         // the line cannot be written the save is reported as failed: the retry finds the
         // file already saved, and `doctor` shows the missing audit line.
@@ -485,7 +547,7 @@ impl PatientStore {
             replaced.map(|r| r.0),
             revision,
         )
-        .map_err(|e| SaveError::Io(format!("{name} saved, but audit.log could not be written: {e}")))?;
+        .map_err(|e| io(SaveStep::Audit, e))?;
         Ok(revision)
     }
 
@@ -557,17 +619,18 @@ impl PatientStore {
                         });
                     }
                 }
-                Err(message) => {
+                Err(why) => {
                     state.protected.insert(stem.clone());
                     // A read-only record that turned unreadable is reported even when the
-                    // message is the same ("written by a newer needleplan").
-                    if old_problem.as_ref() != Some(&message) || old_read_only.is_some() {
+                    // problem is the same ("written by a newer needleplan").
+                    if old_problem.as_ref() != Some(&why) || old_read_only.is_some() {
                         changes.problems.push(LoadProblem {
                             file: format!("patients/{stem}.json"),
-                            message: message.clone(),
+                            stem: stem.clone(),
+                            message: why.to_string(),
                         });
                     }
-                    state.files.insert(stem.clone(), known(sig, None, Some(message)));
+                    state.files.insert(stem.clone(), known(sig, None, Some(why)));
                 }
             }
         }
@@ -581,7 +644,7 @@ impl PatientStore {
     }
 }
 
-fn known(sig: Option<Signature>, revision: Option<u64>, problem: Option<String>) -> Known {
+fn known(sig: Option<Signature>, revision: Option<u64>, problem: Option<ReadError>) -> Known {
     Known {
         sig,
         revision,
@@ -597,7 +660,7 @@ fn read_only_known(sig: Option<Signature>, patient: &Patient, schema_version: u6
         ..known(
             sig,
             Some(patient.revision),
-            Some(patient_file::DecodeError::FutureVersion(schema_version).to_string()),
+            Some(ReadError::Decode(DecodeError::FutureVersion(schema_version))),
         )
     }
 }
@@ -632,9 +695,9 @@ fn read_file(path: &Path, stem: &str) -> OnDisk {
     let sig = Some(Signature::of(&meta));
     let mut bytes = Vec::with_capacity(meta.len() as usize);
     let result = match file.read_to_end(&mut bytes) {
-        Err(e) => Err(format!("cannot be read: {e}")),
+        Err(e) => Err(ReadError::Io(IoFailure::from(e))),
         Ok(_) => patient_file::decode_lenient(&bytes)
-            .map_err(|e| e.to_string())
+            .map_err(ReadError::from)
             .and_then(|decoded| {
                 let id = match &decoded {
                     Decoded::Current(p) | Decoded::ReadOnly { patient: p, .. } => &p.id,
@@ -642,7 +705,10 @@ fn read_file(path: &Path, stem: &str) -> OnDisk {
                 if id.as_str() == stem {
                     Ok(decoded)
                 } else {
-                    Err(format!("holds patient id '{id}', not '{stem}'"))
+                    Err(ReadError::WrongId {
+                        found: id.clone(),
+                        stem: stem.to_string(),
+                    })
                 }
             }),
     };
@@ -653,7 +719,7 @@ fn read_file(path: &Path, stem: &str) -> OnDisk {
 fn unreadable(e: io::Error) -> ReadFile {
     ReadFile {
         sig: None,
-        result: Err(format!("cannot be read: {e}")),
+        result: Err(ReadError::Io(IoFailure::from(e))),
     }
 }
 
@@ -670,4 +736,68 @@ fn create_private_dir(dir: &Path) -> io::Result<()> {
         fs::set_permissions(dir, fs::Permissions::from_mode(mode))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_io_failure_keeps_its_kind_and_says_what_became_of_the_save() {
+        let full = IoFailure::new(io::ErrorKind::StorageFull, "No space left on device");
+        let at = |step| {
+            SaveError::Io(SaveIoError {
+                file: "patients/p-1.json".into(),
+                step,
+                error: full.clone(),
+            })
+        };
+        let texts: Vec<String> = [
+            SaveStep::Lock,
+            SaveStep::ReadFirst,
+            SaveStep::Write,
+            SaveStep::Audit,
+        ]
+        .into_iter()
+        .map(|step| at(step).to_string())
+        .collect();
+        assert_eq!(
+            texts,
+            [
+                "patients/p-1.json not saved: No space left on device",
+                "patients/p-1.json not saved: the version on disk cannot be read first: No space left on device",
+                "patients/p-1.json not saved: No space left on device",
+                "patients/p-1.json saved, but audit.log could not be written: No space left on device",
+            ]
+        );
+        let SaveError::Io(e) = at(SaveStep::Write) else {
+            unreachable!()
+        };
+        assert_eq!(e.kind(), io::ErrorKind::StorageFull);
+    }
+
+    #[test]
+    fn a_protected_file_says_why_or_that_it_could_not_be_read() {
+        let unreadable = |why| {
+            SaveError::Protected(ProtectedFile::Unreadable {
+                file: "patients/p-1.json".into(),
+                why,
+            })
+            .to_string()
+        };
+        assert_eq!(
+            unreadable(None),
+            "patients/p-1.json could not be read; it is left untouched, not saved"
+        );
+        let newer = ReadError::Decode(DecodeError::FutureVersion(9));
+        assert_eq!(
+            unreadable(Some(newer)),
+            "patients/p-1.json was written by a newer needleplan (schema_version 9, this one reads up to 3); left untouched; it is left untouched, not saved"
+        );
+        let wrong = ReadError::WrongId {
+            found: PatientId::new("p-2").unwrap(),
+            stem: "p-1".into(),
+        };
+        assert_eq!(wrong.to_string(), "holds patient id 'p-2', not 'p-1'");
+    }
 }

@@ -8,11 +8,11 @@ use std::path::Path;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
-use crate::domain::aftercare::AftercareItem;
-use crate::domain::chart::DeviceTemplate;
-use crate::domain::handout::HandoutTemplate;
-use crate::domain::protocol::ProtocolTemplate;
-use crate::domain::screening::ScreeningTemplate;
+use crate::domain::aftercare::{AftercareError, AftercareItem};
+use crate::domain::chart::{DeviceError, DeviceTemplate};
+use crate::domain::handout::{HandoutError, HandoutTemplate};
+use crate::domain::protocol::{ProtocolError, ProtocolTemplate};
+use crate::domain::screening::{ScreeningTemplate, ScreeningTemplateError};
 
 pub const PROTOCOLS_FILE: &str = "protocols.json";
 pub const AFTERCARE_FILE: &str = "aftercare.json";
@@ -25,6 +25,48 @@ const BUILTIN_SCREENING: &str = include_str!("../../assets/screening.json");
 const BUILTIN_DEVICES: &str = include_str!("../../assets/devices.json");
 const BUILTIN_HANDOUT: &str = include_str!("../../assets/handout.json");
 const TEMPLATE_SCHEMA: u64 = 1;
+
+/// Why a template file cannot be used. The file's name is added by the caller (`load`
+/// reports "protocols.json: ...; using the built-in defaults").
+#[derive(Debug, thiserror::Error)]
+pub enum TemplateError {
+    #[error("{0}")]
+    Read(#[from] std::io::Error),
+    /// Not JSON; serde's words carry the line and column.
+    #[error("{0}")]
+    Syntax(#[from] serde_json::Error),
+    /// JSON of the wrong shape (a wrong type, an unknown variant), with the offending
+    /// line quoted when it is short enough to read.
+    #[error("{error}{}", quoted_line(.line.as_deref()))]
+    Shape {
+        error: serde_json::Error,
+        line: Option<String>,
+    },
+    #[error("schema_version is missing")]
+    MissingVersion,
+    #[error("schema_version {0} is not supported (expected {TEMPLATE_SCHEMA})")]
+    UnsupportedVersion(u64),
+    #[error("protocols: at least one protocol is needed")]
+    NoProtocols,
+    #[error("devices: at least one device is needed")]
+    NoDevices,
+    #[error("devices[{index}].id '{id}' is used twice")]
+    DuplicateDevice { index: usize, id: String },
+    #[error(transparent)]
+    Protocol(#[from] ProtocolError),
+    #[error(transparent)]
+    Aftercare(#[from] AftercareError),
+    #[error(transparent)]
+    Screening(#[from] ScreeningTemplateError),
+    #[error(transparent)]
+    Device(#[from] DeviceError),
+    #[error(transparent)]
+    Handout(#[from] HandoutError),
+}
+
+fn quoted_line(line: Option<&str>) -> String {
+    line.map(|l| format!(" (`{l}`)")).unwrap_or_default()
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Templates {
@@ -112,7 +154,7 @@ impl Templates {
 fn read_override<T>(
     dir: &Path,
     name: &str,
-    parse: fn(&str) -> Result<T, String>,
+    parse: fn(&str) -> Result<T, TemplateError>,
     problems: &mut Vec<String>,
 ) -> Option<T> {
     let path = dir.join(name);
@@ -120,7 +162,7 @@ fn read_override<T>(
         return None;
     }
     let result = std::fs::read_to_string(&path)
-        .map_err(|e| e.to_string())
+        .map_err(TemplateError::from)
         .and_then(|text| parse(&text));
     match result {
         Ok(v) => Some(v),
@@ -133,11 +175,11 @@ fn read_override<T>(
 
 /// Reads the version first, so a file from a newer release is named as such instead of
 /// being reported as broken.
-fn parse_doc<T: DeserializeOwned>(text: &str) -> Result<T, String> {
-    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
+fn parse_doc<T: DeserializeOwned>(text: &str) -> Result<T, TemplateError> {
+    let value: serde_json::Value = serde_json::from_str(text)?;
     match value.get("schema_version").and_then(serde_json::Value::as_u64) {
         Some(v) => check_version(v)?,
-        None => return Err("schema_version is missing".into()),
+        None => return Err(TemplateError::MissingVersion),
     }
     serde_json::from_value(value).map_err(|e| located::<T>(text, e))
 }
@@ -145,33 +187,37 @@ fn parse_doc<T: DeserializeOwned>(text: &str) -> Result<T, String> {
 /// A shape error (wrong type, unknown variant, bad value) from `from_value` has no
 /// position; parsing the text again finds it, and the offending line is quoted so the
 /// field can be seen ("months": "six").
-fn located<T: DeserializeOwned>(text: &str, first: serde_json::Error) -> String {
-    let Err(e) = serde_json::from_str::<T>(text) else {
-        return first.to_string();
+fn located<T: DeserializeOwned>(text: &str, first: serde_json::Error) -> TemplateError {
+    let Err(error) = serde_json::from_str::<T>(text) else {
+        return TemplateError::Shape {
+            error: first,
+            line: None,
+        };
     };
-    if e.line() == 0 {
-        return e.to_string();
-    }
-    match text.lines().nth(e.line() - 1).map(str::trim) {
-        Some(line) if !line.is_empty() && line.chars().count() <= 120 => format!("{e} (`{line}`)"),
-        _ => e.to_string(),
-    }
+    let line = match error.line() {
+        0 => None,
+        n => text
+            .lines()
+            .nth(n - 1)
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && l.chars().count() <= 120)
+            .map(str::to_string),
+    };
+    TemplateError::Shape { error, line }
 }
 
-fn check_version(v: u64) -> Result<(), String> {
+fn check_version(v: u64) -> Result<(), TemplateError> {
     if v == TEMPLATE_SCHEMA {
         Ok(())
     } else {
-        Err(format!(
-            "schema_version {v} is not supported (expected {TEMPLATE_SCHEMA})"
-        ))
+        Err(TemplateError::UnsupportedVersion(v))
     }
 }
 
-pub fn parse_protocols(text: &str) -> Result<Vec<ProtocolTemplate>, String> {
+pub fn parse_protocols(text: &str) -> Result<Vec<ProtocolTemplate>, TemplateError> {
     let doc: ProtocolsDoc = parse_doc(text)?;
     if doc.protocols.is_empty() {
-        return Err("protocols: at least one protocol is needed".into());
+        return Err(TemplateError::NoProtocols);
     }
     for p in &doc.protocols {
         p.validate()?;
@@ -179,7 +225,7 @@ pub fn parse_protocols(text: &str) -> Result<Vec<ProtocolTemplate>, String> {
     Ok(doc.protocols)
 }
 
-pub fn parse_aftercare(text: &str) -> Result<Vec<AftercareItem>, String> {
+pub fn parse_aftercare(text: &str) -> Result<Vec<AftercareItem>, TemplateError> {
     let doc: AftercareDoc = parse_doc(text)?;
     for item in &doc.items {
         item.validate()?;
@@ -189,29 +235,32 @@ pub fn parse_aftercare(text: &str) -> Result<Vec<AftercareItem>, String> {
     Ok(items)
 }
 
-pub fn parse_screening(text: &str) -> Result<ScreeningTemplate, String> {
+pub fn parse_screening(text: &str) -> Result<ScreeningTemplate, TemplateError> {
     // The document is the template itself (plus `schema_version`, ignored by serde).
     let screening: ScreeningTemplate = parse_doc(text)?;
     screening.validate()?;
     Ok(screening)
 }
 
-pub fn parse_devices(text: &str) -> Result<Vec<DeviceTemplate>, String> {
+pub fn parse_devices(text: &str) -> Result<Vec<DeviceTemplate>, TemplateError> {
     let doc: DevicesDoc = parse_doc(text)?;
     if doc.devices.is_empty() {
-        return Err("devices: at least one device is needed".into());
+        return Err(TemplateError::NoDevices);
     }
     let mut ids = std::collections::BTreeSet::new();
     for (i, d) in doc.devices.iter().enumerate() {
         d.validate()?;
         if !ids.insert(d.id.as_str()) {
-            return Err(format!("devices[{i}].id '{}' is used twice", d.id));
+            return Err(TemplateError::DuplicateDevice {
+                index: i,
+                id: d.id.clone(),
+            });
         }
     }
     Ok(doc.devices)
 }
 
-pub fn parse_handout(text: &str) -> Result<HandoutTemplate, String> {
+pub fn parse_handout(text: &str) -> Result<HandoutTemplate, TemplateError> {
     let handout: HandoutTemplate = parse_doc(text)?;
     handout.validate()?;
     Ok(handout)
@@ -254,6 +303,28 @@ mod tests {
             "{problems:?}"
         );
         assert!(problems[1].contains("aftercare.json"), "{problems:?}");
+    }
+
+    #[test]
+    fn parse_errors_say_what_is_wrong_as_data() {
+        assert!(matches!(
+            parse_aftercare("{ not json"),
+            Err(TemplateError::Syntax(_))
+        ));
+        let e = parse_aftercare(r#"{"items":[]}"#).unwrap_err();
+        assert!(matches!(e, TemplateError::MissingVersion), "{e:?}");
+        let e = parse_aftercare(r#"{"schema_version":2,"items":[]}"#).unwrap_err();
+        assert!(matches!(e, TemplateError::UnsupportedVersion(2)), "{e:?}");
+        assert_eq!(e.to_string(), "schema_version 2 is not supported (expected 1)");
+        let e = parse_devices(r#"{"schema_version":1,"devices":[]}"#).unwrap_err();
+        assert_eq!(e.to_string(), "devices: at least one device is needed");
+        let e =
+            parse_aftercare(r#"{"schema_version":1,"items":[{"id":"x","day":400,"text":"t"}]}"#).unwrap_err();
+        assert!(
+            matches!(&e, TemplateError::Aftercare(AftercareError::DayOutOfRange(id)) if id == "x"),
+            "{e:?}"
+        );
+        assert_eq!(e.to_string(), "aftercare item 'x': day must be 0..=365");
     }
 
     #[test]

@@ -523,7 +523,7 @@ fn screening_popup(model: &Model, patient: &Patient, row: usize, frame: &mut Fra
                         None => (
                             format!(
                                 "✗ {period} washout: eligible from {}",
-                                b.message.rsplit(' ').next().unwrap_or("")
+                                b.eligible_from.map(|d| d.to_string()).unwrap_or_default()
                             ),
                             theme::error(),
                         ),

@@ -37,7 +37,7 @@ pub(super) fn parse_depth_fixes(text: &str) -> Result<BTreeMap<Area, Depth>, Str
             return Err(format!("'{part}': write area=depth, e.g. cheeks=1.25"));
         };
         let area = area_named(area).ok_or_else(|| format!("unknown area '{}'", area.trim()))?;
-        out.insert(area, Depth::parse(depth)?);
+        out.insert(area, Depth::parse(depth).map_err(|e| e.to_string())?);
     }
     Ok(out)
 }
@@ -101,7 +101,7 @@ mod tests {
         assert_eq!(parse_depth_fixes(" neck =1").unwrap_err(), "unknown area 'neck'");
         assert_eq!(
             parse_depth_fixes("cheeks=deep").unwrap_err(),
-            Depth::parse("deep").unwrap_err()
+            Depth::parse("deep").unwrap_err().to_string()
         );
     }
 }

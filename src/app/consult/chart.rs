@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::app::form::{ChoiceOption, Field, Form};
 use crate::app::model::{FormPurpose, Model, Overlay, StatusKind};
-use crate::domain::chart::{Adjunct, Amendment, SessionChart, default_depths, parse_depth};
+use crate::domain::chart::{Adjunct, Amendment, ChartError, SessionChart, default_depths, parse_depth};
 use crate::domain::patient::Patient;
 use crate::domain::skin::{self, Area};
 
@@ -264,7 +264,7 @@ pub(super) fn open_sign(model: &mut Model) {
                 vec![Field::text(SIGNED_BY, "Signed by", "clinician's name", "")],
             );
             let problems = c.record().problems(&model.templates.devices);
-            form.warnings = problems;
+            form.warnings = problems.iter().map(ToString::to_string).collect();
             form.notes
                 .push("once signed the chart is read-only; changes become dated amendments".into());
             form.enter_label = "sign";
@@ -360,14 +360,7 @@ pub(super) fn save_amend(
         depths,
     };
     if let Err(e) = chart.amend(amendment, &model.templates.devices) {
-        let field = if e.contains("name") {
-            AMEND_BY
-        } else if e.contains("depth") {
-            AMEND_DEPTHS
-        } else {
-            AMEND_TEXT
-        };
-        form.fail(field, e);
+        form.fail(amend_field(&e), e);
         return None;
     }
     Some(format!(
@@ -375,4 +368,52 @@ pub(super) fn save_amend(
         form.text(AMEND_BY).trim(),
         ci + 1
     ))
+}
+
+/// The amendment form's field an error is about: the name (0), the depth fixes (2), else
+/// the text (1).
+fn amend_field(e: &ChartError) -> &'static str {
+    match e {
+        ChartError::AmendmentBy => AMEND_BY,
+        ChartError::AmendmentDepth { .. } => AMEND_DEPTHS,
+        _ => AMEND_TEXT,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::chart::{Depth, DepthRange};
+
+    #[test]
+    fn each_amendment_error_lands_on_its_field() {
+        assert_eq!(amend_field(&ChartError::AmendmentBy), AMEND_BY);
+        assert_eq!(amend_field(&ChartError::AmendmentText), AMEND_TEXT);
+        let at = chrono::NaiveDate::from_ymd_opt(2026, 12, 1)
+            .unwrap()
+            .and_hms_opt(10, 0, 0)
+            .unwrap();
+        assert_eq!(
+            amend_field(&ChartError::AmendmentBefore { at, last: at }),
+            AMEND_TEXT
+        );
+        assert_eq!(amend_field(&ChartError::NotSigned), AMEND_TEXT);
+        assert_eq!(
+            amend_field(&ChartError::AmendmentDevice("pen".into())),
+            AMEND_TEXT
+        );
+        // A device named "Rename" held the word "name": routed by text, this went to the
+        // name field.
+        let depth = ChartError::AmendmentDepth {
+            area: Area::Cheeks,
+            depth: Depth::from_hundredths(300),
+            range: DepthRange {
+                min: Depth::from_hundredths(10),
+                max: Depth::from_hundredths(250),
+                device: "Rename".into(),
+            },
+        };
+        assert!(depth.to_string().contains("name"), "{depth}");
+        assert_eq!(amend_field(&depth), AMEND_DEPTHS);
+    }
 }

@@ -5,7 +5,9 @@ use crate::app::form::{ChoiceOption, Field, Form};
 use crate::app::model::Model;
 use crate::domain::dates::parse_date;
 use crate::domain::patient::Patient;
-use crate::domain::skin::{self, Fitzpatrick, Iga, QUANTITATIVE_MAX, ScarFinding, ScarType, SkinAssessment};
+use crate::domain::skin::{
+    self, Fitzpatrick, Iga, QUANTITATIVE_MAX, ScarFinding, ScarType, SkinAssessment, SkinError,
+};
 
 use super::area_text::parse_areas;
 
@@ -102,6 +104,8 @@ pub(super) fn profile_form(model: &Model, patient: &Patient) -> Form {
 }
 
 fn parse_profile(model: &Model, form: &mut Form) -> Option<SkinAssessment> {
+    // Everything is checked again: what the last try said no longer holds.
+    form.errors.clear();
     let mut r = form.reader();
     let date = r.parse(PROFILE_DATE, parse_date);
     if date.is_some_and(|d| d > model.today) {
@@ -159,18 +163,20 @@ fn parse_profile(model: &Model, form: &mut Form) -> Option<SkinAssessment> {
         notes: form.text(PROFILE_NOTES).trim().to_string(),
     };
     if let Err(e) = a.validate() {
-        let field: &str = if e.starts_with("assessed by") {
-            PROFILE_BY
-        } else if e.starts_with("quantitative") {
-            PROFILE_SCORE
-        } else {
-            // Scar findings: the first scar type's field, where the grades start.
-            &scar_field(ScarType::ALL[0])
-        };
-        form.fail(field, e);
+        form.fail(&profile_field(&e), e);
         return None;
     }
     Some(a)
+}
+
+/// The form field a refused assessment is about (a scar finding: that scar type's).
+fn profile_field(e: &SkinError) -> String {
+    match e {
+        SkinError::AssessedBy => PROFILE_BY.into(),
+        SkinError::QuantitativeScore(_) => PROFILE_SCORE.into(),
+        SkinError::ScarGrade { kind, .. } | SkinError::ScarListedTwice(kind) => scar_field(*kind),
+        SkinError::NoSuchIga(_) => PROFILE_IGA.into(),
+    }
 }
 
 /// Saves the form as a new assessment; the earlier ones stay, so the trend shows.
@@ -265,6 +271,41 @@ mod tests {
             )
         );
         assert_eq!(a.notes, "");
+    }
+
+    #[test]
+    fn each_refusal_of_the_assessment_lands_on_its_field() {
+        assert_eq!(profile_field(&SkinError::AssessedBy), PROFILE_BY);
+        assert_eq!(profile_field(&SkinError::QuantitativeScore(85)), PROFILE_SCORE);
+        let grade = SkinError::ScarGrade {
+            kind: ScarType::Rolling,
+            grade: 5,
+        };
+        assert_eq!(profile_field(&grade), scar_field(ScarType::Rolling));
+        assert_eq!(
+            profile_field(&SkinError::ScarListedTwice(ScarType::Boxcar)),
+            scar_field(ScarType::Boxcar)
+        );
+        assert_eq!(profile_field(&SkinError::NoSuchIga(5)), PROFILE_IGA);
+
+        let m = model();
+        let mut form = profile_form(&m, &patient_assessed_on(day("2026-10-01")));
+        form.set_text(PROFILE_BY, "  ");
+        assert!(parse_profile(&m, &mut form).is_none());
+        assert_eq!(
+            form.first_error(),
+            Some((PROFILE_BY, "assessed by: enter the clinician's name"))
+        );
+        form.set_text(PROFILE_BY, "Dr B");
+        form.set_text(PROFILE_SCORE, "85");
+        assert!(parse_profile(&m, &mut form).is_none());
+        assert_eq!(
+            form.first_error(),
+            Some((
+                PROFILE_SCORE,
+                "quantitative score: 85 is above the scale's maximum of 84"
+            ))
+        );
     }
 
     #[test]

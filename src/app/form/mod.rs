@@ -256,10 +256,10 @@ impl Form {
     }
 
     /// Adds (or replaces) the message of one field and focuses the first field in error.
-    pub fn fail(&mut self, name: &str, message: impl Into<String>) {
+    pub fn fail(&mut self, name: &str, message: impl std::fmt::Display) {
         let mut errors = std::mem::take(&mut self.errors);
         errors.retain(|(n, _)| n != name);
-        errors.push((name.to_string(), message.into()));
+        errors.push((name.to_string(), message.to_string()));
         self.set_errors(errors);
     }
 

@@ -80,9 +80,9 @@ impl<'a> Reader<'a> {
     }
 
     /// Records a message on a field (a rule the owner checks itself).
-    pub fn fail(&mut self, name: &str, message: impl Into<String>) {
+    pub fn fail(&mut self, name: &str, message: impl std::fmt::Display) {
         if !self.errors.iter().any(|(n, _)| n == name) {
-            self.errors.push((name.to_string(), message.into()));
+            self.errors.push((name.to_string(), message.to_string()));
         }
     }
 

@@ -25,6 +25,27 @@ pub struct ProposalPlan {
     pub room: Option<String>,
 }
 
+/// Why a plan for a new series cannot be proposed: which of its numbers or wishes is
+/// wrong.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PlanError {
+    #[error("sessions must be between 1 and 20")]
+    Sessions,
+    #[error("the minimum interval must be at least 1 day")]
+    MinInterval,
+    #[error("the target interval must not be below the minimum")]
+    TargetBelowMinimum,
+    #[error("the maximum interval must not be below the target")]
+    MaximumBelowTarget,
+    #[error("a session lasts {} to {} minutes", MINUTES_RANGE.start(), MINUTES_RANGE.end())]
+    Minutes,
+    /// `kind` is "clinician" or "room"; `id` the one asked for.
+    #[error("there is no {kind} '{id}'")]
+    NoSuchResource { kind: &'static str, id: String },
+    #[error("{kind} {name} is marked inactive")]
+    InactiveResource { kind: &'static str, name: String },
+}
+
 impl ProposalPlan {
     pub fn from_protocol(p: &ProtocolTemplate, first_date: NaiveDate) -> Self {
         Self {
@@ -40,25 +61,21 @@ impl ProposalPlan {
         }
     }
 
-    pub fn validate(&self, settings: &ClinicSettings) -> Result<(), String> {
+    pub fn validate(&self, settings: &ClinicSettings) -> Result<(), PlanError> {
         if !(1..=20).contains(&self.sessions) {
-            return Err("sessions must be between 1 and 20".into());
+            return Err(PlanError::Sessions);
         }
         if self.min_interval_days == 0 {
-            return Err("the minimum interval must be at least 1 day".into());
+            return Err(PlanError::MinInterval);
         }
         if self.interval_days < self.min_interval_days {
-            return Err("the target interval must not be below the minimum".into());
+            return Err(PlanError::TargetBelowMinimum);
         }
         if self.max_interval_days < self.interval_days {
-            return Err("the maximum interval must not be below the target".into());
+            return Err(PlanError::MaximumBelowTarget);
         }
         if !MINUTES_RANGE.contains(&self.minutes) {
-            return Err(format!(
-                "a session lasts {} to {} minutes",
-                MINUTES_RANGE.start(),
-                MINUTES_RANGE.end()
-            ));
+            return Err(PlanError::Minutes);
         }
         for (kind, want, list) in [
             ("clinician", &self.clinician, &settings.clinicians),
@@ -66,8 +83,15 @@ impl ProposalPlan {
         ] {
             if let Some(id) = want {
                 match list.iter().find(|r| &r.id == id) {
-                    None => return Err(format!("there is no {kind} '{id}'")),
-                    Some(r) if !r.active => return Err(format!("{kind} {} is marked inactive", r.name)),
+                    None => {
+                        return Err(PlanError::NoSuchResource { kind, id: id.clone() });
+                    }
+                    Some(r) if !r.active => {
+                        return Err(PlanError::InactiveResource {
+                            kind,
+                            name: r.name.clone(),
+                        });
+                    }
                     Some(_) => {}
                 }
             }
@@ -178,24 +202,32 @@ pub fn build_series(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::schedule::propose_series;
     use crate::domain::schedule::test_support::*;
+    use crate::domain::schedule::{ProposeError, propose_series};
 
     #[test]
     fn a_bad_plan_is_refused() {
         let mut p = plan("2026-12-01", 3);
         p.min_interval_days = 30;
-        assert!(
-            propose_series(&clinic(), &Calendar::new(), &p)
-                .unwrap_err()
-                .contains("target")
+        let err = propose_series(&clinic(), &Calendar::new(), &p).unwrap_err();
+        assert_eq!(err, ProposeError::Plan(PlanError::TargetBelowMinimum));
+        assert_eq!(
+            err.to_string(),
+            "the target interval must not be below the minimum"
         );
         let mut p = plan("2026-12-01", 3);
         p.clinician = Some("nobody".into());
-        assert!(
+        assert_eq!(
             propose_series(&clinic(), &Calendar::new(), &p)
                 .unwrap_err()
-                .contains("nobody")
+                .to_string(),
+            "there is no clinician 'nobody'"
+        );
+        let mut p = plan("2026-12-01", 3);
+        p.minutes = 1;
+        assert_eq!(
+            p.validate(&clinic()).unwrap_err().to_string(),
+            "a session lasts 5 to 480 minutes"
         );
     }
 

@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 
 use super::day_search::{DayAsk, DayMiss, find_in_day, ordered};
 use super::slot_rules::Overlay;
-use super::{Proposal, ProposalPlan, SEARCH_DAYS};
+use super::{PlanError, Proposal, ProposalPlan, SEARCH_DAYS};
 use crate::domain::calendar::Calendar;
 use crate::domain::clinic::{ClinicSettings, Closure, weekday_name};
 use crate::domain::series::add_days;
@@ -204,6 +204,19 @@ fn closure_label(date: NaiveDate, c: &Closure) -> String {
     }
 }
 
+/// Why no series was proposed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProposeError {
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+    #[error("the clinic has no active clinician or no active room")]
+    NoActiveResources,
+    /// The search's account of the session it could not place: which days it tried and
+    /// why each was refused (closed, full, too short).
+    #[error("{0}")]
+    NoSlot(String),
+}
+
 /// Proposes every session of a new series: the first on or after `first_date`, each
 /// next one as near the target interval after the one before as the calendar allows
 /// (target, target+1, target-1, ...) and never outside [min, max]; each on an open day,
@@ -214,10 +227,10 @@ pub fn propose_series(
     settings: &ClinicSettings,
     calendar: &Calendar,
     plan: &ProposalPlan,
-) -> Result<Vec<Proposal>, String> {
+) -> Result<Vec<Proposal>, ProposeError> {
     plan.validate(settings)?;
     if settings.active_clinicians().next().is_none() || settings.active_rooms().next().is_none() {
-        return Err("the clinic has no active clinician or no active room".into());
+        return Err(ProposeError::NoActiveResources);
     }
     let mut search = Search {
         settings,
@@ -232,7 +245,7 @@ pub fn propose_series(
     if search.place(0) {
         Ok(search.chosen)
     } else {
-        Err(search.explain())
+        Err(ProposeError::NoSlot(search.explain()))
     }
 }
 
@@ -316,7 +329,7 @@ mod tests {
             max_interval_days: 20,
             ..plan("2026-11-30", 2)
         };
-        let e = propose_series(&c, &Calendar::new(), &p).unwrap_err();
+        let e = propose_series(&c, &Calendar::new(), &p).unwrap_err().to_string();
         assert!(e.contains("no slot for session 2"), "{e}");
         assert!(e.contains("15-20 days after session 1 (2026-11-30)"), "{e}");
         assert!(e.contains("6 closed (") && e.contains("Tuesdays"), "{e}");

@@ -177,13 +177,16 @@ impl std::fmt::Display for Violation {
     }
 }
 
+/// A reason for overriding the minimum interval that is too short to count.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("type why the minimum interval is overridden (at least {MIN_OVERRIDE_REASON_CHARS} characters)")]
+pub struct ReasonTooShort;
+
 /// A typed reason for overriding the minimum interval, trimmed; refused when too short.
-pub fn override_reason(text: &str) -> Result<String, String> {
+pub fn override_reason(text: &str) -> Result<String, ReasonTooShort> {
     let reason = text.trim();
     if reason.chars().count() < MIN_OVERRIDE_REASON_CHARS {
-        return Err(format!(
-            "type why the minimum interval is overridden (at least {MIN_OVERRIDE_REASON_CHARS} characters)"
-        ));
+        return Err(ReasonTooShort);
     }
     Ok(reason.to_string())
 }
