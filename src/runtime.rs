@@ -8,9 +8,10 @@ use std::time::Duration;
 use chrono::Local;
 use ratatui::crossterm::event::{self, Event};
 
+use crate::app::Model;
+use crate::app::message::{Msg, update};
 use crate::app::model::{ReadOnly, StatusKind};
 use crate::app::persist::{self, flush, run_effects};
-use crate::app::{Model, handle_key};
 use crate::store::templates::Templates;
 use crate::store::{LoadReport, PatientStore};
 use crate::store::{clinic_file, permissions};
@@ -120,8 +121,7 @@ fn event_loop(
             // (a held j, a paste) costs one frame.
             loop {
                 if let Event::Key(key) = event::read()? {
-                    model.now = Local::now().naive_local();
-                    let effects = handle_key(model, key);
+                    let effects = update(model, Msg::Key(key, Local::now().naive_local()));
                     run_effects(model, effects, store);
                 }
                 if model.quit || !event::poll(Duration::ZERO)? {
@@ -129,10 +129,8 @@ fn event_loop(
                 }
             }
         } else {
-            let now = Local::now().naive_local();
-            model.now = now;
-            model.today = now.date();
-            model.idle.tick(now);
+            // The runtime looks (IO) and says what it found; `update` takes it in.
+            update(model, Msg::Tick(Local::now().naive_local()));
             // Other instances' saves show up within a tick; cheap when nothing changed.
             persist::poll(model, store);
             persist::poll_clinic(model, store);

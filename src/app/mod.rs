@@ -9,6 +9,7 @@ pub mod consult;
 pub mod form;
 pub mod idle;
 pub mod keymap;
+pub mod message;
 pub mod model;
 pub mod overlay;
 pub mod patient_form;

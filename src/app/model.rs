@@ -1,4 +1,5 @@
-//! All UI state in one place. The views read it; only `update` changes it.
+//! All UI state in one place. The views read it; only `message::update` changes it
+//! (the runtime and the effect runner do the IO and hand it what they found).
 
 use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet};

@@ -10,6 +10,9 @@ use crate::domain::patient::{Patient, PatientId};
 use crate::store::clinic_file::{self, ClinicSaveError};
 use crate::store::{PatientStore, SaveError};
 
+use crate::store::patients::Changes;
+
+use super::message::{Msg, update};
 use super::model::{Effect, Model, Overlay, ReadOnly, StatusKind};
 use super::overlay::Record;
 
@@ -45,6 +48,7 @@ impl Saver for PatientStore {
     }
 }
 
+/// Marks what the effects ask to save, then writes it (see [`flush`]).
 pub fn run_effects(model: &mut Model, effects: Vec<Effect>, saver: &dyn Saver) {
     for effect in effects {
         match effect {
@@ -57,23 +61,45 @@ pub fn run_effects(model: &mut Model, effects: Vec<Effect>, saver: &dyn Saver) {
     flush(model, saver);
 }
 
-/// Tries to write every patient with unsaved changes, then the clinic's settings.
+/// Tries to write every patient with unsaved changes, then the clinic's settings: the
+/// writes read the model, their outcomes come back as messages for `update`.
 pub fn flush(model: &mut Model, saver: &dyn Saver) {
-    flush_patients(model, saver);
-    super::settings::save_pending(model, saver);
+    if let Some(msg) = save_patients(model, saver) {
+        update(model, msg);
+    }
+    if let Some(msg) = super::settings::save_clinic(model, saver) {
+        update(model, msg);
+    }
 }
 
-fn flush_patients(model: &mut Model, saver: &dyn Saver) {
+/// Writes every patient with unsaved changes (IO only); `None` when there is none.
+pub fn save_patients(model: &Model, saver: &dyn Saver) -> Option<Msg> {
     if model.unsaved.is_empty() {
+        return None;
+    }
+    let results = model
+        .unsaved
+        .iter()
+        .filter_map(|id| Some((id.clone(), saver.save(model.patient(id)?))))
+        .collect();
+    Some(Msg::PatientsSaved(results))
+}
+
+/// Takes in the outcome of [`save_patients`]: new revisions, conflicts, failures kept
+/// for a retry, and the status line that says which.
+pub fn patients_saved(model: &mut Model, results: Vec<(PatientId, Result<u64, SaveError>)>) {
+    if results.is_empty() {
         return;
     }
     let mut failures = Vec::new();
     let mut conflicted = false;
-    for id in std::mem::take(&mut model.unsaved) {
-        let Some(patient) = model.patient(&id) else {
-            continue;
-        };
-        match saver.save(patient) {
+    // Patients no longer loaded have nothing left to save.
+    model
+        .unsaved
+        .retain(|id| model.patients.iter().any(|p| &p.id == id));
+    for (id, result) in results {
+        model.unsaved.remove(&id);
+        match result {
             Ok(revision) => {
                 model.set_revision(&id, revision);
                 model.conflicts.remove(&id);
@@ -117,14 +143,24 @@ fn flush_patients(model: &mut Model, saver: &dyn Saver) {
 /// and booking rules follow), or keeps the last good settings when the file on disk
 /// broke. One `stat` when nothing changed: call it on every idle tick, next to [`poll`].
 pub fn poll_clinic(model: &mut Model, store: &PatientStore) {
-    super::settings::conflict::poll_file(model, store.data_dir(), std::time::SystemTime::now());
+    let seen = super::settings::conflict::look_at_file(model, store.data_dir(), std::time::SystemTime::now());
+    if let Some(seen) = seen {
+        update(model, Msg::ClinicChanged(seen));
+    }
 }
 
 /// Looks for changes saved by other instances and takes them in (see `apply_external`).
 /// Files that became unreadable are added to the problem list. Cheap when nothing
 /// changed: call it on every idle tick.
 pub fn poll(model: &mut Model, store: &PatientStore) {
-    match store.poll_changes() {
+    let changes = store.poll_changes().map_err(|e| e.to_string());
+    update(model, Msg::PatientsChanged(changes));
+}
+
+/// Takes in what [`poll`] found: other users' saves, newer-version files, files that
+/// became unreadable, or why the look failed.
+pub fn take_changes(model: &mut Model, changes: Result<Changes, String>) {
+    match changes {
         Ok(changes) => {
             if let Some(first) = changes.problems.first() {
                 model.set_status(

@@ -67,6 +67,6 @@ pub use keys::{SETTINGS_KEYS, SettingsAction, handle_key};
 pub use read_only::file_problem;
 pub use remove::confirm_remove;
 pub use rows::{ResourceKind, Row, Section, WEEKDAYS, rows, selected_row};
-pub use save::{hold_quit, save_pending};
+pub use save::{clinic_saved, hold_quit, save_clinic};
 pub use state::{CLOSES, DATE, Edit, OPENS, REASON, SettingsState, VALUE};
 pub use submit::form_key;

@@ -175,19 +175,31 @@ pub struct Watch {
     problem: Option<String>,
 }
 
-/// Takes in a `clinic.json` saved by another instance. Costs one `stat` when nothing
-/// changed; call it on every idle tick. While a settings form is open nothing is taken
-/// in (its values would be applied to settings it was not opened on): it is looked at
-/// again once the form closes.
-pub fn poll_file(model: &mut Model, data_dir: &Path, now: SystemTime) {
+/// What a look at `clinic.json` found, for [`take_file`].
+#[derive(Debug)]
+pub enum ClinicSeen {
+    /// The file could not even be looked at.
+    Unreachable(String),
+    /// The file (or its absence) with the stamp it had, read because it may have changed.
+    Read {
+        stamp: Option<FileStamp>,
+        /// The stamp can be trusted to change with the next save.
+        settled: bool,
+        load: Box<clinic_file::ClinicLoad>,
+    },
+}
+
+/// Looks at `clinic.json` (IO only): one `stat` when nothing changed, then `None`; call
+/// it on every idle tick. While a settings form is open nothing is read (its values
+/// would be applied to settings it was not opened on): it is looked at again once the
+/// form closes.
+pub fn look_at_file(model: &Model, data_dir: &Path, now: SystemTime) -> Option<ClinicSeen> {
     let stamp = match clinic_file::stamp(data_dir) {
         Ok(stamp) => stamp,
         Err(e) => {
-            let text = format!("cannot look at {CLINIC_FILE} for changes by other users: {e}");
-            if model.status.text != text {
-                model.set_status(StatusKind::Error, text);
-            }
-            return;
+            return Some(ClinicSeen::Unreachable(format!(
+                "cannot look at {CLINIC_FILE} for changes by other users: {e}"
+            )));
         }
     };
     let w = &model.settings.watch;
@@ -200,13 +212,32 @@ pub fn poll_file(model: &mut Model, data_dir: &Path, now: SystemTime) {
         )
     });
     if (w.seen && w.stamp == stamp && w.settled) || editing {
-        return;
+        return None;
     }
-    let first = !w.seen;
+    Some(ClinicSeen::Read {
+        stamp,
+        settled: stamp.is_none_or(|s| s.settled(now)),
+        load: Box::new(clinic_file::load(data_dir)),
+    })
+}
+
+/// Takes in what [`look_at_file`] found: another instance's settings (the calendar and
+/// booking rules follow), a conflict with changes not written yet, or a file that broke
+/// (the last good settings stay).
+pub fn take_file(model: &mut Model, seen: ClinicSeen) {
+    let (stamp, settled, load) = match seen {
+        ClinicSeen::Unreachable(text) => {
+            if model.status.text != text {
+                model.set_status(StatusKind::Error, text);
+            }
+            return;
+        }
+        ClinicSeen::Read { stamp, settled, load } => (stamp, settled, *load),
+    };
+    let first = !model.settings.watch.seen;
     model.settings.watch.seen = true;
     model.settings.watch.stamp = stamp;
-    model.settings.watch.settled = stamp.is_none_or(|s| s.settled(now));
-    let load = clinic_file::load(data_dir);
+    model.settings.watch.settled = settled;
     if let Some(problem) = load.problem {
         broken(model, problem, first);
         return;

@@ -4,6 +4,7 @@
 use crate::domain::clinic::ClinicSettings;
 use crate::store::clinic_file::{CLINIC_FILE, ClinicSaveError};
 
+use super::super::message::{ClinicSaved, Msg};
 use super::super::model::{Effect, Model, StatusKind};
 use super::super::persist::Saver;
 use super::conflict;
@@ -25,31 +26,42 @@ pub(super) fn commit(model: &mut Model, new: ClinicSettings, text: String) -> Ve
 const NOT_SAVED: &str = "settings NOT SAVED";
 
 /// Writes `model.clinic` when it has changes not on disk yet (`persist::flush` calls this
-/// after every key and on every tick). A failed write keeps the change in memory, says
-/// "NOT SAVED" and is tried again next time; "settings saved" only follows a write that
-/// succeeded. Never writes while `clinic.json` cannot be read.
-pub fn save_pending(model: &mut Model, saver: &dyn Saver) {
+/// after every key and on every tick): IO only, the outcome is a message for `update`
+/// ([`clinic_saved`]). Never writes while `clinic.json` cannot be read.
+pub fn save_clinic(model: &Model, saver: &dyn Saver) -> Option<Msg> {
     if !model.settings.unsaved || model.settings.conflict.is_some() {
-        return;
+        return None;
     }
-    let result = if model.clinic_read_only {
-        Err(format!(
+    let outcome = if model.clinic_read_only {
+        ClinicSaved::Failed(format!(
             "{CLINIC_FILE} on disk cannot be read and is never written over; fix it or move it away"
         ))
     } else {
         match saver.save_clinic_revision(&model.clinic) {
-            Ok(revision) => {
-                // Only the count moves: the settings in use are those just written.
-                model.clinic.revision = revision;
-                model.settings.base = None;
-                Ok(())
-            }
-            Err(ClinicSaveError::Conflict(theirs)) => {
-                conflict::open(model, *theirs);
-                return;
-            }
-            Err(e) => Err(e.to_string()),
+            Ok(revision) => ClinicSaved::Saved(revision),
+            Err(ClinicSaveError::Conflict(theirs)) => ClinicSaved::Conflict(theirs),
+            Err(e) => ClinicSaved::Failed(e.to_string()),
         }
+    };
+    Some(Msg::ClinicSaved(outcome))
+}
+
+/// Takes in the outcome of [`save_clinic`]. A failed write keeps the change in memory,
+/// says "NOT SAVED" and is tried again next time; "settings saved" only follows a write
+/// that succeeded; a conflict opens the comparison.
+pub fn clinic_saved(model: &mut Model, outcome: ClinicSaved) {
+    let result = match outcome {
+        ClinicSaved::Saved(revision) => {
+            // Only the count moves: the settings in use are those just written.
+            model.clinic.revision = revision;
+            model.settings.base = None;
+            Ok(())
+        }
+        ClinicSaved::Conflict(theirs) => {
+            conflict::open(model, *theirs);
+            return;
+        }
+        ClinicSaved::Failed(why) => Err(why),
     };
     // What this key did ("closed on Sundays"), or a patient's failed save just now, stays
     // in front; an older message, or this one's own earlier failure, never does.
