@@ -5,7 +5,6 @@
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use needleplan::app::agenda::{FIND_FROM, FIND_LENGTH, View, selected_booking, selection};
 use needleplan::app::form::Form;
-use needleplan::app::keymap::MAIN_KEYS;
 use needleplan::app::model::{FormPurpose, Model, Pane, StatusKind};
 use needleplan::app::screen::{ScreenId, help_sections};
 use needleplan::app::{Overlay, handle_key};
@@ -241,7 +240,7 @@ fn week_by_room() {
 fn a_day_with_a_visit_nobody_is_assigned_to_stacks_at_80_columns() {
     let mut m = agenda();
     press(&mut m, &[Right, Right]);
-    assert_eq!(m.agenda.date, d("2026-11-27"));
+    assert_eq!(m.screens.agenda.date, d("2026-11-27"));
     let narrow = draw(&m, 80, 24);
     assert!(
         narrow.contains("No clinician") && narrow.contains("Elif Kaya"),
@@ -254,7 +253,7 @@ fn a_day_with_a_visit_nobody_is_assigned_to_stacks_at_80_columns() {
 fn a_closed_day_says_why() {
     let mut m = agenda();
     press(&mut m, &[Char('l'), Char('l'), Char('l'), Char('l')]);
-    assert_eq!(m.agenda.date, d("2026-11-29"));
+    assert_eq!(m.screens.agenda.date, d("2026-11-29"));
     let screen = draw(&m, 80, 24);
     assert!(
         screen.contains("CLOSED: the clinic is closed on Sundays"),
@@ -281,9 +280,9 @@ fn find_form_and_found_slot() {
 fn key_2_opens_today_in_the_day_view_by_clinician_on_the_first_booking() {
     let m = agenda();
     assert_eq!(m.screen, ScreenId::Agenda);
-    assert_eq!(m.agenda.date, d("2026-11-25"));
-    assert_eq!(m.agenda.view, View::Day);
-    assert_eq!(m.agenda.grouping, Grouping::Clinician);
+    assert_eq!(m.screens.agenda.date, d("2026-11-25"));
+    assert_eq!(m.screens.agenda.view, View::Day);
+    assert_eq!(m.screens.agenda.grouping, Grouping::Clinician);
     assert_eq!(selected_name(&m).as_deref(), Some("Amara Okonkwo"));
 }
 
@@ -291,18 +290,24 @@ fn key_2_opens_today_in_the_day_view_by_clinician_on_the_first_booking() {
 fn days_weeks_and_today() {
     let mut m = agenda();
     press(&mut m, &[Right, Char('l')]);
-    assert_eq!(m.agenda.date, d("2026-11-27"));
+    assert_eq!(m.screens.agenda.date, d("2026-11-27"));
     press(&mut m, &[Left]);
-    assert_eq!(m.agenda.date, d("2026-11-26"));
+    assert_eq!(m.screens.agenda.date, d("2026-11-26"));
     press(&mut m, &[Char('w'), Right]);
-    assert_eq!((m.agenda.view, m.agenda.date), (View::Week, d("2026-12-03")));
+    assert_eq!(
+        (m.screens.agenda.view, m.screens.agenda.date),
+        (View::Week, d("2026-12-03"))
+    );
     press(&mut m, &[Char('h'), Char('h')]);
-    assert_eq!(m.agenda.date, d("2026-11-19"));
+    assert_eq!(m.screens.agenda.date, d("2026-11-19"));
     press(&mut m, &[Char('t')]);
-    assert_eq!(m.agenda.date, d("2026-11-25"));
+    assert_eq!(m.screens.agenda.date, d("2026-11-25"));
     // In the week view Up/Down pick the day and Enter opens it.
     press(&mut m, &[Down, Down, Enter]);
-    assert_eq!((m.agenda.view, m.agenda.date), (View::Day, d("2026-11-27")));
+    assert_eq!(
+        (m.screens.agenda.view, m.screens.agenda.date),
+        (View::Day, d("2026-11-27"))
+    );
     assert_eq!(selected_name(&m).as_deref(), Some("Elif Kaya"));
 }
 
@@ -318,11 +323,11 @@ fn selection_moves_through_bookings_and_gaps_and_stops_at_the_ends() {
     press(&mut m, &[Down]);
     assert_eq!(selected_name(&m).as_deref(), Some("Chloé Martin"));
     press(&mut m, &[Char('G')]);
-    assert_eq!(m.agenda.selected, Some(items - 1));
+    assert_eq!(m.screens.agenda.selected, Some(items - 1));
     press(&mut m, &[Down]);
-    assert_eq!(m.agenda.selected, Some(items - 1));
+    assert_eq!(m.screens.agenda.selected, Some(items - 1));
     press(&mut m, &[Char('g'), Up]);
-    assert_eq!(m.agenda.selected, Some(0));
+    assert_eq!(m.screens.agenda.selected, Some(0));
 }
 
 #[test]
@@ -331,10 +336,10 @@ fn regrouping_keeps_the_same_booking_selected() {
     press(&mut m, &[Down, Down]);
     assert_eq!(selected_name(&m).as_deref(), Some("Chloé Martin"));
     press(&mut m, &[Char('r')]);
-    assert_eq!(m.agenda.grouping, Grouping::Room);
+    assert_eq!(m.screens.agenda.grouping, Grouping::Room);
     assert_eq!(selected_name(&m).as_deref(), Some("Chloé Martin"));
     press(&mut m, &[Char('r')]);
-    assert_eq!(m.agenda.grouping, Grouping::Clinician);
+    assert_eq!(m.screens.agenda.grouping, Grouping::Clinician);
     assert_eq!(selected_name(&m).as_deref(), Some("Chloé Martin"));
 }
 
@@ -369,7 +374,7 @@ fn enter_opens_the_patient_with_the_session_selected_in_the_plan() {
         &mut m,
         &[Char('2'), Char('w'), Right, Right, Right, Right, Char('w')],
     );
-    assert_eq!(m.agenda.date, d("2026-12-23"));
+    assert_eq!(m.screens.agenda.date, d("2026-12-23"));
     select(&mut m, "Amara Okonkwo");
     press(&mut m, &[Enter]);
     assert_eq!(m.selected_patient().unwrap().full_name, "Amara Okonkwo");
@@ -419,12 +424,15 @@ fn find_next_free_slot_finds_one_that_check_booking_accepts() {
     // Ben, Room 2, 60 minutes, from today (so from now, 10:00).
     press(&mut m, &[Char('f'), Right, Right, Down, Right, Right, Enter]);
     assert!(find_form(&m).is_none());
-    let slot = m.agenda.found.clone().expect("a slot");
+    let slot = m.screens.agenda.found.clone().expect("a slot");
     assert_eq!((slot.clinician.as_str(), slot.room.as_str()), ("ben", "room-2"));
     // 10:00-11:00 is free for Ben and Room 2: the first slot from now.
     assert_eq!(slot.start(), d("2026-11-25").and_time(t("10:00")));
     assert_eq!(slot.minutes, 60);
-    assert_eq!((m.agenda.view, m.agenda.date), (View::Day, slot.date));
+    assert_eq!(
+        (m.screens.agenda.view, m.screens.agenda.date),
+        (View::Day, slot.date)
+    );
     let day = needleplan::app::agenda::shown_day(&m);
     assert!(matches!(day.item(selection(&m, &day)), Some(Entry::Found(_))));
     assert_eq!(m.status.kind, StatusKind::Saved);
@@ -460,7 +468,7 @@ fn find_next_free_slot_finds_one_that_check_booking_accepts() {
         ("45", "2026-11-30")
     );
     press(&mut m, &[Enter]);
-    let slot = m.agenda.found.clone().unwrap();
+    let slot = m.screens.agenda.found.clone().unwrap();
     assert_eq!(slot.start(), d("2026-11-30").and_time(t("09:00")));
     assert_eq!(slot.clinician, "amara");
 }
@@ -482,18 +490,18 @@ fn find_says_so_when_nothing_fits_within_the_search_bound() {
         "{message}"
     );
     assert_eq!(m.status.kind, StatusKind::Error);
-    assert!(m.agenda.found.is_none());
+    assert!(m.screens.agenda.found.is_none());
     let screen = draw(&m, 80, 24);
     assert!(screen.contains("nothing free"), "{screen}");
 }
 
 #[test]
 fn the_help_and_the_title_list_the_agenda() {
-    let agenda_key = MAIN_KEYS
-        .iter()
-        .find(|b| b.action == needleplan::app::action::Action::Screen(ScreenId::Agenda))
-        .expect("a key for the agenda");
-    assert_eq!(agenda_key.keys_label(), "2");
+    assert_eq!(ScreenId::Agenda.key(), '2');
+    assert!(
+        needleplan::ui::help_text().contains(ScreenId::Agenda.switch_help()),
+        "the help says what 2 opens"
+    );
     let sections = help_sections();
     let (_, rows) = sections
         .iter()
@@ -533,7 +541,7 @@ fn a_busy_day_scrolls_to_keep_the_selection_on_screen() {
     let mut m = Model::new(now(), Templates::builtin(), patients);
     m.set_clinic(settings());
     press(&mut m, &[Char('2'), Char('w'), Right, Char('w'), Left]);
-    assert_eq!(m.agenda.date, d("2026-12-01"));
+    assert_eq!(m.screens.agenda.date, d("2026-12-01"));
     let top = draw(&m, 80, 24);
     assert!(
         top.contains("Busy Patient 00") && top.contains("below (j/k)"),

@@ -679,9 +679,12 @@ fn the_plan_shows_the_pih_caution_the_trend_the_prompt_and_what_is_missing() {
 
 #[test]
 fn the_help_and_the_key_bar_come_from_the_consult_tables() {
-    use needleplan::app::keymap::MAIN_KEYS;
-    let four = MAIN_KEYS.iter().find(|b| b.keys_label() == "4").unwrap();
-    assert!(four.help.starts_with("consult: profile trend"));
+    assert_eq!(ScreenId::Consult.key(), '4');
+    assert!(
+        ScreenId::Consult
+            .switch_help()
+            .starts_with("consult: profile trend")
+    );
     let sections = needleplan::app::screen::help_sections();
     let rows = sections.iter().find(|(t, _)| *t == "Consult screen (4)").unwrap();
     for key in ["p", "s", "c", "S", "d"] {
@@ -725,7 +728,7 @@ fn a_rescreen_shows_the_session_date_at_80_columns() {
 #[test]
 fn charting_after_viewing_a_signed_chart_says_what_the_form_does() {
     let mut m = consult(0);
-    m.consult.session = 0;
+    m.screens.consult.session = 0;
     press(&mut m, &[Char('c')]);
     assert_eq!(list(&m), Overlay::ChartView, "session 1's chart is signed");
     assert!(

@@ -95,12 +95,12 @@ fn a_failed_save_keeps_the_patient_unsaved_and_says_so() {
 #[test]
 fn the_outcome_of_writing_the_settings_comes_in_as_a_message() {
     let mut m = model();
-    m.settings.unsaved = true;
+    m.screens.settings.unsaved = true;
     update(&mut m, Msg::ClinicSaved(ClinicSaved::Failed("disk full".into())));
-    assert!(m.settings.unsaved);
+    assert!(m.screens.settings.unsaved);
     assert!(m.status.text.contains("settings NOT SAVED"), "{}", m.status.text);
     update(&mut m, Msg::ClinicSaved(ClinicSaved::Saved(3)));
-    assert!(!m.settings.unsaved);
+    assert!(!m.screens.settings.unsaved);
     assert_eq!(m.clinic.revision, 3);
     assert_eq!(m.status.text, "settings saved");
 }

@@ -209,14 +209,19 @@ use KeyCode::{BackTab, Char, Down, End, Enter, Esc, Home, Left, PageDown, PageUp
 const SPACE: KeyCode = Char(' ');
 
 fn names(m: &Model) -> Vec<String> {
-    m.queues.current().iter().map(|e| e.name.clone()).collect()
+    m.screens
+        .queues
+        .current()
+        .iter()
+        .map(|e| e.name.clone())
+        .collect()
 }
 
 /// Moves down the current tab until the selected row is `name`'s with `what` in it.
 fn select_row(m: &mut Model, name: &str, what: &str) {
     press(m, &[Home]);
-    for _ in 0..m.queues.current().len() {
-        let e = m.queues.selected_entry().unwrap();
+    for _ in 0..m.screens.queues.current().len() {
+        let e = m.screens.queues.selected_entry().unwrap();
         if e.name == name && e.what.contains(what) {
             return;
         }
@@ -368,7 +373,7 @@ fn attendance_is_marked_in_the_patient_list_and_the_plan() {
 fn tab_and_arrows_switch_lists_and_esc_goes_back() {
     let mut m = model();
     press(&mut m, &[Char('3')]);
-    assert_eq!(m.queues.tab, QueueTab::ToBook);
+    assert_eq!(m.screens.queues.tab, QueueTab::ToBook);
     let steps = [
         (Tab, QueueTab::Reviews),
         (Tab, QueueTab::FollowUps),
@@ -380,7 +385,7 @@ fn tab_and_arrows_switch_lists_and_esc_goes_back() {
     ];
     for (k, tab) in steps {
         press(&mut m, &[k]);
-        assert_eq!(m.queues.tab, tab, "after {k:?}");
+        assert_eq!(m.screens.queues.tab, tab, "after {k:?}");
         assert_eq!(m.screen, ScreenId::Queues);
     }
     // Digits stay global screen keys; Esc returns to the patients with the panes as they were.
@@ -388,7 +393,7 @@ fn tab_and_arrows_switch_lists_and_esc_goes_back() {
     assert_eq!((m.screen, m.focus), (ScreenId::Main, Pane::Patients));
     // The tab is remembered for the next visit.
     press(&mut m, &[Char('3')]);
-    assert_eq!(m.queues.tab, QueueTab::ToBook);
+    assert_eq!(m.screens.queues.tab, QueueTab::ToBook);
 }
 
 #[test]
@@ -398,9 +403,10 @@ fn the_lists_match_the_domain_queues() {
     let today = m.today;
     let to_book = due_to_book(&m.patients, today);
     let reviews = reviews_missing(&m.patients, &m.clinic.review_months, today);
-    assert_eq!(m.queues.open_count(QueueTab::ToBook), to_book.len());
-    assert_eq!(m.queues.open_count(QueueTab::Reviews), reviews.len());
+    assert_eq!(m.screens.queues.open_count(QueueTab::ToBook), to_book.len());
+    assert_eq!(m.screens.queues.open_count(QueueTab::Reviews), reviews.len());
     let rows: Vec<(String, String)> = m
+        .screens
         .queues
         .list(QueueTab::ToBook)
         .iter()
@@ -413,7 +419,7 @@ fn the_lists_match_the_domain_queues() {
         ["Farid Haddad", "Bruno Costa", "Esther Nakamura-Whitfield"],
         "oldest first"
     );
-    assert_eq!(m.queues.list(QueueTab::Reviews)[0].name, reviews[0].name);
+    assert_eq!(m.screens.queues.list(QueueTab::Reviews)[0].name, reviews[0].name);
 
     // Follow-ups: every open item of a session done, due today or before, of active
     // patients, counted here straight from the records.
@@ -436,11 +442,17 @@ fn the_lists_match_the_domain_queues() {
         }
     }
     assert_eq!(expected, 5);
-    assert_eq!(m.queues.open_count(QueueTab::FollowUps), expected);
+    assert_eq!(m.screens.queues.open_count(QueueTab::FollowUps), expected);
     assert_eq!(follow_ups_due(&m.patients, today).len(), expected);
     // Dmitri is archived: on no list, though he has an item overdue and nothing booked.
     for tab in QueueTab::ALL {
-        assert!(m.queues.list(tab).iter().all(|e| e.name != "Dmitri Volkov"));
+        assert!(
+            m.screens
+                .queues
+                .list(tab)
+                .iter()
+                .all(|e| e.name != "Dmitri Volkov")
+        );
     }
 }
 
@@ -448,7 +460,7 @@ fn the_lists_match_the_domain_queues() {
 fn moving_stays_within_the_list() {
     let mut m = model();
     press(&mut m, &[Char('3'), Tab, Tab]);
-    let sel = |m: &Model| m.queues.selected[QueueTab::FollowUps.index()];
+    let sel = |m: &Model| m.screens.queues.selected[QueueTab::FollowUps.index()];
     assert_eq!(sel(&m), 0);
     press(&mut m, &[Up]);
     assert_eq!(sel(&m), 0);
@@ -468,7 +480,7 @@ fn moving_stays_within_the_list() {
     assert_eq!(sel(&m), 0);
     // Each list keeps its own place.
     press(&mut m, &[End, Tab]);
-    assert_eq!(m.queues.selected[QueueTab::ToBook.index()], 0);
+    assert_eq!(m.screens.queues.selected[QueueTab::ToBook.index()], 0);
 }
 
 #[test]
@@ -552,7 +564,7 @@ fn space_ticks_the_item_on_the_patient_and_saves_it() {
         app.model.status.text
     );
     // The lists know about this change: it does not read as someone else's.
-    assert!(!app.model.queues.is_stale(&app.model));
+    assert!(!app.model.screens.queues.is_stale(&app.model));
     assert!(!draw(&app.model, 80, 24).contains("records changed since"));
     // On disk too, in this test's own dir.
     let on_disk = app.store.load_all().unwrap().patients;
@@ -561,15 +573,18 @@ fn space_ticks_the_item_on_the_patient_and_saves_it() {
 
     // The row stays, ticked and no longer counted, also across a rebuild caused by
     // another user's save (Bruno's) before the next key.
-    assert_eq!(app.model.queues.open_count(QueueTab::FollowUps), 4);
+    assert_eq!(app.model.screens.queues.open_count(QueueTab::FollowUps), 4);
     let mut theirs = app.model.patient(&pid("p-00000002")).unwrap().clone();
     theirs.revision += 1;
     app.model.replace_from_disk(theirs);
-    assert!(app.model.queues.is_stale(&app.model));
+    assert!(app.model.screens.queues.is_stale(&app.model));
     app.keys(&[Down, Up]);
-    assert!(!app.model.queues.is_stale(&app.model));
-    assert_eq!(app.model.queues.list(QueueTab::FollowUps).len(), 5);
-    assert_eq!(app.model.queues.selected_entry().unwrap().ticked_at, Some(now()));
+    assert!(!app.model.screens.queues.is_stale(&app.model));
+    assert_eq!(app.model.screens.queues.list(QueueTab::FollowUps).len(), 5);
+    assert_eq!(
+        app.model.screens.queues.selected_entry().unwrap().ticked_at,
+        Some(now())
+    );
 }
 
 #[test]
@@ -580,6 +595,7 @@ fn a_ticked_item_leaves_follow_ups_due_when_the_list_is_rebuilt() {
     app.keys(&[SPACE, Char('r')]);
     let left: Vec<String> = app
         .model
+        .screens
         .queues
         .current()
         .iter()
@@ -588,7 +604,7 @@ fn a_ticked_item_leaves_follow_ups_due_when_the_list_is_rebuilt() {
     assert_eq!(left.len(), 4);
     assert!(left.iter().all(|w| !w.starts_with("Check: gentle")), "{left:?}");
     assert_eq!(
-        app.model.queues.open_count(QueueTab::FollowUps),
+        app.model.screens.queues.open_count(QueueTab::FollowUps),
         follow_ups_due(&app.model.patients, app.model.today).len()
     );
     // Leaving and coming back builds the lists afresh as well.
@@ -598,8 +614,8 @@ fn a_ticked_item_leaves_follow_ups_due_when_the_list_is_rebuilt() {
         "Clinic follow-up call",
     );
     app.keys(&[SPACE, Esc, Char('3')]);
-    assert_eq!(app.model.queues.list(QueueTab::FollowUps).len(), 3);
-    assert_eq!(app.model.queues.tab, QueueTab::FollowUps);
+    assert_eq!(app.model.screens.queues.list(QueueTab::FollowUps).len(), 3);
+    assert_eq!(app.model.screens.queues.tab, QueueTab::FollowUps);
 }
 
 #[test]
@@ -617,7 +633,7 @@ fn space_again_unticks_a_mistaken_tick() {
             .iter()
             .all(|e| e.day < 10 || e.ticked_at.is_none())
     );
-    assert_eq!(app.model.queues.open_count(QueueTab::FollowUps), 5);
+    assert_eq!(app.model.screens.queues.open_count(QueueTab::FollowUps), 5);
 }
 
 #[test]
@@ -660,7 +676,13 @@ fn an_item_ticked_by_another_user_is_not_unticked() {
     assert!(press(&mut m, &[SPACE]).is_empty());
     assert_eq!(m.patients, before, "their tick stands, nothing else changed");
     assert!(m.status.text.contains("changed"), "{}", m.status.text);
-    assert!(m.queues.current().iter().all(|e| !e.what.starts_with("Flaking")));
+    assert!(
+        m.screens
+            .queues
+            .current()
+            .iter()
+            .all(|e| !e.what.starts_with("Flaking"))
+    );
     assert!(!draw(&m, 80, 24).contains("records changed since"));
     // Enter likewise waits for a second look.
     let mut m2 = model();
@@ -686,9 +708,9 @@ fn a_change_elsewhere_keeps_the_selected_row() {
     m.replace_from_disk(theirs);
     let effects = press(&mut m, &[SPACE]);
     assert_eq!(effects, vec![Effect::Save(pid("p-00000005"))]);
-    assert_eq!(m.queues.current().len(), 4);
+    assert_eq!(m.screens.queues.current().len(), 4);
     assert_eq!(
-        m.queues.selected_entry().unwrap().name,
+        m.screens.queues.selected_entry().unwrap().name,
         "Esther Nakamura-Whitfield"
     );
 }
@@ -720,12 +742,11 @@ fn help_and_key_bar_show_the_queue_keys() {
             "{key} in {rows:?}"
         );
     }
-    let global = needleplan::app::keymap::MAIN_KEYS
-        .iter()
-        .find(|b| b.action == needleplan::app::action::Action::Screen(ScreenId::Queues))
-        .expect("a global key opens the queues");
-    assert_eq!(global.keys_label(), "3");
-    assert_eq!(global.help, "queues: to book, reviews missing, follow-ups due");
+    assert_eq!(ScreenId::Queues.key(), '3');
+    assert_eq!(
+        ScreenId::Queues.switch_help(),
+        "queues: to book, reviews missing, follow-ups due"
+    );
 }
 
 #[test]

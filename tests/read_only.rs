@@ -293,6 +293,7 @@ fn every_editing_key_is_refused_and_the_file_stays_byte_identical() {
     press(&mut m, s, Tab);
     press(&mut m, s, Tab);
     let due = m
+        .screens
         .queues
         .current()
         .iter()
@@ -301,7 +302,7 @@ fn every_editing_key_is_refused_and_the_file_stays_byte_identical() {
     assert!(
         due > 0,
         "its aftercare is in the follow-ups: {:?}",
-        m.queues.current()
+        m.screens.queues.current()
     );
     refused(&mut m, s, Char(' '), "Space in follow-ups due");
     press(&mut m, s, Esc);

@@ -170,7 +170,7 @@ impl App {
     /// The saved settings are the ones in memory, and nothing waits to be written.
     fn assert_saved(&self) {
         assert_eq!(self.on_disk(), self.model.clinic);
-        assert!(!self.model.settings.unsaved);
+        assert!(!self.model.screens.settings.unsaved);
         assert_eq!(self.model.status.kind, StatusKind::Saved, "{}", self.status());
         assert!(self.status().starts_with("settings saved"), "{}", self.status());
     }
@@ -641,7 +641,7 @@ fn a_failed_write_keeps_the_change_says_not_saved_and_is_retried() {
     select(&mut model, &saver, Row::Day(2));
     keys(&mut model, &saver, "<Space>");
     assert_eq!(model.clinic.hours[2], None, "the change is kept in memory");
-    assert!(model.settings.unsaved);
+    assert!(model.screens.settings.unsaved);
     assert_eq!(model.status.kind, StatusKind::Error);
     assert!(
         model.status.text.contains("settings NOT SAVED"),
@@ -672,7 +672,7 @@ fn a_failed_write_keeps_the_change_says_not_saved_and_is_retried() {
     // Next tick, the disk is back: written, said so.
     saver.failing.set(false);
     persist::flush(&mut model, &saver);
-    assert!(!model.settings.unsaved);
+    assert!(!model.screens.settings.unsaved);
     assert_eq!(model.status.kind, StatusKind::Saved);
     assert_eq!(model.status.text, "settings saved");
     let written = saver.written.borrow().last().cloned().unwrap();
@@ -723,7 +723,7 @@ fn renamed_too() -> (App, App) {
 #[test]
 fn a_save_from_a_stale_revision_shows_the_conflict_and_overwrites_nothing() {
     let (manager, desk) = ben_inactive();
-    assert!(desk.model.settings.conflict.is_some());
+    assert!(desk.model.screens.settings.conflict.is_some());
     assert_eq!(desk.model.status.kind, StatusKind::Error);
     assert!(
         desk.status().starts_with("SETTINGS CONFLICT"),
@@ -736,7 +736,7 @@ fn a_save_from_a_stale_revision_shows_the_conflict_and_overwrites_nothing() {
     assert_eq!(on_disk, manager.model.clinic);
     assert!(on_disk.clinicians[1].active);
     assert!(!desk.model.clinic.clinicians[1].active);
-    assert!(!desk.model.settings.unsaved, "a conflict is not retried");
+    assert!(!desk.model.screens.settings.unsaved, "a conflict is not retried");
 
     let screen = draw(&desk.model, 100, 30);
     for needle in [
@@ -754,7 +754,7 @@ fn a_save_from_a_stale_revision_shows_the_conflict_and_overwrites_nothing() {
     // Any other key leaves it open and says how to decide; q waits for a decision.
     let mut desk = desk;
     desk.keys("<Space>");
-    assert!(desk.model.settings.conflict.is_some());
+    assert!(desk.model.screens.settings.conflict.is_some());
     assert!(desk.status().contains("t takes theirs"), "{}", desk.status());
     desk.keys("q");
     assert!(!desk.model.quit);
@@ -769,7 +769,7 @@ fn keep_mine_puts_my_changes_on_top_of_theirs_and_saves_the_next_revision() {
     // Both renamed the clinic: marked, mine wins with m.
     assert!(screen.contains("they changed it too"), "{screen}");
     desk.keys("m");
-    assert_eq!(desk.model.settings.conflict, None);
+    assert_eq!(desk.model.screens.settings.conflict, None);
     desk.assert_saved();
     let saved = desk.on_disk();
     assert_eq!(saved.revision, 3);
@@ -791,9 +791,9 @@ fn take_theirs_drops_my_changes_and_writes_nothing() {
     let (manager, mut desk) = ben_inactive();
     let before = std::fs::read(clinic_file::path(desk.dir.path())).unwrap();
     desk.keys("t");
-    assert_eq!(desk.model.settings.conflict, None);
+    assert_eq!(desk.model.screens.settings.conflict, None);
     assert_eq!(desk.model.clinic, manager.model.clinic);
-    assert!(!desk.model.settings.unsaved);
+    assert!(!desk.model.screens.settings.unsaved);
     assert!(
         desk.status().contains("your changes were dropped"),
         "{}",

@@ -153,7 +153,7 @@ impl AgendaState {
 
 /// The shown day as the agenda lays it out.
 pub fn shown_day(model: &Model) -> DayAgenda {
-    day_of(model, model.agenda.date)
+    day_of(model, model.screens.agenda.date)
 }
 
 pub fn day_of(model: &Model, date: NaiveDate) -> DayAgenda {
@@ -162,8 +162,8 @@ pub fn day_of(model: &Model, date: NaiveDate) -> DayAgenda {
         &model.calendar,
         &model.patients,
         date,
-        model.agenda.grouping,
-        model.agenda.found.as_ref(),
+        model.screens.agenda.grouping,
+        model.screens.agenda.found.as_ref(),
     )
 }
 
@@ -171,41 +171,41 @@ pub fn handle_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
     let Some(action) = screen_action_for(AGENDA_KEYS, &key) else {
         return Vec::new();
     };
-    let week = model.agenda.view == View::Week;
+    let week = model.screens.agenda.view == View::Week;
     match action {
-        AgendaAction::Prev => go_to(model, add_days(model.agenda.date, if week { -7 } else { -1 })),
-        AgendaAction::Next => go_to(model, add_days(model.agenda.date, if week { 7 } else { 1 })),
+        AgendaAction::Prev => go_to(model, add_days(model.screens.agenda.date, if week { -7 } else { -1 })),
+        AgendaAction::Next => go_to(model, add_days(model.screens.agenda.date, if week { 7 } else { 1 })),
         AgendaAction::Today => {
             go_to(model, model.today);
             model.set_status(StatusKind::Info, "today");
         }
         AgendaAction::ToggleView => {
-            model.agenda.view = if week { View::Day } else { View::Week };
-            model.agenda.offset.set(0);
+            model.screens.agenda.view = if week { View::Day } else { View::Week };
+            model.screens.agenda.offset.set(0);
             if week {
                 select_first_booking(model);
             }
         }
         AgendaAction::ToggleGrouping => {
             let before = selected_booking(model).map(|b| b.who.clone());
-            model.agenda.grouping = model.agenda.grouping.toggled();
-            model.agenda.offset.set(0);
+            model.screens.agenda.grouping = model.screens.agenda.grouping.toggled();
+            model.screens.agenda.offset.set(0);
             let day = shown_day(model);
-            model.agenda.selected = before.and_then(|who| {
+            model.screens.agenda.selected = before.and_then(|who| {
                 day.items()
                     .iter()
                     .position(|&(l, e)| matches!(&day.lanes[l].entries[e], Entry::Booking(b) if b.who == who))
             });
             model.set_status(
                 StatusKind::Info,
-                format!("grouped by {}", model.agenda.grouping.label()),
+                format!("grouped by {}", model.screens.agenda.grouping.label()),
             );
         }
         AgendaAction::Up | AgendaAction::Down | AgendaAction::First | AgendaAction::Last if week => {
-            let monday = week_start(model.agenda.date);
-            model.agenda.date = match action {
-                AgendaAction::Up => add_days(model.agenda.date, -1),
-                AgendaAction::Down => add_days(model.agenda.date, 1),
+            let monday = week_start(model.screens.agenda.date);
+            model.screens.agenda.date = match action {
+                AgendaAction::Up => add_days(model.screens.agenda.date, -1),
+                AgendaAction::Down => add_days(model.screens.agenda.date, 1),
                 AgendaAction::First => monday,
                 _ => add_days(monday, 6),
             };
@@ -214,7 +214,7 @@ pub fn handle_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
             let day = shown_day(model);
             let last = day.items().len().saturating_sub(1);
             let s = selection(model, &day);
-            model.agenda.selected = Some(match action {
+            model.screens.agenda.selected = Some(match action {
                 AgendaAction::Up => s.saturating_sub(1),
                 AgendaAction::Down => (s + 1).min(last),
                 AgendaAction::First => 0,
@@ -222,8 +222,8 @@ pub fn handle_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
             });
         }
         AgendaAction::Open if week => {
-            model.agenda.view = View::Day;
-            model.agenda.offset.set(0);
+            model.screens.agenda.view = View::Day;
+            model.screens.agenda.offset.set(0);
             select_first_booking(model);
         }
         AgendaAction::Open => open_selected(model),
@@ -233,19 +233,20 @@ pub fn handle_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
 }
 
 fn go_to(model: &mut Model, date: NaiveDate) {
-    model.agenda.date = date;
-    model.agenda.offset.set(0);
+    model.screens.agenda.date = date;
+    model.screens.agenda.offset.set(0);
     select_first_booking(model);
 }
 
 fn select_first_booking(model: &mut Model) {
-    model.agenda.selected = None;
+    model.screens.agenda.selected = None;
 }
 
 /// The selected item of `day` (the shown day): the first booking until the user moves.
 pub fn selection(model: &Model, day: &DayAgenda) -> usize {
     let last = day.items().len().saturating_sub(1);
     model
+        .screens
         .agenda
         .selected
         .unwrap_or_else(|| day.first_booking_item())
@@ -254,7 +255,7 @@ pub fn selection(model: &Model, day: &DayAgenda) -> usize {
 
 /// The booking under the selection in the day view.
 pub fn selected_booking(model: &Model) -> Option<agenda::AgendaBooking> {
-    if model.agenda.view != View::Day {
+    if model.screens.agenda.view != View::Day {
         return None;
     }
     let day = shown_day(model);
@@ -352,7 +353,7 @@ fn open_find(model: &mut Model) {
         .clinic
         .default_minutes
         .clamp(*MINUTES_RANGE.start(), *MINUTES_RANGE.end());
-    let from = model.agenda.date.max(model.today);
+    let from = model.screens.agenda.date.max(model.today);
     let mut form = Form::new(
         "Find the next free slot",
         vec![
@@ -466,12 +467,12 @@ fn search(model: &mut Model, form: &mut Form) -> bool {
                 model.clinic.clinician_name(&slot.clinician),
                 model.clinic.room_name(&slot.room),
             );
-            model.agenda.view = View::Day;
-            model.agenda.date = slot.date;
-            model.agenda.offset.set(0);
-            model.agenda.found = Some(slot);
+            model.screens.agenda.view = View::Day;
+            model.screens.agenda.date = slot.date;
+            model.screens.agenda.offset.set(0);
+            model.screens.agenda.found = Some(slot);
             let day = shown_day(model);
-            model.agenda.selected = day.found_item();
+            model.screens.agenda.selected = day.found_item();
             model.set_status(StatusKind::Saved, text);
             true
         }
@@ -500,7 +501,7 @@ fn search(model: &mut Model, form: &mut Form) -> bool {
 /// The agenda's key bar (an overlay open over it shows its own).
 pub fn bar_hints(model: &Model) -> Vec<super::screen::KeyHint> {
     // Say what w and r switch to, not both ways.
-    let a = &model.agenda;
+    let a = &model.screens.agenda;
     super::screen::bar_rows(AGENDA_KEYS)
         .into_iter()
         .map(|(key, label)| match key.as_str() {
@@ -510,4 +511,19 @@ pub fn bar_hints(model: &Model) -> Vec<super::screen::KeyHint> {
             _ => (key, label),
         })
         .collect()
+}
+
+// The screen's interface to its registry (`app::screen`).
+pub type State = AgendaState;
+pub const SWITCH_HELP: &str = "agenda: day and week views of every booking";
+
+pub fn new_state(today: NaiveDate) -> State {
+    AgendaState::new(today)
+}
+
+/// Nothing to set up: the agenda shows the day it showed last.
+pub fn enter(_model: &mut Model) {}
+
+pub fn help_sections() -> Vec<(&'static str, Vec<super::screen::KeyHint>)> {
+    vec![("Agenda screen (2)", super::screen::help_rows(AGENDA_KEYS))]
 }

@@ -13,9 +13,8 @@ use crate::domain::series::SessionStatus;
 use crate::domain::skin::{self, pih_caution};
 use crate::store::templates::Templates;
 
-use super::action::Action;
 use super::consult::{CONSULT_KEYS, ConsultAction, ListAction, PREP_KEYS, SCREENING_KEYS};
-use super::keymap::{Binding, MAIN_KEYS};
+use super::keymap::Binding;
 use super::model::Model;
 use super::screen::ScreenId;
 
@@ -88,7 +87,7 @@ fn key_of<A: PartialEq>(table: &[Binding<A>], action: A) -> String {
 
 /// The key that opens the consult screen from the main screen ("4").
 fn consult_key() -> String {
-    key_of(MAIN_KEYS, Action::Screen(ScreenId::Consult))
+    ScreenId::Consult.key().to_string()
 }
 
 /// Where a clinician lifts the screening blocks `labels`, in the keys that do it (read

@@ -87,7 +87,7 @@ impl ConsultForm {
 }
 /// On entering the screen: the plan's selected session.
 pub fn enter(model: &mut Model) {
-    model.consult = ConsultState {
+    model.screens.consult = ConsultState {
         session: model.session,
     };
 }
@@ -100,7 +100,7 @@ fn target(model: &Model) -> Option<(&Patient, usize, usize)> {
     if len == 0 {
         return None;
     }
-    Some((p, series, model.consult.session.min(len - 1)))
+    Some((p, series, model.screens.consult.session.min(len - 1)))
 }
 
 /// A key in a signed chart's view (`Overlay::ChartView`, taken off the model): `m`
@@ -139,13 +139,14 @@ pub fn handle_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
     let sessions = patient.current_series().map_or(0, |s| s.sessions.len());
     match action {
         C::Up => {
-            model.consult.session = model
+            model.screens.consult.session = model
+                .screens
                 .consult
                 .session
                 .min(sessions.saturating_sub(1))
                 .saturating_sub(1)
         }
-        C::Down => model.consult.session = (model.consult.session + 1).min(sessions.saturating_sub(1)),
+        C::Down => model.screens.consult.session = (model.screens.consult.session + 1).min(sessions.saturating_sub(1)),
         C::Profile => {
             let form = profile::profile_form(model, patient);
             model.push_overlay(Overlay::Form(
@@ -185,4 +186,12 @@ pub fn submit(model: &mut Model, purpose: &ConsultForm, form: &mut Form) -> Opti
     };
     model.set_status(StatusKind::Saved, message);
     Some(vec![model.put_patient(patient)])
+}
+
+// The screen's interface to its registry (`app::screen`).
+pub type State = ConsultState;
+pub const SWITCH_HELP: &str = "consult: profile trend, screening, depths, aftercare for the selected patient";
+
+pub fn new_state(_today: chrono::NaiveDate) -> State {
+    State::default()
 }

@@ -274,41 +274,6 @@ pub static MAIN_KEYS: &[Binding] = &[
         help: "tick or untick the selected aftercare item",
     },
     Binding {
-        keys: &[k('1')],
-        action: Action::Screen(super::screen::ScreenId::Main),
-        scope: Global,
-        bar: None,
-        help: "patients: list, treatment plan and recovery checklist",
-    },
-    Binding {
-        keys: &[k('2')],
-        action: Action::Screen(super::screen::ScreenId::Agenda),
-        scope: Global,
-        bar: None,
-        help: "agenda: day and week views of every booking",
-    },
-    Binding {
-        keys: &[k('3')],
-        action: Action::Screen(super::screen::ScreenId::Queues),
-        scope: Global,
-        bar: None,
-        help: "queues: to book, reviews missing, follow-ups due",
-    },
-    Binding {
-        keys: &[k('4')],
-        action: Action::Screen(super::screen::ScreenId::Consult),
-        scope: Global,
-        bar: None,
-        help: "consult: profile trend, screening, depths, aftercare for the selected patient",
-    },
-    Binding {
-        keys: &[k('5')],
-        action: Action::Screen(super::screen::ScreenId::Settings),
-        scope: Global,
-        bar: None,
-        help: "clinic settings: hours, closed dates, clinicians, rooms, protocols",
-    },
-    Binding {
         keys: &[k('C')],
         action: Action::Conflicts,
         scope: Global,
@@ -340,6 +305,9 @@ pub static MAIN_KEYS: &[Binding] = &[
 
 /// The action a key has in the focused pane, if any.
 pub fn action_for(ev: &KeyEvent, pane: Pane) -> Option<Action> {
+    if let Some(id) = super::screen::screen_for(ev) {
+        return Some(Action::Screen(id));
+    }
     MAIN_KEYS
         .iter()
         .filter(|b| b.applies_in(pane))
@@ -349,6 +317,9 @@ pub fn action_for(ev: &KeyEvent, pane: Pane) -> Option<Action> {
 
 /// The action of a global key (help, quit, screens), on any screen.
 pub fn global_action_for(ev: &KeyEvent) -> Option<Action> {
+    if let Some(id) = super::screen::screen_for(ev) {
+        return Some(Action::Screen(id));
+    }
     MAIN_KEYS
         .iter()
         .filter(|b| b.scope == Scope::Global)

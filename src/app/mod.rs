@@ -2,10 +2,8 @@
 //! effects (saves) for the runtime to carry out.
 
 pub mod action;
-pub mod agenda;
 pub mod booking;
 pub mod clinical_rules;
-pub mod consult;
 pub mod form;
 pub mod idle;
 pub mod keymap;
@@ -15,15 +13,21 @@ pub mod overlay;
 pub mod patient_form;
 pub mod persist;
 pub mod preview;
-pub mod queues;
 pub mod rebook;
 pub mod reschedule;
 pub mod screen;
 pub mod series_form;
 pub mod session_form;
-pub mod settings;
 pub mod settings_follow;
 pub mod update;
+
+// The screens' modules (agenda, queues, consult, settings), from their registry.
+macro_rules! declare_screen_modules {
+    ($($(#[$doc:meta])* $variant:ident $module:ident $key:literal $title:literal,)*) => {
+        $(pub mod $module;)*
+    };
+}
+screen::screens!(declare_screen_modules);
 
 pub use model::{Effect, Model, Overlay, Pane};
 pub use update::handle_key;

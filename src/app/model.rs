@@ -169,14 +169,8 @@ pub struct Model {
     pub clinic_read_only: bool,
     /// Every visit holding a clinician's or a room's time, kept in step with `patients`.
     pub calendar: Calendar,
-    /// The queues screen: its cached lists and where the user is in them.
-    pub queues: super::queues::QueuesState,
-    /// The agenda screen: the day shown, the view, the selection, the slot search.
-    pub agenda: super::agenda::AgendaState,
-    /// The settings screen: the selected row, an open form, a clinic change not yet written.
-    pub settings: super::settings::SettingsState,
-    /// The consult screen: the selected session and its popup.
-    pub consult: super::consult::ConsultState,
+    /// Each screen's own state (queues, agenda, consult, settings; see `app::screen`).
+    pub screens: super::screen::ScreenStates,
 }
 
 impl Model {
@@ -219,10 +213,7 @@ impl Model {
             clinic: ClinicSettings::default(),
             clinic_read_only: false,
             calendar: Calendar::default(),
-            queues: Default::default(),
-            agenda: super::agenda::AgendaState::new(now.date()),
-            settings: Default::default(),
-            consult: Default::default(),
+            screens: super::screen::ScreenStates::new(now.date()),
         };
         m.calendar = Calendar::for_clinic(&m.clinic, &m.patients);
         m.refresh_visible(None);

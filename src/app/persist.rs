@@ -55,7 +55,7 @@ pub fn run_effects(model: &mut Model, effects: Vec<Effect>, saver: &dyn Saver) {
             Effect::Save(id) => {
                 model.unsaved.insert(id);
             }
-            Effect::SaveClinic => model.settings.unsaved = true,
+            Effect::SaveClinic => model.screens.settings.unsaved = true,
         }
     }
     flush(model, saver);

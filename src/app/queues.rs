@@ -340,7 +340,7 @@ impl QueuesState {
 /// Entering the screen: the lists are built afresh, and follow-ups ticked on an earlier
 /// visit are gone.
 pub fn enter(model: &mut Model) {
-    model.queues.ticked_here.clear();
+    model.screens.queues.ticked_here.clear();
     rebuild(model);
 }
 
@@ -356,7 +356,7 @@ pub fn rebuild(model: &mut Model) {
     let was_selected: Vec<Option<(PatientId, usize, Option<ItemRef>)>> = QueueTab::ALL
         .iter()
         .map(|&t| {
-            let q = &model.queues;
+            let q = &model.screens.queues;
             q.list(t)
                 .get(q.selected[t.index()])
                 .map(|e| (e.patient_id.clone(), e.series, e.item().cloned()))
@@ -388,7 +388,7 @@ pub fn rebuild(model: &mut Model) {
         .into_iter()
         .map(|f| (f, None))
         .collect();
-    for (id, r) in &model.queues.ticked_here {
+    for (id, r) in &model.screens.queues.ticked_here {
         let Some(p) = by_id.get(id) else { continue };
         let Some((session_date, e)) = located(p, r) else {
             continue;
@@ -409,7 +409,7 @@ pub fn rebuild(model: &mut Model) {
             items.push((f, Some(at)));
         }
     }
-    if !model.queues.ticked_here.is_empty() {
+    if !model.screens.queues.ticked_here.is_empty() {
         items.sort_by(|a, b| follow_up_order(&a.0).cmp(&follow_up_order(&b.0)));
     }
     let follow_ups: Vec<Entry> = items
@@ -418,7 +418,7 @@ pub fn rebuild(model: &mut Model) {
         .collect();
 
     let fingerprint = Fingerprint::of(model);
-    let q = &mut model.queues;
+    let q = &mut model.screens.queues;
     q.lists = [to_book, reviews, follow_ups];
     for (i, before) in was_selected.into_iter().enumerate() {
         let same = before.and_then(|(id, series, item)| {
@@ -556,13 +556,13 @@ pub fn handle_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
     let Some(action) = screen_action_for(QUEUE_KEYS, &key) else {
         return Vec::new();
     };
-    if model.queues.is_stale(model) {
-        let before = model.queues.selected_entry().map(|e| {
+    if model.screens.queues.is_stale(model) {
+        let before = model.screens.queues.selected_entry().map(|e| {
             let (id, series, item) = e.key();
             (id.clone(), series, item.cloned())
         });
         rebuild(model);
-        let after = model.queues.selected_entry().map(Entry::key);
+        let after = model.screens.queues.selected_entry().map(Entry::key);
         let gone = before
             .as_ref()
             .is_some_and(|(id, series, item)| after != Some((id, *series, item.as_ref())));
@@ -577,13 +577,13 @@ pub fn handle_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
         }
     }
     // Rows on screen, as the view last drew them (10 before the first frame).
-    let page = match model.queues.page.get() {
+    let page = match model.screens.queues.page.get() {
         0 => 10,
         n => n as i64,
     };
     match action {
         Q::NextTab | Q::PrevTab => {
-            let q = &mut model.queues;
+            let q = &mut model.screens.queues;
             q.tab = q.tab.step(action == Q::NextTab);
         }
         Q::Up => move_by(model, -1),
@@ -596,7 +596,7 @@ pub fn handle_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
         Q::Tick => return tick(model),
         Q::Refresh => {
             enter(model);
-            let q = &model.queues;
+            let q = &model.screens.queues;
             let counts: Vec<String> = QueueTab::ALL
                 .iter()
                 .map(|&t| format!("{} {}", q.open_count(t), t.title().to_lowercase()))
@@ -608,7 +608,7 @@ pub fn handle_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
 }
 
 fn move_by(model: &mut Model, delta: i64) {
-    let q = &mut model.queues;
+    let q = &mut model.screens.queues;
     let i = q.tab.index();
     let len = q.lists[i].len();
     if len == 0 {
@@ -624,7 +624,7 @@ fn move_by(model: &mut Model, delta: i64) {
 /// archived patients shown if that is what it takes), the plan focused and the row's
 /// session selected, so that the checklist shows a follow-up's item.
 fn open(model: &mut Model) {
-    let Some(entry) = model.queues.selected_entry().cloned() else {
+    let Some(entry) = model.screens.queues.selected_entry().cloned() else {
         model.set_status(StatusKind::Info, "nothing to open: this list is empty");
         return;
     };
@@ -671,15 +671,15 @@ fn open(model: &mut Model) {
 /// Space on a follow-up: ticks the item on the patient's record (or unticks one ticked
 /// here) and returns the save. The main screen's selection is left as it was.
 fn tick(model: &mut Model) -> Vec<Effect> {
-    if model.queues.tab != QueueTab::FollowUps {
+    if model.screens.queues.tab != QueueTab::FollowUps {
         model.set_status(
             StatusKind::Info,
             "Space ticks aftercare items in Follow-ups due (Tab to get there)",
         );
         return Vec::new();
     }
-    let row = model.queues.selected[QueueTab::FollowUps.index()];
-    let Some(entry) = model.queues.selected_entry().cloned() else {
+    let row = model.screens.queues.selected[QueueTab::FollowUps.index()];
+    let Some(entry) = model.screens.queues.selected_entry().cloned() else {
         model.set_status(StatusKind::Info, "no follow-up due: nothing to tick");
         return Vec::new();
     };
@@ -731,9 +731,9 @@ fn tick(model: &mut Model) -> Vec<Effect> {
     let at = record.ticked_at;
     let key = (entry.patient_id.clone(), r);
     if want_ticked {
-        model.queues.ticked_here.insert(key);
+        model.screens.queues.ticked_here.insert(key);
     } else {
-        model.queues.ticked_here.remove(&key);
+        model.screens.queues.ticked_here.remove(&key);
     }
     set_row_ticked(model, row, at);
     let what = short(&entry.what, 24);
@@ -750,7 +750,7 @@ fn tick(model: &mut Model) -> Vec<Effect> {
     let effect = model.put_patient(patient);
     // Its save moves the patient's revision on by one; the lists already show the
     // change, so that must not read as someone else's (a failed save will, harmlessly).
-    if let Some(f) = model.queues.built_from.as_mut() {
+    if let Some(f) = model.screens.queues.built_from.as_mut() {
         f.revisions = f.revisions.wrapping_add(1);
     }
     model.refresh_visible(keep.clone());
@@ -762,7 +762,7 @@ fn tick(model: &mut Model) -> Vec<Effect> {
 }
 
 fn set_row_ticked(model: &mut Model, row: usize, at: Option<NaiveDateTime>) {
-    if let Some(e) = model.queues.lists[QueueTab::FollowUps.index()].get_mut(row) {
+    if let Some(e) = model.screens.queues.lists[QueueTab::FollowUps.index()].get_mut(row) {
         e.ticked_at = at;
     }
 }
@@ -779,6 +779,18 @@ fn short(text: &str, max: usize) -> String {
 pub fn bar_hints(model: &Model) -> Vec<KeyHint> {
     bar_rows(QUEUE_KEYS)
         .into_iter()
-        .filter(|(key, _)| key != "Space" || model.queues.tab == QueueTab::FollowUps)
+        .filter(|(key, _)| key != "Space" || model.screens.queues.tab == QueueTab::FollowUps)
         .collect()
+}
+
+// The screen's interface to its registry (`app::screen`).
+pub type State = QueuesState;
+pub const SWITCH_HELP: &str = "queues: to book, reviews missing, follow-ups due";
+
+pub fn new_state(_today: chrono::NaiveDate) -> State {
+    State::default()
+}
+
+pub fn help_sections() -> Vec<(&'static str, Vec<KeyHint>)> {
+    vec![("Queues screen (3)", super::screen::help_rows(QUEUE_KEYS))]
 }

@@ -70,3 +70,18 @@ pub use rows::{ResourceKind, Row, Section, WEEKDAYS, rows, selected_row};
 pub use save::{clinic_saved, hold_quit, save_clinic};
 pub use state::{CLOSES, DATE, Edit, OPENS, REASON, SettingsState, VALUE};
 pub use submit::form_key;
+
+// The screen's interface to its registry (`app::screen`).
+pub type State = SettingsState;
+pub const SWITCH_HELP: &str = "clinic settings: hours, closed dates, clinicians, rooms, protocols";
+
+pub fn new_state(_today: chrono::NaiveDate) -> State {
+    State::default()
+}
+
+/// Nothing to set up: the cursor stays where it was.
+pub fn enter(_model: &mut super::model::Model) {}
+
+pub fn help_sections() -> Vec<(&'static str, Vec<super::screen::KeyHint>)> {
+    vec![("Settings screen (5)", super::screen::help_rows(SETTINGS_KEYS))]
+}

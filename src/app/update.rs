@@ -251,13 +251,7 @@ fn main_action(model: &mut Model, action: Action) -> Vec<Effect> {
         }
         Action::Help => model.overlay = Overlay::Help { scroll: 0 },
         Action::Screen(id) => {
-            model.screen = id;
-            if id == ScreenId::Queues {
-                super::queues::enter(model);
-            }
-            if id == ScreenId::Consult {
-                super::consult::enter(model);
-            }
+            screen::enter(model, id);
         }
     }
     Vec::new()

@@ -27,7 +27,7 @@ const ONE_LINE: u16 = 52;
 const MIN_WEEK_COLUMN: u16 = 18;
 
 pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
-    let a = &model.agenda;
+    let a = &model.screens.agenda;
     let focused = model.overlay == Overlay::None;
     let view = match a.view {
         View::Day => "day",
@@ -362,7 +362,7 @@ fn draw_rows(
     if holds_selection {
         let first = rows.iter().position(|(_, i)| *i == Some(selected));
         let last = rows.iter().rposition(|(_, i)| *i == Some(selected));
-        offset = model.agenda.offset.get();
+        offset = model.screens.agenda.offset.get();
         if let (Some(first), Some(last)) = (first, last) {
             if first < offset {
                 offset = first;
@@ -371,7 +371,7 @@ fn draw_rows(
             }
         }
         offset = offset.min(rows.len().saturating_sub(view_h));
-        model.agenda.offset.set(offset);
+        model.screens.agenda.offset.set(offset);
     }
     let focused = model.overlay == Overlay::None;
     let end = (offset + view_h).min(rows.len());
@@ -402,7 +402,7 @@ fn draw_rows(
 // Week view.
 
 fn draw_week(model: &Model, frame: &mut Frame, area: Rect) {
-    let monday = week_start(model.agenda.date);
+    let monday = week_start(model.screens.agenda.date);
     let days: Vec<DayAgenda> = (0..7)
         .map(|i| agenda::day_of(model, monday + TimeDelta::days(i)))
         .collect();
@@ -471,7 +471,7 @@ fn draw_week(model: &Model, frame: &mut Frame, area: Rect) {
     let focused = model.overlay == Overlay::None;
     let mut lines: Vec<Line> = Vec::new();
     for day in &days {
-        let is_sel = day.date == model.agenda.date;
+        let is_sel = day.date == model.screens.agenda.date;
         let mut cells: Vec<Vec<Span<'static>>> = vec![Vec::new(); per_day];
         for (id, _) in columns.iter().take(shown) {
             let lane = day.lanes.iter().find(|l| l.id == *id);

@@ -35,13 +35,10 @@ pub fn title(model: &Model, frame: &mut Frame, area: Rect) {
             })
         )),
     ];
-    // The screens and their keys, the current one marked, from the keymap itself.
-    let screens: Vec<(String, ScreenId)> = MAIN_KEYS
+    // The screens and their keys, the current one marked, from the screens' registry.
+    let screens: Vec<(String, ScreenId)> = ScreenId::ALL
         .iter()
-        .filter_map(|b| match b.action {
-            Action::Screen(id) => Some((b.keys_label(), id)),
-            _ => None,
-        })
+        .map(|id| (id.key().to_string(), *id))
         .collect();
     if screens.is_empty() {
         if left_area.width >= 70 {

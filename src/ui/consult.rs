@@ -370,7 +370,7 @@ fn depths(model: &Model, patient: &Patient, series: Option<&Series>, frame: &mut
     let si = patient.series.len() - 1;
     let cols = columns(series);
     let areas = rows(series);
-    let selected = model.consult.session.min(series.sessions.len().saturating_sub(1));
+    let selected = model.screens.consult.session.min(series.sessions.len().saturating_sub(1));
     let title = Line::from(vec![
         Span::styled("Depths (mm) by area and session", theme::header()),
         Span::styled("  ▶ selected (j/k)", theme::dim()),
@@ -566,7 +566,7 @@ fn prep_popup(model: &Model, patient: &Patient, row: usize, frame: &mut Frame, a
         return;
     };
     let si = patient.series.len() - 1;
-    let ci = model.consult.session.min(series.sessions.len().saturating_sub(1));
+    let ci = model.screens.consult.session.min(series.sessions.len().saturating_sub(1));
     let Some(session) = series.sessions.get(ci) else {
         return;
     };
@@ -630,7 +630,7 @@ fn chart_popup(model: &Model, patient: &Patient, frame: &mut Frame, area: Rect) 
     let Some(series) = patient.current_series() else {
         return;
     };
-    let ci = model.consult.session.min(series.sessions.len().saturating_sub(1));
+    let ci = model.screens.consult.session.min(series.sessions.len().saturating_sub(1));
     let Some(session) = series.sessions.get(ci) else {
         return;
     };

@@ -2,22 +2,27 @@
 //! no state changes (beyond remembering the list's scroll offset), and only visible
 //! rows are built, so a frame costs the same with 10 or 10,000 patients.
 
-mod agenda;
 mod bars;
 mod checklist;
 mod confirm;
-mod consult;
 mod form;
 mod patient_list;
 mod plan;
 mod popups;
 mod preview;
-mod queues;
 mod screens;
-mod settings;
 mod text;
 
 pub(crate) use text::{fit, fit_pad, wrap_words};
+
+// The screens' views (agenda, queues, consult, settings), from the registry in
+// `app::screen`.
+macro_rules! declare_screen_views {
+    ($($(#[$doc:meta])* $variant:ident $module:ident $key:literal $title:literal,)*) => {
+        $(mod $module;)*
+    };
+}
+crate::app::screen::screens!(declare_screen_views);
 pub mod theme;
 
 use ratatui::Frame;

@@ -38,7 +38,9 @@ pub fn help_lines() -> Vec<Line<'static>> {
             .map(|b| (b.keys_label(), b.help.to_string()))
             .collect()
     };
-    section("On every screen", scoped(Scope::Global), &mut lines);
+    let mut global = screen::switch_rows();
+    global.extend(scoped(Scope::Global));
+    section("On every screen", global, &mut lines);
     section("Patients screen, any pane", scoped(Scope::Everywhere), &mut lines);
     for pane in Pane::ALL {
         section(pane.title(), scoped(Scope::Pane(pane)), &mut lines);

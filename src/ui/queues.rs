@@ -1,5 +1,5 @@
 //! The queues screen: three lists the front desk works from, as tabs. Draws the lists
-//! cached in `model.queues` (built by `app::queues`), only the rows on screen.
+//! cached in `model.screens.queues` (built by `app::queues`), only the rows on screen.
 
 use chrono::NaiveDate;
 use ratatui::Frame;
@@ -20,7 +20,7 @@ use super::theme;
 const WIDE: u16 = 120;
 
 pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
-    let q = &model.queues;
+    let q = &model.screens.queues;
     let focused = model.overlay == Overlay::None;
     let built = q
         .built_at

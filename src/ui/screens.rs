@@ -1,5 +1,5 @@
-//! Drawing of the screens besides the main one; each has its own module, registered
-//! here (see `app::screen` for the other half).
+//! Drawing of the screens besides the main one: each has its own module (declared in
+//! `ui/mod.rs`), dispatched here, both generated from the registry in `app::screen`.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -7,13 +7,14 @@ use ratatui::layout::Rect;
 use crate::app::model::Model;
 use crate::app::screen::ScreenId;
 
-pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
-    match model.screen {
-        ScreenId::Main => {}
-        ScreenId::Queues => super::queues::draw(model, frame, area),
-        ScreenId::Agenda => super::agenda::draw(model, frame, area),
-        ScreenId::Consult => super::consult::draw(model, frame, area),
-        ScreenId::Settings => super::settings::draw(model, frame, area),
-    }
-    let _ = (frame, area);
+macro_rules! draw_screens {
+    ($($(#[$doc:meta])* $variant:ident $module:ident $key:literal $title:literal,)*) => {
+        pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
+            match model.screen {
+                ScreenId::Main => {}
+                $(ScreenId::$variant => super::$module::draw(model, frame, area),)*
+            }
+        }
+    };
 }
+crate::app::screen::screens!(draw_screens);

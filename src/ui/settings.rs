@@ -34,7 +34,7 @@ enum Item {
 }
 
 pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
-    let s = &model.settings;
+    let s = &model.screens.settings;
     let focused = model.overlay == Overlay::None;
     let mut title = format!(" {}Settings · {CLINIC_FILE} ", if focused { "▶ " } else { "" });
     if s.conflict.is_some() {
@@ -143,7 +143,7 @@ const CONTEXT: usize = 2;
 fn keep_visible(model: &Model, selected: usize, header: usize, len: usize, rows: usize) -> usize {
     let rows = rows.max(1);
     let context = CONTEXT.min(rows.saturating_sub(1) / 2);
-    let cell = &model.settings.offset;
+    let cell = &model.screens.settings.offset;
     let mut offset = cell.get();
     if selected < offset + context {
         offset = selected.saturating_sub(context);
@@ -155,7 +155,7 @@ fn keep_visible(model: &Model, selected: usize, header: usize, len: usize, rows:
     }
     offset = offset.min(len.saturating_sub(rows));
     cell.set(offset);
-    model.settings.page.set(rows.saturating_sub(2).max(1));
+    model.screens.settings.page.set(rows.saturating_sub(2).max(1));
     offset
 }
 
@@ -377,6 +377,7 @@ fn conflict_view(model: &Model, c: &Comparison, frame: &mut Frame, area: Rect) {
     let [body, keys_area] = Layout::vertical([Constraint::Min(1), Constraint::Length(keys_h)]).areas(area);
     let total = wrapped_height(&lines, body.width) as usize;
     let scroll = model
+        .screens
         .settings
         .conflict
         .as_ref()

@@ -53,7 +53,7 @@ pub struct Comparison {
 
 /// The comparison the settings screen shows while a conflict is open.
 pub fn comparison(model: &Model) -> Option<Comparison> {
-    let c = model.settings.conflict.as_ref()?;
+    let c = model.screens.settings.conflict.as_ref()?;
     let base = c.base.as_ref().unwrap_or(&c.theirs);
     let theirs = changes(base, &c.theirs);
     let mine = changes(base, &model.clinic);
@@ -76,19 +76,19 @@ pub fn comparison(model: &Model) -> Option<Comparison> {
 
 /// Opens the conflict: my changes wait, unsaved and not retried, until the user chooses.
 pub fn open(model: &mut Model, theirs: ClinicSettings) {
-    model.settings.conflict = Some(Conflict {
+    model.screens.settings.conflict = Some(Conflict {
         theirs,
-        base: model.settings.base.clone(),
+        base: model.screens.settings.base.clone(),
         scroll: 0,
     });
-    model.settings.unsaved = false;
+    model.screens.settings.unsaved = false;
     model.set_status(StatusKind::Error, CONFLICT_MESSAGE);
 }
 
 /// Keys while the comparison is shown (global keys and Esc were handled before).
 pub fn handle_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
     let scroll = |model: &mut Model, by: isize| {
-        if let Some(c) = &mut model.settings.conflict {
+        if let Some(c) = &mut model.screens.settings.conflict {
             c.scroll = c.scroll.saturating_add_signed(by);
         }
     };
@@ -109,12 +109,12 @@ pub fn handle_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
 
 /// Their version replaces mine; my changes are dropped.
 pub fn take_theirs(model: &mut Model) {
-    let Some(c) = model.settings.conflict.take() else {
+    let Some(c) = model.screens.settings.conflict.take() else {
         return;
     };
     let revision = c.theirs.revision;
-    model.settings.unsaved = false;
-    model.settings.base = None;
+    model.screens.settings.unsaved = false;
+    model.screens.settings.base = None;
     model.set_clinic(c.theirs);
     model.set_status(
         StatusKind::Info,
@@ -125,7 +125,7 @@ pub fn take_theirs(model: &mut Model) {
 /// My changes go on top of their version and are saved as the next revision (the
 /// returned effect). Refused, with the conflict left open, when the result breaks a rule.
 pub fn keep_mine(model: &mut Model) -> Vec<Effect> {
-    let Some(c) = model.settings.conflict.take() else {
+    let Some(c) = model.screens.settings.conflict.take() else {
         return Vec::new();
     };
     let merged = match &c.base {
@@ -143,12 +143,12 @@ pub fn keep_mine(model: &mut Model) -> Vec<Effect> {
                  change again (nothing changed)"
             ),
         );
-        model.settings.conflict = Some(c);
+        model.screens.settings.conflict = Some(c);
         return Vec::new();
     }
-    model.settings.base = Some(c.theirs);
+    model.screens.settings.base = Some(c.theirs);
     model.set_clinic(merged);
-    model.settings.unsaved = true;
+    model.screens.settings.unsaved = true;
     model.set_status(StatusKind::Info, "your changes put on top of the other user's");
     vec![Effect::SaveClinic]
 }
@@ -202,7 +202,7 @@ pub fn look_at_file(model: &Model, data_dir: &Path, now: SystemTime) -> Option<C
             )));
         }
     };
-    let w = &model.settings.watch;
+    let w = &model.screens.settings.watch;
     // A settings form or question open is finished first (it would check against
     // settings it was not opened with).
     let editing = model.overlay_stack().any(|o| {
@@ -234,15 +234,15 @@ pub fn take_file(model: &mut Model, seen: ClinicSeen) {
         }
         ClinicSeen::Read { stamp, settled, load } => (stamp, settled, *load),
     };
-    let first = !model.settings.watch.seen;
-    model.settings.watch.seen = true;
-    model.settings.watch.stamp = stamp;
-    model.settings.watch.settled = settled;
+    let first = !model.screens.settings.watch.seen;
+    model.screens.settings.watch.seen = true;
+    model.screens.settings.watch.stamp = stamp;
+    model.screens.settings.watch.settled = settled;
     if let Some(problem) = load.problem {
         broken(model, problem, first);
         return;
     }
-    let was_broken = model.settings.watch.problem.take().is_some() || model.clinic_read_only;
+    let was_broken = model.screens.settings.watch.problem.take().is_some() || model.clinic_read_only;
     if was_broken {
         model.clinic_read_only = false;
         model.problems.retain(|p| !p.starts_with(CLINIC_FILE));
@@ -264,11 +264,11 @@ pub fn take_file(model: &mut Model, seen: ClinicSeen) {
 /// The file on disk cannot be read: the settings in use stay, changes are refused, and
 /// the problem is said once (at start it was already said).
 fn broken(model: &mut Model, problem: String, first: bool) {
-    if model.settings.watch.problem.as_ref() == Some(&problem) {
+    if model.screens.settings.watch.problem.as_ref() == Some(&problem) {
         return;
     }
     let known_at_start = first && super::file_problem(model) == Some(problem.as_str());
-    model.settings.watch.problem = Some(problem.clone());
+    model.screens.settings.watch.problem = Some(problem.clone());
     model.clinic_read_only = true;
     if known_at_start {
         return;
@@ -291,7 +291,7 @@ fn broken(model: &mut Model, problem: String, first: bool) {
 
 /// Settings read from disk that may be another user's.
 fn take_in(model: &mut Model, theirs: ClinicSettings, was_broken: bool) {
-    if let Some(c) = &mut model.settings.conflict {
+    if let Some(c) = &mut model.screens.settings.conflict {
         if theirs.revision > c.theirs.revision {
             c.theirs = theirs;
         }
@@ -299,18 +299,18 @@ fn take_in(model: &mut Model, theirs: ClinicSettings, was_broken: bool) {
     }
     if theirs.same_content(&model.clinic) {
         // Our own save, or the very same change: only the count may have moved.
-        if !model.settings.unsaved {
+        if !model.screens.settings.unsaved {
             model.clinic.revision = theirs.revision;
         }
         return;
     }
-    if model.settings.unsaved {
+    if model.screens.settings.unsaved {
         // My change waits for a retry; theirs is newer: choose, rather than overwrite.
         open(model, theirs);
         return;
     }
     let what = changes(&model.clinic, &theirs);
-    model.settings.base = None;
+    model.screens.settings.base = None;
     model.set_clinic(theirs);
     let text = if was_broken {
         format!("{CLINIC_FILE} can be read again: its settings are in use")

@@ -13,7 +13,7 @@ pub(super) fn hhmm(t: NaiveTime) -> String {
 /// The hours a closed weekday opens with: those it had before it was closed on this
 /// visit, else those of the first open weekday, else 09:00-18:00.
 pub(super) fn reopening_hours(model: &Model, day: usize) -> DayHours {
-    model.settings.reopen[day]
+    model.screens.settings.reopen[day]
         .or_else(|| model.clinic.hours.iter().flatten().next().copied())
         .unwrap_or_else(|| {
             DayHours::new(

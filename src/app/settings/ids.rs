@@ -83,7 +83,7 @@ pub(super) fn ids_taken(model: &Model, kind: ResourceKind) -> BTreeSet<String> {
 pub(super) fn new_id(model: &Model, kind: ResourceKind, name: &str) -> String {
     let listed = |id: &str| kind.list(&model.clinic).iter().any(|r| r.id == id);
     let id = unique_id(name, kind.noun(), |id| {
-        listed(id) || model.settings.taken_ids.contains(id)
+        listed(id) || model.screens.settings.taken_ids.contains(id)
     });
     debug_assert!(is_file_safe_id(&id), "{id}");
     id

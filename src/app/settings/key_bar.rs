@@ -8,7 +8,7 @@ use super::rows::{Row, selected_row};
 /// The keys that do something on the selected row, with what they do to it.
 pub fn bar_hints(model: &Model) -> Vec<KeyHint> {
     let pair = |k: &str, v: &str| (k.to_string(), v.to_string());
-    if model.settings.conflict.is_some() {
+    if model.screens.settings.conflict.is_some() {
         return conflict::bar_hints();
     }
     let mut out = vec![pair("j/k", "move"), pair("Tab", "section")];

@@ -128,7 +128,7 @@ pub static SETTINGS_KEYS: &[Binding<SettingsAction>] = &[
 pub fn handle_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
     // A form opened before the conflict finished first (it is an overlay, which takes
     // the keys before the screen); then the choice is due.
-    if model.settings.conflict.is_some() {
+    if model.screens.settings.conflict.is_some() {
         return conflict::handle_key(model, key);
     }
     let Some(action) = screen_action_for(SETTINGS_KEYS, &key) else {
@@ -136,16 +136,16 @@ pub fn handle_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
     };
     let rows = rows(model);
     let last = rows.len().saturating_sub(1);
-    let cursor = model.settings.cursor.min(last);
-    let page = model.settings.page.get().max(1);
+    let cursor = model.screens.settings.cursor.min(last);
+    let page = model.screens.settings.page.get().max(1);
     let row = rows.get(cursor).copied();
     match action {
-        S::Up => model.settings.cursor = cursor.saturating_sub(1),
-        S::Down => model.settings.cursor = (cursor + 1).min(last),
-        S::PageUp => model.settings.cursor = cursor.saturating_sub(page),
-        S::PageDown => model.settings.cursor = (cursor + page).min(last),
-        S::Home => model.settings.cursor = 0,
-        S::End => model.settings.cursor = last,
+        S::Up => model.screens.settings.cursor = cursor.saturating_sub(1),
+        S::Down => model.screens.settings.cursor = (cursor + 1).min(last),
+        S::PageUp => model.screens.settings.cursor = cursor.saturating_sub(page),
+        S::PageDown => model.screens.settings.cursor = (cursor + page).min(last),
+        S::Home => model.screens.settings.cursor = 0,
+        S::End => model.screens.settings.cursor = last,
         S::NextSection | S::PrevSection => {
             let here = row.map_or(Section::General, Row::section);
             let i = Section::ALL.iter().position(|s| *s == here).unwrap_or(0);
@@ -158,7 +158,7 @@ pub fn handle_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
                     (i + n - step) % n
                 };
                 if let Some(at) = rows.iter().position(|r| r.section() == Section::ALL[to]) {
-                    model.settings.cursor = at;
+                    model.screens.settings.cursor = at;
                     break;
                 }
             }

@@ -141,7 +141,7 @@ pub(super) fn add(model: &mut Model, row: Option<Row>) {
             closed_date_form("New closed date", None, ""),
         ),
         Some(kind) => {
-            model.settings.taken_ids = ids_taken(model, kind);
+            model.screens.settings.taken_ids = ids_taken(model, kind);
             let mut form = resource_form(kind, &format!("New {}", kind.noun()), "");
             form.notes = vec![id_note(model, kind, "")];
             (Edit::Resource(kind, None), form)

@@ -55,6 +55,6 @@ pub fn confirm_remove(model: &mut Model, i: usize, key: KeyEvent) -> Vec<Effect>
     let text = format!("closed date {} removed", gone.date.format("%a %Y-%m-%d"));
     let effects = commit(model, new, text);
     let last = rows(model).len().saturating_sub(1);
-    model.settings.cursor = model.settings.cursor.min(last);
+    model.screens.settings.cursor = model.screens.settings.cursor.min(last);
     effects
 }

@@ -137,6 +137,6 @@ pub fn rows(model: &Model) -> Vec<Row> {
 /// The row under the cursor (the cursor clamped to the rows there are).
 pub fn selected_row(model: &Model) -> Option<Row> {
     let rows = rows(model);
-    rows.get(model.settings.cursor.min(rows.len().saturating_sub(1)))
+    rows.get(model.screens.settings.cursor.min(rows.len().saturating_sub(1)))
         .copied()
 }

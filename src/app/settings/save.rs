@@ -15,8 +15,8 @@ pub(super) fn commit(model: &mut Model, new: ClinicSettings, text: String) -> Ve
         model.set_status(StatusKind::Info, "nothing changed");
         return Vec::new();
     }
-    if model.settings.base.is_none() {
-        model.settings.base = Some(model.clinic.clone());
+    if model.screens.settings.base.is_none() {
+        model.screens.settings.base = Some(model.clinic.clone());
     }
     model.set_clinic(new);
     model.set_status(StatusKind::Info, text);
@@ -29,7 +29,7 @@ const NOT_SAVED: &str = "settings NOT SAVED";
 /// after every key and on every tick): IO only, the outcome is a message for `update`
 /// ([`clinic_saved`]). Never writes while `clinic.json` cannot be read.
 pub fn save_clinic(model: &Model, saver: &dyn Saver) -> Option<Msg> {
-    if !model.settings.unsaved || model.settings.conflict.is_some() {
+    if !model.screens.settings.unsaved || model.screens.settings.conflict.is_some() {
         return None;
     }
     let outcome = if model.clinic_read_only {
@@ -54,7 +54,7 @@ pub fn clinic_saved(model: &mut Model, outcome: ClinicSaved) {
         ClinicSaved::Saved(revision) => {
             // Only the count moves: the settings in use are those just written.
             model.clinic.revision = revision;
-            model.settings.base = None;
+            model.screens.settings.base = None;
             Ok(())
         }
         ClinicSaved::Conflict(theirs) => {
@@ -68,7 +68,7 @@ pub fn clinic_saved(model: &mut Model, outcome: ClinicSaved) {
     let status = &model.status;
     let fresh = model.status_fresh && !status.text.is_empty();
     let says_not_saved = status.text.contains(NOT_SAVED);
-    model.settings.unsaved = result.is_err();
+    model.screens.settings.unsaved = result.is_err();
     let (kind, text) = match (result, status.kind) {
         // "settings saved" comes first, so that a narrow status line never cuts it off.
         (Ok(()), StatusKind::Info) if fresh => {
@@ -95,8 +95,8 @@ pub fn clinic_saved(model: &mut Model, outcome: ClinicSaved) {
 /// Holds the first quit while settings are not written yet, saying so; true when it did.
 /// A second q quits (`update::request_quit` then sees `quit_requested`).
 pub fn hold_quit(model: &mut Model) -> bool {
-    let in_conflict = model.settings.conflict.is_some();
-    if !(model.settings.unsaved || in_conflict) || model.quit_requested {
+    let in_conflict = model.screens.settings.conflict.is_some();
+    if !(model.screens.settings.unsaved || in_conflict) || model.quit_requested {
         return false;
     }
     model.quit_requested = true;

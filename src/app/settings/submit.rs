@@ -35,7 +35,7 @@ pub fn form_key(model: &mut Model, edit: Edit, mut form: Form, key: KeyEvent) ->
             if let Some((new, text, select)) = submit(model, &edit, &mut form) {
                 let effects = commit(model, new, text);
                 if let Some(at) = select.and_then(|r| rows(model).iter().position(|x| *x == r)) {
-                    model.settings.cursor = at;
+                    model.screens.settings.cursor = at;
                 }
                 return effects;
             }

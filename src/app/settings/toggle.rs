@@ -28,7 +28,7 @@ pub(super) fn toggle(model: &mut Model, row: Row) -> Vec<Effect> {
         Row::Day(day) => match new.hours[day] {
             Some(h) => {
                 new.hours[day] = None;
-                model.settings.reopen[day] = Some(h);
+                model.screens.settings.reopen[day] = Some(h);
                 let booked = future_bookings_on_weekday(model, day);
                 let mut text = format!("closed on {}s", WEEKDAYS[day]);
                 if booked > 0 {
