@@ -209,8 +209,12 @@ impl Table {
     }
 }
 
-fn form_table() -> Table {
+/// The form's table; Enter says what it does in this form ("find", "sign", ...).
+fn form_table(form: &Form) -> Table {
     let mut t = Table::of(FORM_KEYS);
+    if let Some(enter) = t.bar.iter_mut().find(|(k, _)| k == "Enter") {
+        enter.1 = form.enter_label.to_string();
+    }
     let typing = t.help.len();
     t.help.push((TYPING_HELP.0.into(), TYPING_HELP.1.into()));
     t.row_of =
@@ -223,8 +227,8 @@ impl Overlay {
     pub fn keys(&self) -> Table {
         match self {
             Overlay::None => Table::of::<()>(&[]),
-            Overlay::Form(..) => form_table(),
-            Overlay::SeriesPreview(p) if p.edit.is_some() => form_table(),
+            Overlay::Form(_, f) => form_table(f),
+            Overlay::SeriesPreview(p) if let Some(f) = &p.edit => form_table(f),
             Overlay::SeriesPreview(_) => Table::of::<PreviewAction>(PREVIEW_KEYS),
             Overlay::ConfirmArchive(_) | Overlay::ConfirmRemoveClosedDate(_) => Table::of(CONFIRM_KEYS),
             Overlay::Help { .. } => Table::of(HELP_KEYS),
