@@ -238,3 +238,43 @@ fn the_row_form_refuses_cleo_once_she_is_made_inactive() {
     assert!(message.contains("Cleo Diaz was made inactive"), "{message}");
     assert!(!app.preview().rows.iter().any(|r| r.clinician == "cleo"));
 }
+
+#[test]
+fn a_colleagues_change_names_the_field_without_moving_the_cursor() {
+    let mut app = session_form_with_cleo();
+    // On to Notes, typing there.
+    app.keys("<Tab><Tab>Flaking");
+    assert_eq!(app.session_form().focused(), session_form::NOTES);
+    app.colleague_saves(deactivate("cleo"));
+    let form = app.session_form();
+    assert!(form.error_of(session_form::CLINICIAN).is_some());
+    assert_eq!(
+        form.focused(),
+        session_form::NOTES,
+        "the cursor stays where the user types"
+    );
+    app.keys(" expected");
+    assert_eq!(app.session_form().text(session_form::NOTES), "Flaking expected");
+}
+
+#[test]
+fn the_agendas_find_form_refuses_a_clinician_made_inactive_while_it_is_open() {
+    use needleplan::app::agenda::FIND_CLINICIAN;
+    let mut app = App::new();
+    app.keys("2f");
+    for _ in 0..5 {
+        match &app.model.overlay {
+            Overlay::Form(_, f) if f.shown(FIND_CLINICIAN) == "Cleo Diaz" => break,
+            _ => app.keys("<Right>"),
+        }
+    }
+    app.colleague_saves(deactivate("cleo"));
+    app.keys("<Enter>");
+    let Overlay::Form(_, form) = &app.model.overlay else {
+        panic!("the find form stays open, got {:?}", app.model.overlay)
+    };
+    let (field, message) = form.first_error().expect("refused");
+    assert_eq!(field, FIND_CLINICIAN);
+    assert!(message.contains("Cleo Diaz was made inactive"), "{message}");
+    assert!(app.model.screens.agenda.found.is_none(), "no search ran");
+}

@@ -104,3 +104,38 @@ fn the_outcome_of_writing_the_settings_comes_in_as_a_message() {
     assert_eq!(m.clinic.revision, 3);
     assert_eq!(m.status.text, "settings saved");
 }
+
+#[test]
+fn a_record_turning_read_only_closes_its_form_and_leaves_the_list_under_it() {
+    use needleplan::app::Overlay;
+    use needleplan::store::patients::ReadOnlyPatient;
+    let mut m = model();
+    let press = |m: &mut Model, c: char| {
+        update(
+            m,
+            Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE), m.now),
+        );
+    };
+    // The consult screen's screening list, and the review form over it.
+    for c in ['4', 's', 'r'] {
+        press(&mut m, c);
+    }
+    assert!(matches!(m.overlay, Overlay::Form(..)));
+    assert_eq!(m.overlays_below, [Overlay::Screening { row: 0 }]);
+    let mut newer = ann();
+    newer.revision = 9;
+    let changes = Changes {
+        read_only: vec![ReadOnlyPatient {
+            patient: newer,
+            schema_version: 99,
+        }],
+        ..Default::default()
+    };
+    update(&mut m, Msg::PatientsChanged(Ok(changes)));
+    assert_eq!(
+        m.overlay,
+        Overlay::Screening { row: 0 },
+        "the form about it is gone"
+    );
+    assert!(m.overlays_below.is_empty());
+}

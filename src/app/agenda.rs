@@ -382,6 +382,18 @@ fn open_find(model: &mut Model) {
     model.push_overlay(Overlay::Form(FormPurpose::FindSlot, form));
 }
 
+/// The clinic's settings changed while the find form is open: its clinician and room
+/// choices follow; one made inactive or removed meanwhile is refused on its field.
+pub fn clinic_changed(model: &Model, form: &mut Form) {
+    let fields = super::booking::BookingFields {
+        date: FIND_FROM,
+        time: FIND_LENGTH,
+        clinician: FIND_CLINICIAN,
+        room: FIND_ROOM,
+    };
+    super::booking::refresh_resources(form, &model.clinic, fields, (None, None));
+}
+
 /// A key in the find form (`Overlay::Form(FormPurpose::FindSlot, ..)`, taken off the
 /// model: it is put back unless the key closes it).
 pub fn find_key(model: &mut Model, mut form: Form, key: KeyEvent) -> Vec<Effect> {

@@ -77,7 +77,7 @@ pub fn refresh_resources(
                     label,
                     unavailable: Some(why.clone()),
                 });
-                form.fail(name, why);
+                form.note(name, why);
             }
         }
         if let Some(choice) = form.choice_mut(name) {

@@ -6,7 +6,8 @@
 //! (`s`), charts the selected session (`c`), signs the chart (`S`) and ticks the session
 //! prep (`d`). Text is typed in ordinary forms (`Overlay::Form` with
 //! `FormPurpose::Consult`); the screening list, the prep list and a signed chart are
-//! popups of this screen, kept in [`ConsultState`]. Every change is saved at once.
+//! overlays too (`Overlay::Screening`, `Prep`, `ChartView`), under the form that one of
+//! their rows opens. Every change is saved at once.
 //!
 //! This file holds the screen's state, its key dispatch and the saving of its forms;
 //! each part lives in its own file and is re-exported here, so callers keep using

@@ -354,6 +354,9 @@ impl Model {
         }
         self.store_patient(patient);
         self.refresh_visible(Some(id.clone()));
+        // Marked here, in the model, so that it is written (and retried) whatever runs
+        // the effect; the effect says "write it now".
+        self.unsaved.insert(id.clone());
         Effect::Save(id)
     }
 

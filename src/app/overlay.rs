@@ -332,6 +332,16 @@ impl Model {
         self.overlay = Overlay::None;
     }
 
+    /// Closes every overlay about patient `id`, wherever it is in the stack (the record
+    /// turned read-only: nothing typed in them can be saved); the others stay in order.
+    pub fn close_overlays_about(&mut self, id: &PatientId) {
+        let about = |o: &Overlay| o.record() == Record::Patient(id.clone());
+        self.overlays_below.retain(|o| !about(o));
+        if about(&self.overlay) {
+            self.close_overlay();
+        }
+    }
+
     /// The overlays from the bottom one to the top one.
     pub fn overlay_stack(&self) -> impl Iterator<Item = &Overlay> {
         self.overlays_below

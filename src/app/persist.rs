@@ -48,16 +48,11 @@ impl Saver for PatientStore {
     }
 }
 
-/// Marks what the effects ask to save, then writes it (see [`flush`]).
+/// Carries out what a key asked for. The changes are already marked unsaved in the
+/// model (by `Model::put_patient`, `keep_mine` and the settings' `commit`), so this only
+/// writes: every pending save, retried after every key.
 pub fn run_effects(model: &mut Model, effects: Vec<Effect>, saver: &dyn Saver) {
-    for effect in effects {
-        match effect {
-            Effect::Save(id) => {
-                model.unsaved.insert(id);
-            }
-            Effect::SaveClinic => model.screens.settings.unsaved = true,
-        }
-    }
+    let _ = effects;
     flush(model, saver);
 }
 
@@ -267,9 +262,7 @@ pub fn apply_read_only(model: &mut Model, patients: Vec<crate::store::patients::
         if model.unsaved.contains(id) || model.conflicts.contains_key(id) || is_open(model, id) {
             lost.push(id.to_string());
         }
-        if is_open(model, id) {
-            model.overlay = Overlay::None;
-        }
+        model.close_overlays_about(id);
         why = Some(ReadOnly::NewerVersion(r.schema_version));
     }
     let count = patients.len();
@@ -304,6 +297,7 @@ pub fn apply_read_only(model: &mut Model, patients: Vec<crate::store::patients::
 pub fn keep_mine(model: &mut Model, id: &PatientId) -> Option<Effect> {
     let theirs = model.conflicts.remove(id)?;
     model.set_revision(id, theirs.revision);
+    model.unsaved.insert(id.clone());
     Some(Effect::Save(id.clone()))
 }
 

@@ -447,6 +447,7 @@ fn candidate(model: &Model, p: &Preview, row: Proposal, typed_reason: &str) -> C
 /// Shows what the rules say about the row as typed: refusals, warnings, and what can be
 /// done about them.
 fn recheck_row(model: &Model, p: &Preview, f: &mut Form) {
+    f.clear_rule_errors();
     f.refusals.clear();
     f.warnings.clear();
     f.notes.clear();
@@ -491,10 +492,10 @@ fn row_form_key(model: &mut Model, p: &mut Preview, mut f: Form, key: KeyEvent) 
                             .err()
                             .map(|e| e.to_string())
                             .unwrap_or_default();
-                        f.fail(REASON, why);
+                        f.fail_by_rule(REASON, why);
                     }
-                    Some(Refusal::Rule(v)) => f.fail(field_of(v, FIELDS), format!("refused: {v}")),
-                    Some(Refusal::Screening(s)) => f.fail(DATE, format!("refused: {s}")),
+                    Some(Refusal::Rule(v)) => f.fail_by_rule(field_of(v, FIELDS), format!("refused: {v}")),
+                    Some(Refusal::Screening(s)) => f.fail_by_rule(DATE, format!("refused: {s}")),
                     None => {
                         let note = if c.too_close {
                             "; minimum interval overridden"

@@ -1,5 +1,5 @@
 //! After a cancellation or a no-show: the next free slot that keeps the series valid
-//! (`next_valid_slot`), offered as a replacement session. `y` books it; any other key
+//! (`next_valid_slot`), offered as a replacement session. `y` books it; `n` or Esc
 //! leaves the series as it is.
 //!
 //! The screening counts too: the search starts no earlier than the end of a washout

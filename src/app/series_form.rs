@@ -126,7 +126,7 @@ pub fn clinic_changed(model: &Model, f: &mut Form) {
             label: format!("{id} (no longer in use)"),
             unavailable: Some(why.into()),
         });
-        f.fail(PROTOCOL, why);
+        f.note(PROTOCOL, why);
     }
     if let Some(c) = f.choice_mut(PROTOCOL) {
         c.set_options(options);

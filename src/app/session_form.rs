@@ -244,6 +244,7 @@ fn check(model: &Model, id: &PatientId, index: Option<usize>, t: &Typed) -> Chec
 
 /// Recomputes, for what is typed now, the refusals, warnings and notes the form shows.
 pub fn refresh(model: &Model, id: &PatientId, index: Option<usize>, f: &mut Form) {
+    f.clear_rule_errors();
     f.refusals.clear();
     f.warnings.clear();
     f.notes.clear();
@@ -393,23 +394,23 @@ pub fn submit(model: &mut Model, id: &PatientId, index: Option<usize>, f: &mut F
         match override_reason(&t.reason) {
             // A reason was typed for the interval, but it is too short to count.
             Err(why) if first.is_overridable() && !t.reason.trim().is_empty() => {
-                f.fail(REASON, why.to_string())
+                f.fail_by_rule(REASON, why.to_string())
             }
-            _ => f.fail(field_of(first, FIELDS), format!("refused: {first}")),
+            _ => f.fail_by_rule(field_of(first, FIELDS), format!("refused: {first}")),
         }
         return None;
     }
     if c.binding
         && let Some(first) = screening_refusals(model, model.patient(id)?, t.date).first()
     {
-        f.fail(DATE, format!("refused: {first}"));
+        f.fail_by_rule(DATE, format!("refused: {first}"));
         return None;
     }
     let marking_done = becoming_done(model, id, index, &t);
     if marking_done {
         let missing = done_missing(model, id, index, &t);
         if !missing.is_empty() {
-            f.fail(STATUS, format!("refused: {}", done_refusal(&missing)));
+            f.fail_by_rule(STATUS, format!("refused: {}", done_refusal(&missing)));
             return None;
         }
     }

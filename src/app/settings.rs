@@ -12,8 +12,8 @@
 //! checked by parsing it and by [`ClinicSettings::validate`], and a refusal is shown next
 //! to its field with everything typed kept. Every confirmed change goes into
 //! `model.clinic` at once (through [`Model::set_clinic`], so the calendar and the idle
-//! lock follow) and returns [`Effect::SaveClinic`]; [`save_pending`] then writes the
-//! file, and keeps retrying while writing fails ("NOT SAVED"), like a patient's save.
+//! lock follow) and returns [`Effect::SaveClinic`]; [`save_clinic`] then writes the
+//! file ([`clinic_saved`] takes the outcome in), and keeps retrying while writing fails ("NOT SAVED"), like a patient's save.
 //!
 //! When `clinic.json` exists but cannot be read, the app runs on the built-in settings
 //! and this screen refuses every change, so that the file is never written over.
@@ -28,9 +28,9 @@
 //! The parts, one concern each (everything other modules use is re-exported here):
 //!
 //! - `rows`: the sections and rows the screen lists, and the row under the cursor.
-//! - `state`: [`SettingsState`] in the model, and the form or question open over it.
-//! - `keys`: the screen's key bindings, and where a key goes (form, question, conflict,
-//!   list).
+//! - `state`: [`SettingsState`] in the model, and the field names of the forms.
+//! - `keys`: the screen's key bindings, and where a key goes (conflict or list; a form
+//!   or question open over the screen is an overlay and takes its keys first).
 //! - `open_form`: Enter and `a`, the form each row opens.
 //! - `submit`: keys in an open form, and what was typed turned into checked settings.
 //! - `toggle`: Space on a weekday, a clinician or room, a protocol.

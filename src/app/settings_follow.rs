@@ -16,6 +16,7 @@ pub fn clinic_changed(model: &mut Model) {
                     session_form::clinic_changed(model, id, Some(*i), &mut form)
                 }
                 FormPurpose::NewSeries(_) => series_form::clinic_changed(model, &mut form),
+                FormPurpose::FindSlot => super::agenda::clinic_changed(model, &mut form),
                 _ => {}
             }
             Overlay::Form(purpose, form)

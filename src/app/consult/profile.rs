@@ -108,6 +108,11 @@ fn parse_profile(model: &Model, form: &mut Form) -> Option<SkinAssessment> {
     form.errors.clear();
     let mut r = form.reader();
     let date = r.parse(PROFILE_DATE, parse_date);
+    // Checked here too (the assessment's own validation repeats it), so that a missing
+    // name shows with every other error at once.
+    if r.text(PROFILE_BY).is_empty() {
+        r.fail(PROFILE_BY, SkinError::AssessedBy);
+    }
     if date.is_some_and(|d| d > model.today) {
         r.fail(PROFILE_DATE, "the assessment date is in the future");
     }

@@ -288,7 +288,11 @@ pub(super) fn save_override(
             .screening
             .add_override(t, target, form.text(CLINICIAN), form.text(REASON), model.now)
     {
-        form.fail(CLINICIAN, e);
+        let field = match e {
+            crate::domain::screening::ScreeningError::OverrideReason => REASON,
+            _ => CLINICIAN,
+        };
+        form.fail(field, e);
         return None;
     }
     Some(format!("block overridden by {}", form.text(CLINICIAN).trim()))

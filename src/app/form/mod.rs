@@ -134,6 +134,9 @@ pub struct Form {
     pub focus: usize,
     /// Validation messages by field name, in the fields' order; each shown under its field.
     pub errors: Vec<(String, String)>,
+    /// Fields whose message came from a rule checked at Enter (a clash, a closed day):
+    /// the owner's re-check after any change clears them ([`Form::clear_rule_errors`]).
+    rule_fields: Vec<String>,
     /// Rules that refuse what is typed: Enter does not save while there are any.
     pub refusals: Vec<String>,
     /// Warnings that do not block saving but must be seen (e.g. too far apart).
@@ -158,6 +161,7 @@ impl Form {
             fields,
             focus: 0,
             errors: Vec::new(),
+            rule_fields: Vec::new(),
             refusals: Vec::new(),
             warnings: Vec::new(),
             notes: Vec::new(),
@@ -261,6 +265,30 @@ impl Form {
         errors.retain(|(n, _)| n != name);
         errors.push((name.to_string(), message.to_string()));
         self.set_errors(errors);
+    }
+
+    /// A rule refused what was typed at Enter (e.g. "refused: Ben is already booked"):
+    /// the message goes on `name` like [`Form::fail`], and lasts until the next change.
+    pub fn fail_by_rule(&mut self, name: &str, message: impl std::fmt::Display) {
+        self.fail(name, message);
+        self.rule_fields.push(name.to_string());
+    }
+
+    /// Drops the messages rules left at the last Enter: what is typed changed, and the
+    /// owner shows what the rules say about it now (refusals, warnings).
+    pub fn clear_rule_errors(&mut self) {
+        let rules = std::mem::take(&mut self.rule_fields);
+        self.errors.retain(|(n, _)| !rules.contains(n));
+    }
+
+    /// A message on `name` that does not move the cursor: it comes from elsewhere (a
+    /// colleague's settings change on a tick), not from a key typed in this form.
+    pub fn note(&mut self, name: &str, message: impl std::fmt::Display) {
+        let mut errors = std::mem::take(&mut self.errors);
+        errors.retain(|(n, _)| n != name);
+        errors.push((name.to_string(), message.to_string()));
+        errors.sort_by_key(|(n, _)| self.index(n).unwrap_or(usize::MAX));
+        self.errors = errors;
     }
 
     /// Shows every message at once, in the fields' order, and focuses the first (cursor
@@ -485,6 +513,25 @@ mod tests {
         assert_eq!(f.handle_key(&key(KeyCode::Char('x'))), FormEvent::Changed);
         assert_eq!(f.error_of("name"), None);
         assert_eq!(f.error_of("notes"), Some("too long"));
+    }
+
+    #[test]
+    fn a_rules_message_lasts_until_the_next_change_and_a_note_keeps_the_cursor() {
+        let mut f = form();
+        f.fail_by_rule("clinician", "refused: Ben is already booked");
+        f.fail("notes", "too long");
+        assert_eq!(f.focused(), "clinician");
+        f.clear_rule_errors();
+        assert_eq!(f.error_of("clinician"), None, "the rule's message goes");
+        assert_eq!(
+            f.error_of("notes"),
+            Some("too long"),
+            "a field's own message stays"
+        );
+        f.focus_on("name");
+        f.note("clinician", "Ben was made inactive");
+        assert_eq!(f.focused(), "name");
+        assert_eq!(f.first_error(), Some(("clinician", "Ben was made inactive")));
     }
 
     #[test]

@@ -1,8 +1,8 @@
 //! One text input for every form: the editing people expect from a shell or a browser
-//! field. The editing itself (cursor, Home/End, Ctrl-A/E, Ctrl-U clears, Ctrl-W and
-//! Alt-Backspace delete a word, Ctrl-K to the end, Ctrl-Left/Right by word, unicode
-//! widths) is `tui-input`'s, a small, maintained crate for exactly this, instead of a
-//! third hand-written copy. What it lacks is added here: **select-on-entry**. A filled
+//! field. The editing itself (cursor, Home/End, Backspace/Delete, Ctrl-U clears, Ctrl-W
+//! deletes a word, Ctrl-K to the end, unicode widths) is `tui-input`'s, a small,
+//! maintained crate for exactly this, instead of a third hand-written copy. Which keys
+//! reach it is the form's key table (`form::FORM_KEYS`), so the help lists them all. What it lacks is added here: **select-on-entry**. A filled
 //! field is selected when the cursor enters it, so typing replaces it ("2026-12-15",
 //! not "2027-04-012026-12-15") and Backspace clears it; any movement key keeps the text
 //! and puts the cursor where the key says.

@@ -6,8 +6,8 @@
 //!   user presses `t` (take theirs: my changes are dropped) or `m` (keep mine: my changes
 //!   are put on top of theirs and saved as the next revision, so theirs to other
 //!   settings survive).
-//! - [`poll_file`] looks at the file on every idle tick (one `stat` when nothing
-//!   changed) and takes in what another instance saved, so a closed date or an inactive
+//! - [`look_at_file`] looks at the file on every idle tick (one `stat` when nothing
+//!   changed) and [`take_file`] takes in what another instance saved, so a closed date or an inactive
 //!   clinician counts at once for bookings. A file broken on disk keeps the last good
 //!   settings in use, refuses every change, and is never written over.
 

@@ -20,6 +20,7 @@ pub(super) fn commit(model: &mut Model, new: ClinicSettings, text: String) -> Ve
     }
     model.set_clinic(new);
     model.set_status(StatusKind::Info, text);
+    model.screens.settings.unsaved = true;
     vec![Effect::SaveClinic]
 }
 

@@ -50,6 +50,6 @@ pub struct SettingsState {
     pub base: Option<ClinicSettings>,
     /// Another user saved the settings first: their version, until the user chooses.
     pub conflict: Option<conflict::Conflict>,
-    /// What this instance last saw of `clinic.json` on disk (see [`conflict::poll_file`]).
+    /// What this instance last saw of `clinic.json` on disk (see [`conflict::look_at_file`]).
     pub watch: conflict::Watch,
 }
