@@ -147,6 +147,7 @@ fn write_new_clinic(dir: &Path, patients: Vec<Patient>) -> io::Result<()> {
             patient_id: p.id.as_str().to_string(),
             revision_before: None,
             revision_after: p.revision,
+            before_unlogged: false,
             prev_hash,
         };
         let line = serde_json::to_string(&entry).map_err(io::Error::other)?;
