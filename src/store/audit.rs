@@ -28,7 +28,7 @@
 //! - Limits: the chain shows accidental and casual edits, not a determined insider who
 //!   can write the file and recompute every hash after the edit. The newest line has no
 //!   successor, so an edit of it that keeps it valid JSON is not visible in the chain
-//!   alone; `doctor` compares the last logged revision of each patient with the file.
+//!   alone; `doctor` compares each record's last line with its file.
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
