@@ -374,3 +374,96 @@ fn every_store_save_is_logged_with_its_action_and_revisions() {
     );
     assert_eq!(verify(&data), Ok(4));
 }
+
+/// Lines written by earlier versions (no `before_unlogged` key) still verify and read;
+/// the key is written only when true, so ordinary lines are as they were.
+#[test]
+fn a_log_of_an_earlier_version_verifies_and_reads_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = format!(
+        r#"{{"time":"2026-11-25T09:30:12+00:00","user":"alice","action":"create","patient_id":"p-1a2b3c4d","revision_before":null,"revision_after":1,"prev_hash":"{GENESIS_HASH}"}}"#
+    );
+    let second = format!(
+        r#"{{"time":"2026-11-25T09:31:00+00:00","user":"alice","action":"update","patient_id":"p-1a2b3c4d","revision_before":1,"revision_after":2,"prev_hash":"{}"}}"#,
+        sha256_hex(first.as_bytes())
+    );
+    fs::write(log_path(dir.path()), format!("{first}\n{second}\n")).unwrap();
+    assert_eq!(verify(dir.path()), Ok(2));
+    let entries = audit::read_entries(dir.path()).unwrap();
+    assert_eq!(entries.len(), 2);
+    assert!(entries.iter().all(|e| !e.before_unlogged));
+    // Appending goes on from them, in the same format.
+    append(dir.path(), AuditAction::Update, &id("p-1a2b3c4d"), Some(2), 3).unwrap();
+    assert_eq!(verify(dir.path()), Ok(3));
+    assert!(
+        !fs::read_to_string(log_path(dir.path()))
+            .unwrap()
+            .contains("before_unlogged")
+    );
+}
+
+/// The line is written before the file: a save that fails after it leaves one line whose
+/// revision never reached the disk, its retries reuse that line rather than add the same
+/// one again, `doctor` calls it an interrupted save (a note, not a problem), and once the
+/// save succeeds the history is whole.
+#[test]
+fn a_failed_save_leaves_one_intent_line_its_retries_add_none() {
+    use needleplan::store::doctor;
+    use needleplan::store::patients::{WriteStep, Writer};
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let today = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
+    let mut p = demo_patients(today).remove(0);
+    let mut store = PatientStore::open(&data).unwrap();
+    p.revision = store.save(&p).unwrap();
+    store.set_writer(Writer::FailAt {
+        step: WriteStep::Rename,
+        kind: std::io::ErrorKind::Other,
+    });
+    p.notes.push_str(" edited");
+    for _ in 0..3 {
+        assert!(store.save(&p).is_err());
+    }
+    let lines = |data: &Path| {
+        audit::read_entries(data)
+            .unwrap()
+            .into_iter()
+            .map(|e| (e.revision_before, e.revision_after))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(lines(&data), [(None, 1), (Some(1), 2)]);
+    let report = doctor::run(&data);
+    assert!(
+        report.lines.iter().any(|l| l.starts_with("note")
+            && l.contains("audit.log line 2: an interrupted save: revision 2")),
+        "{:#?}",
+        report.lines
+    );
+    assert!(
+        !report
+            .lines
+            .iter()
+            .any(|l| l.starts_with("PROBLEM") && l.contains("audit.log")),
+        "{:#?}",
+        report.lines
+    );
+
+    store.set_writer(Writer::Atomic);
+    assert_eq!(store.save(&p), Ok(2));
+    assert_eq!(
+        lines(&data),
+        [(None, 1), (Some(1), 2)],
+        "the retry reused its line"
+    );
+    let report = doctor::run(&data);
+    assert!(
+        report.lines.iter().any(|l| l.contains("chain complete")),
+        "{:#?}",
+        report.lines
+    );
+    assert!(
+        !report.lines.iter().any(|l| l.contains("interrupted")),
+        "{:#?}",
+        report.lines
+    );
+}

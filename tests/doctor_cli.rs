@@ -85,6 +85,12 @@ fn a_clean_demo_clinic_passes() {
         text.contains(&format!("audit.log: {files} lines, chain intact")),
         "{text}"
     );
+    assert!(
+        text.contains(&format!(
+            "ok       audit.log: chain complete: every revision of {files} patient files is logged"
+        )),
+        "{text}"
+    );
     assert_eq!(
         text.lines().last().unwrap(),
         format!("checked {files} patient files, 0 problems")
@@ -237,14 +243,36 @@ fn a_missing_patient_file_the_log_knows_is_a_problem() {
     let (_tmp, data) = clinic();
     let id = PatientId::new("p-gone").unwrap();
     audit::append(&data, AuditAction::Create, &id, None, 1).unwrap();
+    audit::append(&data, AuditAction::Update, &id, Some(1), 2).unwrap();
     let report = doctor::run(&data);
     assert_eq!(report.problems, 1, "{:?}", report.lines);
     assert!(
         report
             .lines
             .iter()
-            .any(|l| l.contains("patients/p-gone.json is missing"))
+            .any(|l| l.contains("patients/p-gone.json is missing")),
+        "{:?}",
+        report.lines
     );
+}
+
+/// A create whose line was written but whose file never reached the disk (killed
+/// between the two): an interrupted save, a note; nothing is missing.
+#[test]
+fn a_create_that_never_reached_the_disk_is_a_note() {
+    let (_tmp, data) = clinic();
+    let id = PatientId::new("p-never").unwrap();
+    audit::append(&data, AuditAction::Create, &id, None, 1).unwrap();
+    let out = doctor_on(&data);
+    let report = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{report}");
+    assert!(
+        report.contains(
+            "note     audit.log line 100: an interrupted save: patients/p-never.json was being created"
+        ),
+        "{report}"
+    );
+    assert!(report.contains("chain complete"), "{report}");
 }
 
 #[cfg(unix)]
@@ -507,18 +535,261 @@ fn clinic_json_schema_and_revision_are_checked() {
         "{report}"
     );
 
-    // An old copy put back over it: older than the log says.
+    // The first save replaced the first release's file: its line says that revision 1
+    // has no line of its own.
+    let clinic_lines: Vec<_> = audit::read_entries(&data)
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action == AuditAction::ClinicUpdate)
+        .map(|e| (e.revision_before, e.revision_after, e.before_unlogged))
+        .collect();
+    assert_eq!(clinic_lines, [(Some(1), 2, true), (Some(2), 3, false)]);
+
+    // At the revision the last line started from: that save never reached the disk (the
+    // line is written before the file), a note.
     let text = fs::read_to_string(data.join("clinic.json")).unwrap();
     write(
         data.join("clinic.json"),
         text.replace("\"revision\": 3", "\"revision\": 2"),
     )
     .unwrap();
+    let out = doctor_on(&data);
+    let report = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{report}");
+    assert!(
+        report.contains("an interrupted save: revision 3 of clinic.json never reached the disk"),
+        "{report}"
+    );
+
+    // An old copy put back over it: older than the log says.
+    write(
+        data.join("clinic.json"),
+        text.replace("\"revision\": 3", "\"revision\": 1"),
+    )
+    .unwrap();
     let report = stdout(&doctor_on(&data));
     let problems = problem_lines(&report);
     assert_eq!(problems.len(), 1, "{report}");
     assert!(
-        problems[0].contains("clinic.json is at revision 2 but the log records revision 3"),
+        problems[0].contains("clinic.json is at revision 1 but the log records revision 3"),
+        "{report}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// Completeness: every revision from creation to the one on disk is in the log
+// ---------------------------------------------------------------------------------------
+
+/// The patients' ids, sorted, as the demo installed them (and logged them, in this order).
+fn patient_ids(data: &Path) -> Vec<String> {
+    let mut ids: Vec<String> = fs::read_dir(data.join("patients"))
+        .unwrap()
+        .map(|e| {
+            e.unwrap()
+                .file_name()
+                .to_string_lossy()
+                .trim_end_matches(".json")
+                .to_string()
+        })
+        .collect();
+    ids.sort();
+    ids
+}
+
+/// The PROBLEM line about `patients/<id>.json`.
+fn problem_about<'a>(report: &'a str, id: &str) -> &'a str {
+    let file = format!("patients/{id}.json ");
+    problem_lines(report)
+        .into_iter()
+        .find(|l| l.contains(&file))
+        .unwrap_or_else(|| panic!("no problem names {file}: {report}"))
+}
+
+#[test]
+fn a_wiped_log_is_a_problem_naming_the_first_missing_revision() {
+    let (_tmp, data) = clinic();
+    write(data.join("audit.log"), "").unwrap();
+    let out = doctor_on(&data);
+    let report = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{report}");
+    let n = patient_ids(&data).len();
+    assert!(
+        report.contains(&format!(
+            "PROBLEM  audit.log is empty, but {n} records on disk have revisions"
+        )),
+        "{report}"
+    );
+    let first = &patient_ids(&data)[0];
+    assert!(
+        problem_about(&report, first).ends_with(
+            "is at revision 1 but the log has no line for it: revision 1 is missing from the log, \
+             the first missing is revision 1"
+        ),
+        "{report}"
+    );
+    // Twenty listed, the rest counted in one line; every record is a problem.
+    assert!(
+        report.contains(&format!(
+            "audit.log: {} more records with revisions missing",
+            n - 20
+        )),
+        "{report}"
+    );
+    assert!(
+        report.ends_with(&format!("checked {n} patient files, {} problems\n", n + 1)),
+        "{report}"
+    );
+    assert!(!report.contains("chain complete"), "{report}");
+}
+
+#[test]
+fn a_deleted_log_is_a_problem_naming_the_first_missing_revision() {
+    let (_tmp, data) = clinic();
+    fs::remove_file(data.join("audit.log")).unwrap();
+    let out = doctor_on(&data);
+    let report = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{report}");
+    assert!(report.contains("PROBLEM  audit.log is missing, but"), "{report}");
+    let first = &patient_ids(&data)[0];
+    assert!(
+        problem_about(&report, first).contains("the first missing is revision 1"),
+        "{report}"
+    );
+}
+
+#[test]
+fn a_log_cut_to_its_first_line_is_a_problem_for_every_other_record() {
+    let (_tmp, data) = clinic();
+    let log = fs::read_to_string(data.join("audit.log")).unwrap();
+    let first_line = log.lines().next().unwrap();
+    write(data.join("audit.log"), format!("{first_line}\n")).unwrap();
+    let out = doctor_on(&data);
+    let report = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{report}");
+    // The chain itself is intact: only the history is not.
+    assert!(
+        report.contains("ok       audit.log: 1 line, chain intact"),
+        "{report}"
+    );
+    let kept: audit::AuditEntry = serde_json::from_str(first_line).unwrap();
+    let file = format!("patients/{}.json ", kept.patient_id);
+    assert!(
+        !problem_lines(&report).iter().any(|l| l.contains(&file)),
+        "the first line's record is whole: {report}"
+    );
+    let ids = patient_ids(&data);
+    let other = ids.iter().find(|id| **id != kept.patient_id).unwrap();
+    assert!(
+        problem_about(&report, other).contains("the first missing is revision 1"),
+        "{report}"
+    );
+    let n = ids.len();
+    assert!(
+        report.ends_with(&format!("checked {n} patient files, {} problems\n", n - 1)),
+        "{report}"
+    );
+}
+
+/// What an older needleplan left when killed between the rename and the log: a revision
+/// on disk with no line, and the next save logged as if nothing were amiss. The hash
+/// chain is intact (nothing was removed), the history is not.
+#[test]
+fn a_gap_in_the_middle_of_a_history_is_a_problem_naming_the_first_missing_revision() {
+    let (_tmp, data) = clinic();
+    let id = patient_ids(&data)[5].clone();
+    let mut store = needleplan::store::PatientStore::open(&data).unwrap();
+    let mut p = store
+        .load_all()
+        .unwrap()
+        .patients
+        .into_iter()
+        .find(|p| p.id.as_str() == id)
+        .unwrap();
+    let save = |p: &mut needleplan::domain::patient::Patient, note: &str| {
+        p.notes.push_str(note);
+        p.revision = store.save(p).unwrap();
+    };
+    save(&mut p, " two");
+    // Revision 3 reaches the disk without its line.
+    p.notes.push_str(" three");
+    p.revision = 3;
+    write(
+        data.join(format!("patients/{id}.json")),
+        needleplan::store::patient_file::encode(&p),
+    )
+    .unwrap();
+    save(&mut p, " four");
+    assert_eq!(p.revision, 4);
+
+    let out = doctor_on(&data);
+    let report = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{report}");
+    assert!(report.contains("chain intact"), "{report}");
+    let problems = problem_lines(&report);
+    assert_eq!(problems.len(), 1, "{report}");
+    assert!(
+        problems[0].ends_with(&format!(
+            "patients/{id}.json goes on from revision 3, but its line before (line 100) ends at \
+             revision 2: revision 3 is missing from the log, the first missing is revision 3"
+        )),
+        "{report}"
+    );
+}
+
+/// A record of the first release (schema_version 1, before revisions and the log) has no
+/// line for its revision 1: a note, and its first save says so in its line, so that the
+/// history from then on is complete.
+#[test]
+fn a_record_from_before_the_log_is_a_note_and_its_first_save_says_so() {
+    let (_tmp, data) = clinic();
+    let sample = "tests/samples/v1/patients/p-0000a001.json";
+    write(data.join("patients/p-0000a001.json"), fs::read(sample).unwrap()).unwrap();
+    let out = doctor_on(&data);
+    let report = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{report}");
+    assert!(
+        report.contains(
+            "note     patients/p-0000a001.json was written by the first release (schema_version 1)"
+        ),
+        "{report}"
+    );
+
+    let mut store = needleplan::store::PatientStore::open(&data).unwrap();
+    let mut p = store
+        .load_all()
+        .unwrap()
+        .patients
+        .into_iter()
+        .find(|p| p.id.as_str() == "p-0000a001")
+        .unwrap();
+    p.notes.push_str(" seen again");
+    assert_eq!(store.save(&p), Ok(2));
+    let last = audit::read_entries(&data).unwrap().pop().unwrap();
+    assert_eq!(
+        (last.revision_before, last.revision_after, last.before_unlogged),
+        (Some(1), 2, true)
+    );
+    let out = doctor_on(&data);
+    let report = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{report}");
+    assert!(!report.contains("p-0000a001"), "{report}");
+
+    // The same file of the current version, with no line: a problem, not history.
+    let mut current = fs::read_to_string(data.join("patients/p-0000a001.json")).unwrap();
+    let log = fs::read_to_string(data.join("audit.log")).unwrap();
+    let lines: Vec<&str> = log.lines().collect();
+    write(
+        data.join("audit.log"),
+        format!("{}\n", lines[..lines.len() - 1].join("\n")),
+    )
+    .unwrap();
+    current = current.replace("\"revision\": 2", "\"revision\": 1");
+    write(data.join("patients/p-0000a001.json"), current).unwrap();
+    let out = doctor_on(&data);
+    let report = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{report}");
+    assert!(
+        problem_about(&report, "p-0000a001").contains("the first missing is revision 1"),
         "{report}"
     );
 }

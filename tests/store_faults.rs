@@ -2,7 +2,8 @@
 //! read-only dir (as `nobody` when run as root), on a full disk and a read-only file
 //! system (a real tmpfs, mounted by the test; where mounting is not allowed those two
 //! say `SKIPPED`, or fail with `NEEDLEPLAN_TEST_NO_SKIP` set, as in CI), with the lock
-//! held by someone else. Each ends in a clear "not saved"
+//! held by someone else, with an `audit.log` that cannot be written (the line is written
+//! first: no line, no save). Each ends in a clear "not saved"
 //! message naming the file, with the data on disk intact and no temp files left; the
 //! edit is kept and a later retry saves it. Every test works in its own temporary dir.
 
@@ -21,7 +22,7 @@ use needleplan::store::lock::DirLock;
 use needleplan::store::patient_file;
 use needleplan::store::patients::{WriteStep, Writer};
 use needleplan::store::templates::Templates;
-use needleplan::store::{PatientStore, SaveError};
+use needleplan::store::{PatientStore, SaveError, SaveStep, audit, clinic_file, doctor};
 
 mod common;
 #[cfg(unix)]
@@ -273,6 +274,155 @@ fn saving_into_a_read_only_patients_dir_fails_clearly() {
     assert_intact(tmp.path(), &old, &bytes);
 }
 
+/// Makes `audit.log` in `dir` read-only (`0400`) and says whether that binds here (as
+/// root it does for a thread working as `nobody`).
+#[cfg(unix)]
+fn read_only_log(dir: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    let log = dir.join(audit::AUDIT_FILE);
+    fs::set_permissions(&log, fs::Permissions::from_mode(0o400)).unwrap();
+    fs::OpenOptions::new().append(true).open(&log).is_err()
+}
+
+/// `doctor` finds the audit chain intact and every revision logged (the temp dirs of
+/// these tests are not private, which it would name too).
+fn assert_log_complete(data: &Path) {
+    let report = doctor::run(data);
+    let audit_problems: Vec<&String> = report
+        .lines
+        .iter()
+        .filter(|l| l.starts_with("PROBLEM") && l.contains("audit.log"))
+        .collect();
+    assert!(audit_problems.is_empty(), "{:#?}", report.lines);
+    assert!(
+        report.lines.iter().any(|l| l.contains("chain complete")),
+        "{:#?}",
+        report.lines
+    );
+}
+
+#[cfg(unix)]
+fn writable_log(dir: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let log = dir.join(audit::AUDIT_FILE);
+    fs::set_permissions(&log, fs::Permissions::from_mode(0o600)).unwrap();
+}
+
+/// The line is written before the file: when `audit.log` cannot be opened for append, the
+/// save fails at the audit step, nothing is renamed or left behind, the retry fails the
+/// same way (never "saved" without its line), and once the log is writable the edit
+/// saves with its line.
+#[cfg(unix)]
+#[test]
+fn a_read_only_audit_log_fails_the_save_and_nothing_is_renamed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (store, old, bytes) = saved_once(tmp.path(), "p-fault010");
+    let nobody = AsNobody::enter(tmp.path());
+    if !read_only_log(tmp.path()) {
+        writable_log(tmp.path());
+        skip("a 0400 file is writable here (root off Linux, or modes ignored)");
+        return;
+    }
+    let log_before = fs::read(tmp.path().join(audit::AUDIT_FILE)).unwrap();
+    let mut edit = old.clone();
+    edit.notes = "needs its audit line".into();
+    for _ in 0..2 {
+        let err = store.save(&edit).unwrap_err();
+        assert!(
+            matches!(&err, SaveError::Io(e) if e.step == SaveStep::Audit),
+            "{err:?}"
+        );
+        assert_eq!(
+            err.to_string(),
+            "patients/p-fault010.json not saved: audit.log cannot be written: Permission denied (os error 13)"
+        );
+        assert_intact(tmp.path(), &old, &bytes);
+        assert_eq!(fs::read(tmp.path().join(audit::AUDIT_FILE)).unwrap(), log_before);
+    }
+    writable_log(tmp.path());
+    assert_eq!(store.save(&edit), Ok(2));
+    drop(nobody);
+    let last = audit::read_entries(tmp.path()).unwrap().pop().unwrap();
+    assert_eq!((last.revision_before, last.revision_after), (Some(1), 2));
+    assert_log_complete(tmp.path());
+}
+
+/// Through the app: while the log cannot be written the status line says NOT SAVED and
+/// why, on every retry, and the edit is kept; "saved" only once its line is written.
+#[cfg(unix)]
+#[test]
+fn the_app_says_not_saved_while_the_audit_log_cannot_be_written() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (store, old, _) = saved_once(tmp.path(), "p-fault011");
+    let mut model = Model::new(
+        today().and_hms_opt(9, 0, 0).unwrap(),
+        Templates::builtin(),
+        vec![old.clone()],
+    );
+    let nobody = AsNobody::enter(tmp.path());
+    if !read_only_log(tmp.path()) {
+        writable_log(tmp.path());
+        skip("a 0400 file is writable here (root off Linux, or modes ignored)");
+        return;
+    }
+    let mut edit = old.clone();
+    edit.notes = "kept until it can be logged".into();
+    let effect = model.put_patient(edit.clone());
+    persist::run_effects(&mut model, vec![effect], &store);
+    for attempt in 0..3 {
+        assert_eq!(model.status.kind, StatusKind::Error, "attempt {attempt}");
+        assert!(
+            model.status.text.contains(
+                "NOT SAVED (kept in memory, retrying): patients/p-fault011.json not saved: audit.log cannot be written"
+            ),
+            "attempt {attempt}: {:?}",
+            model.status
+        );
+        assert!(model.unsaved.contains(&edit.id));
+        persist::flush(&mut model, &store);
+    }
+    writable_log(tmp.path());
+    persist::flush(&mut model, &store);
+    drop(nobody);
+    assert_eq!(model.status.kind, StatusKind::Saved, "{:?}", model.status);
+    assert!(model.unsaved.is_empty());
+    let disk = patient_file::decode(&fs::read(store.path_of(&edit.id)).unwrap()).unwrap();
+    assert_eq!(disk.notes, "kept until it can be logged");
+    let last = audit::read_entries(tmp.path()).unwrap().pop().unwrap();
+    assert_eq!((last.revision_before, last.revision_after), (Some(1), 2));
+}
+
+/// The same for the clinic settings: no line, no `clinic.json`.
+#[cfg(unix)]
+#[test]
+fn a_read_only_audit_log_fails_a_settings_save_and_keeps_the_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path();
+    let mut settings = clinic_file::load(data).settings;
+    settings.revision = clinic_file::save_revision(data, &settings, Duration::from_secs(5)).unwrap();
+    let before = fs::read(clinic_file::path(data)).unwrap();
+    let nobody = AsNobody::enter(data);
+    if !read_only_log(data) {
+        writable_log(data);
+        skip("a 0400 file is writable here (root off Linux, or modes ignored)");
+        return;
+    }
+    settings.name = "Renamed".into();
+    let err = clinic_file::save_revision(data, &settings, Duration::from_secs(5)).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "clinic.json not saved: audit.log cannot be written: Permission denied (os error 13)"
+    );
+    assert_eq!(fs::read(clinic_file::path(data)).unwrap(), before);
+    writable_log(data);
+    assert_eq!(
+        clinic_file::save_revision(data, &settings, Duration::from_secs(5)),
+        Ok(2)
+    );
+    drop(nobody);
+    assert_log_complete(data);
+}
+
 /// A tmpfs mounted for one test, unmounted (lazily) when dropped, even on a panic.
 struct Mounted(PathBuf);
 
@@ -339,12 +489,80 @@ fn a_really_full_disk_keeps_the_old_file_and_says_why() {
     let err = store.save(&edit).unwrap_err();
     assert_not_saved(&err, "p-fault008.json", "No space left on device");
     assert_intact(&data, &old, &bytes);
+    // Whatever part of the audit line fitted was cut back off: the chain is whole.
+    assert!(audit::verify(&data).is_ok(), "{:?}", audit::verify(&data));
 
-    // Space again: the same edit saves.
+    // Space again: the same edit saves, with its line.
     fs::remove_file(&filler_path).unwrap();
     assert_eq!(store.save(&edit), Ok(2));
+    assert_log_complete(&data);
     let disk = patient_file::decode(&fs::read(store.path_of(&edit.id)).unwrap()).unwrap();
     assert_eq!(disk.notes, edit.notes);
+}
+
+/// The disk fills up half-way through the audit line (it starts in the log's last page
+/// and needs a new one): the part written is cut back off, so no broken line is left to
+/// break the chain, and the save fails at the audit step with the old file intact.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_disk_full_half_way_through_the_audit_line_leaves_no_broken_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("mnt");
+    fs::create_dir(&data).unwrap();
+    let _mount = match Mounted::tmpfs(&data, "64k") {
+        Ok(m) => m,
+        Err(why) => {
+            skip(&format!("cannot mount a tmpfs: {why}"));
+            return;
+        }
+    };
+    let (store, old, bytes) = saved_once(&data, "p-fault012");
+    // How long the save's line will be: the same fields make the same length.
+    let probe = tempfile::tempdir().unwrap();
+    audit::append(probe.path(), audit::AuditAction::Update, &old.id, Some(1), 2).unwrap();
+    let line_len = fs::metadata(probe.path().join(audit::AUDIT_FILE)).unwrap().len();
+    // Lines of another record until the next line would cross into a new page.
+    let log = data.join(audit::AUDIT_FILE);
+    let pad = PatientId::new("p-pad").unwrap();
+    for i in 0.. {
+        assert!(i < 100, "the log never came to end near a page boundary");
+        let room = 4096 - fs::metadata(&log).unwrap().len() % 4096;
+        if room < line_len && room > 1 {
+            break;
+        }
+        audit::append(&data, audit::AuditAction::Update, &pad, Some(i + 1), i + 2).unwrap();
+    }
+    let log_before = fs::read(&log).unwrap();
+    let filler_path = data.join("filler");
+    let mut filler = fs::File::create(&filler_path).unwrap();
+    let full = loop {
+        if let Err(e) = filler.write_all(&[0u8; 4096]) {
+            break e;
+        }
+    };
+    assert_eq!(full.kind(), io::ErrorKind::StorageFull, "{full}");
+    drop(filler);
+
+    let mut edit = old.clone();
+    edit.notes = "no room for its line".into();
+    let err = store.save(&edit).unwrap_err();
+    assert!(
+        matches!(&err, SaveError::Io(e) if e.step == SaveStep::Audit),
+        "{err:?}"
+    );
+    assert_not_saved(&err, "p-fault012.json", "No space left on device");
+    let log_after = fs::read(&log).unwrap();
+    assert!(
+        log_after == log_before,
+        "a part of the line was left: {} bytes, {} before",
+        log_after.len(),
+        log_before.len()
+    );
+    assert!(audit::verify(&data).is_ok(), "{:?}", audit::verify(&data));
+    assert_intact(&data, &old, &bytes);
+    fs::remove_file(&filler_path).unwrap();
+    assert_eq!(store.save(&edit), Ok(2));
+    assert!(audit::verify(&data).is_ok(), "{:?}", audit::verify(&data));
 }
 
 #[cfg(target_os = "linux")]

@@ -11,10 +11,24 @@
 //!   sharing a data dir form one chain.
 //! - The first line's `prev_hash` is [`GENESIS_HASH`], the SHA-256 of no bytes. A line's
 //!   hash covers its bytes without the final newline.
+//! - A save writes its line *before* the new version is renamed into place, and fsyncs
+//!   it, under the store lock ([`log_intent`]): whenever a revision is on disk, its line
+//!   is in the log, whatever moment a kill or power cut strikes. A line whose revision
+//!   never reached disk (the save was interrupted, or failed after the line) is an
+//!   "interrupted save": the record's next line starts again from the revision that is on
+//!   disk, and `doctor` says so in a note. If the line cannot be written, the save fails
+//!   and nothing is renamed. A retry of the same save reuses its line rather than add
+//!   the same intent again.
+//! - `doctor` (with [`super::audit_chain`]) walks each record's lines in order and proves
+//!   that every revision from its creation to the one on disk is logged.
+//! - Format: the lines of the first logging release verify and walk unchanged. One key
+//!   was added since, `before_unlogged` (written only when `true`, so ordinary lines are
+//!   byte for byte as before): the revision the save replaced came from a file of the
+//!   first release (`schema_version` 1), which kept no log, so it has no line of its own.
 //! - Limits: the chain shows accidental and casual edits, not a determined insider who
 //!   can write the file and recompute every hash after the edit. The newest line has no
 //!   successor, so an edit of it that keeps it valid JSON is not visible in the chain
-//!   alone; `doctor` compares the last logged revision of each patient with the file.
+//!   alone; `doctor` compares each record's last line with its file.
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
@@ -35,6 +49,11 @@ pub const GENESIS_HASH: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934c
 
 /// How many bytes are read at a time, from the end, to find the last line.
 const TAIL_CHUNK: usize = 4096;
+
+/// How far back from the end [`log_intent`] looks for the line of a save it retries.
+/// A retry follows its failed attempt within seconds, so its line is near the end; one
+/// further back is written again (harmless: `doctor` accepts a repeated intent).
+const RETRY_LOOKBACK: usize = 64 * 1024;
 
 /// What was done to a patient record, or to `clinic.json`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -83,8 +102,76 @@ pub struct AuditEntry {
     /// `None` for a record that did not exist before.
     pub revision_before: Option<u64>,
     pub revision_after: u64,
+    /// `revision_before` was written by the first release (`schema_version` 1), which
+    /// kept no audit log: that revision has no line, and none is missing. Written only
+    /// when true, so every other line reads as in the logs of earlier versions.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub before_unlogged: bool,
     /// Hex SHA-256 of the previous line (without its newline), or [`GENESIS_HASH`].
     pub prev_hash: String,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+/// What a save is about to do, as its audit line says it: written before the new
+/// version is renamed into place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Intent {
+    pub action: AuditAction,
+    /// Empty for a [`AuditAction::ClinicUpdate`].
+    pub patient_id: String,
+    /// `None` for a record that has no file yet.
+    pub revision_before: Option<u64>,
+    pub revision_after: u64,
+    /// See [`AuditEntry::before_unlogged`].
+    pub before_unlogged: bool,
+}
+
+impl Intent {
+    /// The intent of a save of patient `id`.
+    pub fn patient(
+        action: AuditAction,
+        id: &PatientId,
+        revision_before: Option<u64>,
+        revision_after: u64,
+    ) -> Self {
+        Self {
+            action,
+            patient_id: id.as_str().to_string(),
+            revision_before,
+            revision_after,
+            before_unlogged: false,
+        }
+    }
+
+    /// The intent of a save of `clinic.json`.
+    pub fn clinic(revision_before: Option<u64>, revision_after: u64) -> Self {
+        Self {
+            action: AuditAction::ClinicUpdate,
+            patient_id: String::new(),
+            revision_before,
+            revision_after,
+            before_unlogged: false,
+        }
+    }
+
+    /// Whether `e` is a line about the same record.
+    fn same_record(&self, e: &AuditEntry) -> bool {
+        (self.action == AuditAction::ClinicUpdate) == (e.action == AuditAction::ClinicUpdate)
+            && e.patient_id == self.patient_id
+    }
+
+    /// Whether `e`, written by `user`, says exactly this.
+    fn is_said_by(&self, e: &AuditEntry, user: &str) -> bool {
+        e.action == self.action
+            && e.patient_id == self.patient_id
+            && e.revision_before == self.revision_before
+            && e.revision_after == self.revision_after
+            && e.before_unlogged == self.before_unlogged
+            && e.user == user
+    }
 }
 
 /// A line of `audit.log` that does not fit the chain. `line_no` counts from 1; 0 is
@@ -141,7 +228,7 @@ pub fn os_user() -> String {
 
 /// Appends one entry for a change to `patient_id` and syncs it to disk. The caller holds
 /// the store lock. The file is created `0600`, or `0660` in a data dir shared by a
-/// group (setgid, mode `2770`).
+/// group (setgid, mode `2770`). Saves use [`log_intent`].
 pub fn append(
     data_dir: &Path,
     action: AuditAction,
@@ -149,48 +236,65 @@ pub fn append(
     revision_before: Option<u64>,
     revision_after: u64,
 ) -> io::Result<()> {
-    append_line(
-        data_dir,
-        action,
-        patient_id.as_str(),
-        revision_before,
-        revision_after,
-    )
+    let intent = Intent::patient(action, patient_id, revision_before, revision_after);
+    let mut file = open_for_append(&audit_path(data_dir), permissions::file_mode_for(data_dir))?;
+    append_entry(&mut file, &intent, os_user())
 }
 
 /// Appends the entry of a save of `clinic.json` (revision before and after). The caller
 /// holds the store lock, so settings and patient saves form one chain.
 pub fn append_clinic(data_dir: &Path, revision_before: Option<u64>, revision_after: u64) -> io::Result<()> {
-    append_line(
-        data_dir,
-        AuditAction::ClinicUpdate,
-        "",
-        revision_before,
-        revision_after,
-    )
+    let intent = Intent::clinic(revision_before, revision_after);
+    let mut file = open_for_append(&audit_path(data_dir), permissions::file_mode_for(data_dir))?;
+    append_entry(&mut file, &intent, os_user())
 }
 
-fn append_line(
-    data_dir: &Path,
-    action: AuditAction,
-    patient_id: &str,
-    revision_before: Option<u64>,
-    revision_after: u64,
-) -> io::Result<()> {
-    let path = audit_path(data_dir);
-    let mut file = open_for_append(&path, permissions::file_mode_for(data_dir))?;
-    let (last, ends_with_newline) = last_line(&mut file, TAIL_CHUNK)?;
+/// Whether [`log_intent`] wrote a line or found its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Logged {
+    /// A new line, synced to disk.
+    Written,
+    /// The record's last line near the end of the log already says exactly this, by the
+    /// same user: the line of an earlier attempt of this save that did not reach the disk
+    /// (the record is still at `revision_before`, as the caller has just read under the
+    /// lock). It stands for this attempt too, so retries add nothing.
+    Reused,
+}
+
+/// Logs a save that is about to happen, before its new version is renamed into place, and
+/// syncs the line to disk. The caller holds the store lock and has checked that the record
+/// on disk is at `intent.revision_before`. When this fails nothing may be renamed: the
+/// save did not happen. A retry of a save that did not reach the disk finds its line and
+/// adds nothing ([`Logged::Reused`]).
+pub fn log_intent(data_dir: &Path, intent: &Intent) -> io::Result<Logged> {
+    let mut file = open_for_append(&audit_path(data_dir), permissions::file_mode_for(data_dir))?;
+    let user = os_user();
+    let last = last_entry_of(&mut file, RETRY_LOOKBACK, |e| intent.same_record(e))?;
+    if last.is_some_and(|e| intent.is_said_by(&e, &user)) {
+        return Ok(Logged::Reused);
+    }
+    append_entry(&mut file, intent, user)?;
+    Ok(Logged::Written)
+}
+
+/// Appends the line of `intent`, chained to the last line of `file`, and syncs it. A
+/// write that fails half-way (a full disk) is cut back off, so that no broken line stays
+/// behind to break the chain.
+fn append_entry(file: &mut File, intent: &Intent, user: String) -> io::Result<()> {
+    let (last, ends_with_newline) = last_line(file, TAIL_CHUNK)?;
+    let len = file.seek(SeekFrom::End(0))?;
     let prev_hash = match &last {
         Some(line) => sha256_hex(line),
         None => GENESIS_HASH.to_string(),
     };
     let entry = AuditEntry {
         time: Local::now().to_rfc3339_opts(SecondsFormat::Secs, false),
-        user: os_user(),
-        action,
-        patient_id: patient_id.to_string(),
-        revision_before,
-        revision_after,
+        user,
+        action: intent.action,
+        patient_id: intent.patient_id.clone(),
+        revision_before: intent.revision_before,
+        revision_after: intent.revision_after,
+        before_unlogged: intent.before_unlogged,
         prev_hash,
     };
     let json = serde_json::to_string(&entry).map_err(io::Error::other)?;
@@ -202,8 +306,13 @@ fn append_line(
     }
     bytes.extend_from_slice(json.as_bytes());
     bytes.push(b'\n');
-    file.write_all(&bytes)?;
-    file.sync_data()
+    let written = file.write_all(&bytes).and_then(|()| file.sync_data());
+    if written.is_err() {
+        // The save this line was for fails, so the line goes too (best effort: if even
+        // this fails, a whole line left behind reads as an interrupted save).
+        let _ = file.set_len(len).and_then(|()| file.sync_data());
+    }
+    written
 }
 
 #[cfg(unix)]
@@ -266,6 +375,29 @@ fn last_line<F: Read + Seek>(file: &mut F, chunk: usize) -> io::Result<(Option<V
             return Ok((Some(body.to_vec()), ends));
         }
     }
+}
+
+/// The last entry in the final `max` bytes of `file` for which `wanted` holds (lines that
+/// do not parse are passed over; so is a first line cut by the `max` bytes).
+fn last_entry_of<F: Read + Seek>(
+    file: &mut F,
+    max: usize,
+    wanted: impl Fn(&AuditEntry) -> bool,
+) -> io::Result<Option<AuditEntry>> {
+    let len = file.seek(SeekFrom::End(0))?;
+    let start = len.saturating_sub(max as u64);
+    let mut tail = Vec::with_capacity((len - start) as usize);
+    file.seek(SeekFrom::Start(start))?;
+    file.take(len - start).read_to_end(&mut tail)?;
+    let mut lines: Vec<&[u8]> = tail.split(|&b| b == b'\n').collect();
+    if start > 0 {
+        lines.remove(0);
+    }
+    Ok(lines
+        .into_iter()
+        .rev()
+        .filter_map(|line| serde_json::from_slice::<AuditEntry>(line).ok())
+        .find(|e| wanted(e)))
 }
 
 /// Checks the whole chain. `Ok(lines)` when every line is a valid entry whose
@@ -333,6 +465,12 @@ pub fn verify_bytes(bytes: &[u8]) -> Result<usize, Vec<AuditProblem>> {
 
 /// Every valid entry of the log, in order (lines that do not parse are skipped).
 pub fn read_entries(data_dir: &Path) -> io::Result<Vec<AuditEntry>> {
+    Ok(read_numbered(data_dir)?.into_iter().map(|(_, e)| e).collect())
+}
+
+/// Every valid entry of the log with its line number (from 1, as [`verify`] counts),
+/// in order; lines that do not parse are skipped. A missing log has none.
+pub fn read_numbered(data_dir: &Path) -> io::Result<Vec<(usize, AuditEntry)>> {
     let bytes = match std::fs::read(audit_path(data_dir)) {
         Ok(b) => b,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -340,7 +478,8 @@ pub fn read_entries(data_dir: &Path) -> io::Result<Vec<AuditEntry>> {
     };
     Ok(bytes
         .split(|&b| b == b'\n')
-        .filter_map(|line| serde_json::from_slice(line).ok())
+        .enumerate()
+        .filter_map(|(i, line)| Some((i + 1, serde_json::from_slice(line).ok()?)))
         .collect())
 }
 
@@ -399,6 +538,58 @@ mod tests {
         let first = text.lines().next().unwrap();
         assert_eq!(entries[1].prev_hash, sha256_hex(first.as_bytes()));
         assert!(first.contains(r#""action":"create""#), "{first}");
+    }
+
+    #[test]
+    fn a_retry_of_the_same_save_reuses_its_line_and_anything_else_is_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let p1 = Intent::patient(AuditAction::Update, &id("p-1"), Some(1), 2);
+        assert_eq!(log_intent(d, &p1).unwrap(), Logged::Written);
+        assert_eq!(log_intent(d, &p1).unwrap(), Logged::Reused);
+        // Another record's line in between: still the same save of p-1.
+        log_intent(d, &Intent::clinic(None, 1)).unwrap();
+        assert_eq!(log_intent(d, &p1).unwrap(), Logged::Reused);
+        // Anything else is a new line: another revision, action, record or flag.
+        let mut other = p1.clone();
+        other.revision_after = 3;
+        assert_eq!(log_intent(d, &other).unwrap(), Logged::Written);
+        assert_eq!(log_intent(d, &p1).unwrap(), Logged::Written);
+        other = p1.clone();
+        other.action = AuditAction::Archive;
+        assert_eq!(log_intent(d, &other).unwrap(), Logged::Written);
+        other = p1.clone();
+        other.before_unlogged = true;
+        assert_eq!(log_intent(d, &other).unwrap(), Logged::Written);
+        assert_eq!(log_intent(d, &Intent::clinic(None, 1)).unwrap(), Logged::Reused);
+        assert_eq!(verify(d), Ok(6));
+        let flagged = read_entries(d).unwrap().pop().unwrap();
+        assert!(flagged.before_unlogged);
+        let plain = std::fs::read_to_string(audit_path(d)).unwrap();
+        assert_eq!(plain.matches("before_unlogged").count(), 1, "{plain}");
+    }
+
+    #[test]
+    fn the_last_entry_of_a_record_is_found_within_the_lookback_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        append(d, AuditAction::Create, &id("p-1"), None, 1).unwrap();
+        append(d, AuditAction::Create, &id("p-2"), None, 1).unwrap();
+        let mut file = File::open(audit_path(d)).unwrap();
+        let for_p1 = |e: &AuditEntry| e.patient_id == "p-1";
+        let found = last_entry_of(&mut file, usize::MAX >> 1, for_p1).unwrap();
+        assert_eq!(found.map(|e| e.revision_after), Some(1));
+        // The window starts inside p-1's line: that cut line is not read.
+        let len = std::fs::metadata(audit_path(d)).unwrap().len() as usize;
+        let second = std::fs::read_to_string(audit_path(d))
+            .unwrap()
+            .lines()
+            .nth(1)
+            .unwrap()
+            .len()
+            + 1;
+        assert_eq!(last_entry_of(&mut file, second + 5, for_p1).unwrap(), None);
+        assert!(last_entry_of(&mut file, len, for_p1).unwrap().is_some());
     }
 
     #[test]

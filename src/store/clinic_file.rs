@@ -10,7 +10,8 @@
 //! - Several instances share it (staff over SSH on one server). [`save_revision`] takes
 //!   the data dir's lock around read-check-write, like a patient's save: a save whose
 //!   revision is not the one on disk any more is a conflict, and the other user's version
-//!   is returned, never overwritten. Every save is atomic and logged in `audit.log`.
+//!   is returned, never overwritten. Every save is atomic and logged in `audit.log`, the
+//!   line written before the file (see `audit`).
 //!
 //! Schema versions: 1, the first release (no revision); 2 adds `revision` (see
 //! [`v1_to_v2`]).
@@ -83,6 +84,14 @@ pub fn load(data_dir: &Path) -> ClinicLoad {
         },
         Err(why) => broken(format!("{CLINIC_FILE}: {why}; using the built-in settings")),
     }
+}
+
+/// The `schema_version` the text says it has, if it is a whole number.
+pub fn schema_version_of(text: &str) -> Option<u64> {
+    serde_json::from_str::<serde_json::Value>(text)
+        .ok()?
+        .get("schema_version")?
+        .as_u64()
 }
 
 fn broken(problem: String) -> ClinicLoad {
@@ -186,7 +195,8 @@ pub fn to_json(settings: &ClinicSettings) -> String {
     text
 }
 
-/// Why a save of the settings did not happen. In every case nothing on disk changed.
+/// Why a save of the settings did not happen. In every case `clinic.json` did not change
+/// (an `Io` failure of the write leaves its audit line, an interrupted save).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ClinicSaveError {
     /// Another user saved the settings since this edit began: their version (as on disk,
@@ -218,8 +228,8 @@ pub enum ClinicIoError {
     ReadFirst(IoFailure),
     #[error("{CLINIC_FILE} not saved: {0}")]
     Write(IoFailure),
-    /// The settings are saved, but their audit line is missing.
-    #[error("{CLINIC_FILE} saved, but audit.log not written: {0}")]
+    /// The audit line (written first) could not be written: nothing was.
+    #[error("{CLINIC_FILE} not saved: audit.log cannot be written: {0}")]
     Audit(IoFailure),
 }
 
@@ -266,9 +276,14 @@ fn write_locked(
     settings.validate().map_err(ClinicSaveError::Invalid)?;
     let _lock = DirLock::acquire(data_dir, wait).map_err(|e| io(ClinicIoError::Lock, e))?;
     let file = path(data_dir);
-    let on_disk = match std::fs::read_to_string(&file) {
-        Ok(text) => Some(parse(&text).map_err(ClinicSaveError::Protected)?),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+    // The settings on disk, and whether they are a first-release file (schema_version 1,
+    // no revision and no audit log then).
+    let (on_disk, first_release) = match std::fs::read_to_string(&file) {
+        Ok(text) => (
+            Some(parse(&text).map_err(ClinicSaveError::Protected)?),
+            schema_version_of(&text) == Some(1),
+        ),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => (None, false),
         Err(e) => return Err(io(ClinicIoError::ReadFirst, e)),
     };
     let before = on_disk.as_ref().map(|t| t.revision);
@@ -287,10 +302,13 @@ fn write_locked(
         revision,
         ..settings.clone()
     };
+    // The audit line first, synced: a revision on disk always has its line. If it cannot
+    // be written nothing is written at all; a retry reuses the line of an attempt that
+    // did not reach the disk.
+    let mut intent = audit::Intent::clinic(before, revision);
+    intent.before_unlogged = first_release;
+    audit::log_intent(data_dir, &intent).map_err(|e| io(ClinicIoError::Audit, e))?;
     write_atomic(&file, to_json(&new).as_bytes()).map_err(|e| io(ClinicIoError::Write, e))?;
-    // The settings are saved; a log line that cannot be written is said, not hidden,
-    // but the save stands (as the file is already in place).
-    audit::append_clinic(data_dir, before, revision).map_err(|e| io(ClinicIoError::Audit, e))?;
     Ok(revision)
 }
 

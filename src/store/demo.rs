@@ -107,8 +107,8 @@ pub enum DemoError {
 /// reads the file back, writes and fsyncs it, fsyncs the dir and appends and fsyncs an
 /// audit line for every patient: some 300 fsyncs, a second or two on a busy disk for a
 /// copy nobody has seen yet. Here every file is still written atomically (temporary
-/// file, then a rename that never replaces anything), the audit log in one write, and
-/// each dir is fsynced once at the end. Losing a half-installed demo to a power cut costs
+/// file, then a rename that never replaces anything), the audit log first and in one
+/// write, and each dir is fsynced once at the end. Losing a half-installed demo to a power cut costs
 /// nothing: it lives in a new temporary dir and `--demo` makes a fresh one each time.
 pub fn install(dir: &Path, today: NaiveDate) -> Result<(), DemoError> {
     write_new_clinic(dir, demo_patients(today)).map_err(|error| DemoError::Install {
@@ -130,16 +130,12 @@ fn write_new_clinic(dir: &Path, patients: Vec<Patient>) -> io::Result<()> {
     let user = audit::os_user();
     let mut log = Vec::with_capacity(patients.len() * 256);
     let mut prev_hash = GENESIS_HASH.to_string();
+    let mut files = Vec::with_capacity(patients.len());
     for mut p in patients {
         let before = p.revision;
         p.revision = before
             .checked_add(1)
             .ok_or_else(|| io::Error::other(format!("patient {} has no next revision", p.id)))?;
-        write_new(
-            &pdir.join(format!("{}.json", p.id)),
-            &patient_file::encode(&p),
-            file_mode,
-        )?;
         let entry = AuditEntry {
             time: time.clone(),
             user: user.clone(),
@@ -147,14 +143,26 @@ fn write_new_clinic(dir: &Path, patients: Vec<Patient>) -> io::Result<()> {
             patient_id: p.id.as_str().to_string(),
             revision_before: None,
             revision_after: p.revision,
+            before_unlogged: false,
             prev_hash,
         };
         let line = serde_json::to_string(&entry).map_err(io::Error::other)?;
         prev_hash = audit::sha256_hex(line.as_bytes());
         log.extend_from_slice(line.as_bytes());
         log.push(b'\n');
+        files.push(p);
     }
+    // The log first, as every save does: a patient file is never there without its line
+    // (an install killed half-way leaves creates that never reached the disk, which
+    // `doctor` reads as interrupted saves).
     write_new(&audit::audit_path(dir), &log, permissions::file_mode_for(dir))?;
+    for p in files {
+        write_new(
+            &pdir.join(format!("{}.json", p.id)),
+            &patient_file::encode(&p),
+            file_mode,
+        )?;
+    }
     sync_dir(&pdir)?;
     sync_dir(dir)
 }

@@ -2,7 +2,10 @@
 //! reports, one finding per line, what needleplan would stumble on: patient files that
 //! do not parse (with line and column), are from a newer version or hold another id,
 //! temporary files left by an interrupted save, broken template or clinic files,
-//! permissions that let others read patient files, and breaks in the audit chain.
+//! permissions that let others read patient files, breaks in the audit chain, and
+//! revisions missing from it: every revision of every record, from its creation to the
+//! one on disk, must be logged in order (`audit_chain`). A missing, empty or cut log while
+//! records have revisions is a problem naming each record's first missing revision.
 //!
 //! Lines start with `ok`, `PROBLEM` (counted; the command exits non-zero), `note` or
 //! (with `--fix`) `fixed`. Findings name files by their path in the data dir, never a
@@ -21,7 +24,8 @@ use serde::Deserialize;
 
 use crate::domain::patient::Patient;
 
-use super::audit::{self, AUDIT_FILE, AuditAction};
+use super::audit::{self, AUDIT_FILE, AuditAction, AuditEntry};
+use super::audit_chain::{self, Kind, OnDisk};
 use super::clinic_file::{self, CLINIC_FILE};
 use super::lock::{self, DirLock};
 use super::paths::PATIENTS_DIR;
@@ -31,6 +35,10 @@ use super::templates::Templates;
 
 /// A temporary file younger than this may belong to a save happening right now.
 const TMP_GRACE: Duration = Duration::from_secs(60);
+
+/// Findings of the audit history listed one per line, of each kind; the rest are counted
+/// in one line (a wiped log on a large clinic would otherwise fill the screen).
+const LISTED: usize = 20;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DoctorReport {
@@ -48,6 +56,11 @@ impl DoctorReport {
     fn problem(&mut self, text: impl AsRef<str>) {
         self.lines.push(format!("PROBLEM  {}", text.as_ref()));
         self.problems += 1;
+    }
+    /// One line standing for `n` problems.
+    fn problems_unlisted(&mut self, text: impl AsRef<str>, n: usize) {
+        self.lines.push(format!("PROBLEM  {}", text.as_ref()));
+        self.problems += n;
     }
     fn fixed(&mut self, text: impl AsRef<str>) {
         self.lines.push(format!("fixed    {}", text.as_ref()));
@@ -136,9 +149,9 @@ fn check(data_dir: &Path, mut r: DoctorReport) -> DoctorReport {
         return r;
     }
 
-    let (checked, revisions) = check_patients(data_dir, &mut r);
+    let (checked, records) = check_patients(data_dir, &mut r);
     check_tmp_files(data_dir, "", &mut r);
-    check_other_files(data_dir, &mut r);
+    let clinic = check_other_files(data_dir, &mut r);
 
     let warnings = permissions::check(data_dir);
     if warnings.is_empty() {
@@ -148,7 +161,7 @@ fn check(data_dir: &Path, mut r: DoctorReport) -> DoctorReport {
         r.problem(format!("permissions: {w}"));
     }
 
-    check_audit(data_dir, &revisions, &mut r);
+    check_audit(data_dir, &records, clinic, &mut r);
     let problems = r.problems;
     r.lines.push(summary(checked, problems));
     r
@@ -162,9 +175,9 @@ fn summary(checked: usize, problems: usize) -> String {
     )
 }
 
-/// Reads every `patients/*.json`. Returns how many were checked and the revision of
-/// each patient that loaded.
-fn check_patients(data_dir: &Path, r: &mut DoctorReport) -> (usize, BTreeMap<String, u64>) {
+/// Reads every `patients/*.json`. Returns how many were checked and, by file stem, what
+/// each is on disk: its revision when it loaded, unknown when it did not.
+fn check_patients(data_dir: &Path, r: &mut DoctorReport) -> (usize, BTreeMap<String, OnDisk>) {
     let mut revisions = BTreeMap::new();
     let dir = data_dir.join(PATIENTS_DIR);
     if !dir.is_dir() {
@@ -199,6 +212,8 @@ fn check_patients(data_dir: &Path, r: &mut DoctorReport) -> (usize, BTreeMap<Str
             continue;
         };
         checked += 1;
+        // Until it is read: there, revision unknown.
+        revisions.insert(stem.to_string(), OnDisk::Unknown);
         let bytes = match std::fs::read(dir.join(&name)) {
             Ok(b) => b,
             Err(e) => {
@@ -216,7 +231,14 @@ fn check_patients(data_dir: &Path, r: &mut DoctorReport) -> (usize, BTreeMap<Str
                 ));
             }
             Ok(p) => {
-                revisions.insert(p.id.as_str().to_string(), p.revision);
+                let first_release = patient_file::schema_version(&bytes) == Some(1);
+                revisions.insert(
+                    p.id.as_str().to_string(),
+                    OnDisk::At {
+                        revision: p.revision,
+                        first_release,
+                    },
+                );
             }
             Err(DecodeError::FutureVersion(v)) => {
                 bad += 1;
@@ -296,33 +318,33 @@ fn check_tmp_files(dir: &Path, prefix: &str, r: &mut DoctorReport) {
 }
 
 /// `clinic.json` and the template overrides, when present, read as the app reads them.
-fn check_other_files(data_dir: &Path, r: &mut DoctorReport) {
+/// Returns what `clinic.json` is on disk.
+fn check_other_files(data_dir: &Path, r: &mut DoctorReport) -> OnDisk {
     let (_, problems) = Templates::load(data_dir);
     for p in problems {
         r.problem(p);
     }
-    check_clinic(data_dir, r);
+    check_clinic(data_dir, r)
 }
 
-/// `clinic.json`: parses, its schema version, and its revision against the audit log's
-/// last settings save (the chain cannot show its own newest lines removed).
-fn check_clinic(data_dir: &Path, r: &mut DoctorReport) {
+/// `clinic.json`: parses and its schema version. Returns what it is on disk, for its
+/// history in the audit log.
+fn check_clinic(data_dir: &Path, r: &mut DoctorReport) -> OnDisk {
     let clinic = clinic_file::load(data_dir);
     if let Some(why) = clinic.problem {
         r.problem(why);
-        return;
+        return OnDisk::Unknown;
     }
     if !clinic.exists {
         r.note(format!(
             "{CLINIC_FILE} does not exist yet (the built-in settings are in use)"
         ));
-        return;
+        return OnDisk::Missing;
     }
     let revision = clinic.settings.revision;
     let version = std::fs::read_to_string(clinic_file::path(data_dir))
         .ok()
-        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
-        .and_then(|v| v.get("schema_version").and_then(serde_json::Value::as_u64));
+        .and_then(|t| clinic_file::schema_version_of(&t));
     match version {
         Some(v) if v < clinic_file::CLINIC_SCHEMA => r.note(format!(
             "{CLINIC_FILE} is schema_version {v}, from an older needleplan: read as revision {revision}, \
@@ -331,70 +353,118 @@ fn check_clinic(data_dir: &Path, r: &mut DoctorReport) {
         )),
         _ => r.ok(format!("{CLINIC_FILE} read (revision {revision})")),
     }
-    let logged = audit::read_entries(data_dir)
-        .ok()
-        .and_then(|entries| {
-            entries
-                .into_iter()
-                .rev()
-                .find(|e| e.action == AuditAction::ClinicUpdate)
-        })
-        .map(|e| e.revision_after);
-    match logged {
-        Some(logged) if revision > logged => r.problem(format!(
-            "{AUDIT_FILE}: {CLINIC_FILE} is at revision {revision} but the log's last settings save is \
-             revision {logged}: changes are missing from the log"
-        )),
-        Some(logged) if revision < logged => r.problem(format!(
-            "{AUDIT_FILE}: {CLINIC_FILE} is at revision {revision} but the log records revision {logged}: \
-             the file is older than the log (restored from an old copy?)"
-        )),
-        _ => {}
+    OnDisk::At {
+        revision,
+        first_release: version == Some(1),
     }
 }
 
-/// The hash chain, then each patient's last logged revision against its file.
-fn check_audit(data_dir: &Path, revisions: &BTreeMap<String, u64>, r: &mut DoctorReport) {
-    if !data_dir.join(AUDIT_FILE).exists() {
-        r.note(format!("{AUDIT_FILE} does not exist yet (no change logged)"));
-        return;
-    }
-    match audit::verify(data_dir) {
-        Ok(n) => r.ok(format!(
-            "{AUDIT_FILE}: {n} line{}, chain intact",
-            if n == 1 { "" } else { "s" }
-        )),
-        Err(problems) => {
-            for p in problems {
-                r.problem(p.to_string());
+/// The hash chain, then the history of every record: each revision from its creation to
+/// the one on disk is logged, in order (see `audit_chain`). `records` are the patient
+/// files by stem, `clinic` is `clinic.json`.
+fn check_audit(data_dir: &Path, records: &BTreeMap<String, OnDisk>, clinic: OnDisk, r: &mut DoctorReport) {
+    let exists = data_dir.join(AUDIT_FILE).exists();
+    if exists {
+        match audit::verify(data_dir) {
+            Ok(n) => r.ok(format!(
+                "{AUDIT_FILE}: {n} line{}, chain intact",
+                if n == 1 { "" } else { "s" }
+            )),
+            Err(problems) => {
+                for p in problems {
+                    r.problem(p.to_string());
+                }
             }
         }
     }
-    // The chain cannot show that its newest lines were removed; the patient files can,
-    // when they are at a later revision than the log's last word on them.
-    let Ok(entries) = audit::read_entries(data_dir) else {
-        return;
+    let entries = match audit::read_numbered(data_dir) {
+        Ok(entries) => entries,
+        // Named by `verify` above.
+        Err(_) => return,
     };
-    let mut last: BTreeMap<&str, u64> = BTreeMap::new();
-    // Settings saves have no patient id; they are checked with `clinic.json`.
-    for e in entries.iter().filter(|e| e.action != AuditAction::ClinicUpdate) {
-        last.insert(e.patient_id.as_str(), e.revision_after);
-    }
-    for (id, logged) in last {
-        match revisions.get(id) {
-            Some(&on_disk) if on_disk > logged => r.problem(format!(
-                "{AUDIT_FILE}: {PATIENTS_DIR}/{id}.json is at revision {on_disk} but the log's last entry for it is revision {logged}: changes are missing from the log"
-            )),
-            Some(&on_disk) if on_disk < logged => r.problem(format!(
-                "{AUDIT_FILE}: {PATIENTS_DIR}/{id}.json is at revision {on_disk} but the log records revision {logged}: the file is older than the log (restored from an old copy?)"
-            )),
-            Some(_) => {}
-            None if !data_dir.join(PATIENTS_DIR).join(format!("{id}.json")).exists() => {
-                r.problem(format!(
-                    "{PATIENTS_DIR}/{id}.json is missing, but {AUDIT_FILE} records revision {logged} of it"
-                ))
-            }
-            None => {} // present but unreadable: reported with the patient files
+
+    // Each record's lines, in log order. Settings saves have no patient id.
+    let mut by_patient: BTreeMap<&str, Vec<(usize, &AuditEntry)>> = BTreeMap::new();
+    let mut clinic_lines = Vec::new();
+    for (n, e) in &entries {
+        if e.action == AuditAction::ClinicUpdate {
+            clinic_lines.push((*n, e));
+        } else {
+            by_patient.entry(e.patient_id.as_str()).or_default().push((*n, e));
         }
+    }
+    for id in records.keys() {
+        by_patient.entry(id.as_str()).or_default();
+    }
+    let mut findings = Vec::new();
+    for (id, lines) in &by_patient {
+        let disk = records.get(*id).copied().unwrap_or(OnDisk::Missing);
+        findings.extend(audit_chain::check(
+            &format!("{PATIENTS_DIR}/{id}.json"),
+            lines,
+            disk,
+        ));
+    }
+    findings.extend(audit_chain::check(CLINIC_FILE, &clinic_lines, clinic));
+
+    // What should be logged: every record with a revision, unless the first release
+    // wrote it and it has not been saved since.
+    let logged_kind = |d: &OnDisk| {
+        matches!(
+            d,
+            OnDisk::At {
+                first_release: false,
+                ..
+            }
+        )
+    };
+    let patients = records.values().filter(|d| logged_kind(d)).count();
+    let clinic_at = logged_kind(&clinic);
+    let should_have_lines = patients + usize::from(clinic_at);
+    if entries.is_empty() && should_have_lines > 0 {
+        r.problem(format!(
+            "{AUDIT_FILE} is {}, but {should_have_lines} record{} on disk {} revisions: {} history is \
+             not logged (each is named below with its first missing revision)",
+            if exists { "empty" } else { "missing" },
+            if should_have_lines == 1 { "" } else { "s" },
+            if should_have_lines == 1 { "has" } else { "have" },
+            if should_have_lines == 1 { "its" } else { "their" },
+        ));
+    } else if !exists {
+        r.note(format!("{AUDIT_FILE} does not exist yet (no change logged)"));
+    }
+
+    let (problems, notes): (Vec<_>, Vec<_>) = findings.into_iter().partition(|f| f.kind == Kind::Problem);
+    for f in problems.iter().take(LISTED) {
+        r.problem(&f.text);
+    }
+    if problems.len() > LISTED {
+        let more = problems.len() - LISTED;
+        r.problems_unlisted(
+            format!("{AUDIT_FILE}: {more} more records with revisions missing or out of order (not listed)"),
+            more,
+        );
+    }
+    for f in notes.iter().take(LISTED) {
+        r.note(&f.text);
+    }
+    if notes.len() > LISTED {
+        r.note(format!(
+            "{AUDIT_FILE}: {} more interrupted saves or records older than the log (not listed)",
+            notes.len() - LISTED
+        ));
+    }
+    if problems.is_empty() && (patients > 0 || clinic_at) {
+        let what = match (patients, clinic_at) {
+            (0, _) => CLINIC_FILE.to_string(),
+            (n, false) => format!("{n} patient file{}", if n == 1 { "" } else { "s" }),
+            (n, true) => format!(
+                "{n} patient file{} and {CLINIC_FILE}",
+                if n == 1 { "" } else { "s" }
+            ),
+        };
+        r.ok(format!(
+            "{AUDIT_FILE}: chain complete: every revision of {what} is logged, in order from its creation"
+        ));
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod atomic;
 pub mod audit;
+pub mod audit_chain;
 pub mod backup;
 pub mod clinic_file;
 pub mod demo;

@@ -59,6 +59,18 @@ pub fn decode(bytes: &[u8]) -> Result<Patient, DecodeError> {
     Ok(envelope.patient)
 }
 
+/// The `schema_version` a patient file says it has, without reading the patient (`None`
+/// when the file is no JSON object with a whole number there).
+pub fn schema_version(bytes: &[u8]) -> Option<u64> {
+    #[derive(Deserialize)]
+    struct Probe {
+        schema_version: u64,
+    }
+    serde_json::from_slice::<Probe>(bytes)
+        .ok()
+        .map(|p| p.schema_version)
+}
+
 /// What `decode_lenient` found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Decoded {

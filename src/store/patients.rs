@@ -17,7 +17,7 @@ use std::time::{Duration, SystemTime};
 use crate::domain::patient::{Patient, PatientId};
 
 use super::atomic::{sync_dir, write_atomic};
-use super::audit::{self, AuditAction};
+use super::audit::{self, AuditAction, Intent};
 use super::io_failure::IoFailure;
 use super::lock::{self, DirLock};
 use super::paths::patients_dir;
@@ -71,9 +71,10 @@ impl Changes {
     }
 }
 
-/// Why a save did not happen. In every case nothing on disk was changed by it (except
+/// Why a save did not happen. In every case no record on disk was changed by it (except
 /// `Io` after the rename, when only the final directory fsync failed: the new version is
-/// then in place but may not survive a power cut, and a retry makes it durable).
+/// then in place but may not survive a power cut, and a retry makes it durable). An `Io`
+/// failure after the audit line was written leaves that line, an interrupted save.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SaveError {
     /// Someone else saved this patient since the edit began. Carries their version (as
@@ -120,7 +121,7 @@ pub enum SaveStep {
     ReadFirst,
     /// Writing, syncing or renaming the new version, or syncing the dir after it.
     Write,
-    /// The file is saved but its audit line is missing (a retry adds nothing twice).
+    /// The audit line could not be written (it is written first): nothing was renamed.
     Audit,
 }
 
@@ -130,7 +131,7 @@ impl SaveStep {
         match self {
             SaveStep::Lock | SaveStep::Write => "not saved",
             SaveStep::ReadFirst => "not saved: the version on disk cannot be read first",
-            SaveStep::Audit => "saved, but audit.log could not be written",
+            SaveStep::Audit => "not saved: audit.log cannot be written",
         }
     }
 }
@@ -521,6 +522,19 @@ impl PatientStore {
         };
         let mut next = patient.clone();
         next.revision = revision;
+        let action = match replaced {
+            None => AuditAction::Create,
+            Some((_, was)) if was != next.archived && next.archived => AuditAction::Archive,
+            Some((_, was)) if was != next.archived => AuditAction::Restore,
+            Some(_) => AuditAction::Update,
+        };
+        let mut intent = Intent::patient(action, &patient.id, replaced.map(|r| r.0), revision);
+        intent.before_unlogged = replaced.is_some_and(|(r, _)| r == 1) && from_first_release(&path);
+        // The line first, synced, still under the lock (one chain across instances): a
+        // revision on disk always has its line, whenever a kill strikes. If it cannot be
+        // written, nothing is renamed and the save fails; a retry reuses the line of an
+        // attempt that did not reach the disk.
+        audit::log_intent(&self.data_dir, &intent).map_err(|e| io(SaveStep::Audit, e))?;
         let written = self.writer.write(&path, &patient_file::encode(&next));
         // Remember what is there now (even after a failed dir fsync, when the new file is
         // already in place), so that polling does not report this instance's own save.
@@ -531,23 +545,6 @@ impl PatientStore {
             }
         }
         written.map_err(|e| io(SaveStep::Write, e))?;
-        // Still under the lock, so the audit chain has one order across instances. If
-        // the line cannot be written the save is reported as failed: the retry finds the
-        // file already saved, and `doctor` shows the missing audit line.
-        let action = match replaced {
-            None => AuditAction::Create,
-            Some((_, was)) if was != next.archived && next.archived => AuditAction::Archive,
-            Some((_, was)) if was != next.archived => AuditAction::Restore,
-            Some(_) => AuditAction::Update,
-        };
-        audit::append(
-            &self.data_dir,
-            action,
-            &patient.id,
-            replaced.map(|r| r.0),
-            revision,
-        )
-        .map_err(|e| io(SaveStep::Audit, e))?;
         Ok(revision)
     }
 
@@ -672,6 +669,12 @@ fn same_content(a: &Patient, b: &Patient) -> bool {
     a == *b
 }
 
+/// Whether the file at `path` was written by the first release (`schema_version` 1),
+/// which kept no audit log: its revision (1, by migration) has no line of its own.
+fn from_first_release(path: &Path) -> bool {
+    fs::read(path).is_ok_and(|bytes| patient_file::schema_version(&bytes) == Some(1))
+}
+
 /// One patient file as found on disk.
 enum OnDisk {
     /// No such file (or it vanished while being looked at).
@@ -767,7 +770,7 @@ mod tests {
                 "patients/p-1.json not saved: No space left on device",
                 "patients/p-1.json not saved: the version on disk cannot be read first: No space left on device",
                 "patients/p-1.json not saved: No space left on device",
-                "patients/p-1.json saved, but audit.log could not be written: No space left on device",
+                "patients/p-1.json not saved: audit.log cannot be written: No space left on device",
             ]
         );
         let SaveError::Io(e) = at(SaveStep::Write) else {
