@@ -409,13 +409,17 @@ fn depths(model: &Model, patient: &Patient, series: Option<&Series>, frame: &mut
         )),
         note_area,
     );
+    // "!" marks a depth outside the area's usual range (the chart holds the reason).
+    let ranges = &model.templates.depth_ranges;
     for a in &areas {
         let cells = std::iter::once(Cell::from(a.label())).chain(current.iter().map(|d| {
-            Cell::from(
-                d.as_ref()
-                    .and_then(|d| d.get(a))
-                    .map_or("-".to_string(), |d| format!(" {d}")),
-            )
+            match d.as_ref().and_then(|d| d.get(a)) {
+                None => Cell::from("-"),
+                Some(d) if ranges.check(*a, *d).is_some() => {
+                    Cell::from(Span::styled(format!(" {d}!"), theme::warning()))
+                }
+                Some(d) => Cell::from(format!(" {d}")),
+            }
         }));
         body.push(Row::new(cells.collect::<Vec<_>>()));
     }
@@ -653,14 +657,37 @@ fn chart_popup(model: &Model, patient: &Patient, frame: &mut Frame, area: Rect) 
         field("Cartridge lot", r.cartridge_lot.clone()),
     ];
     let current = chart.current_depths();
+    let ranges = &model.templates.depth_ranges;
     let depths: Vec<String> = current
         .iter()
         .map(|(a, d)| {
             let amended = r.depths.get(a) != Some(d);
-            format!("{} {d}{}", a.label(), if amended { "*" } else { "" })
+            let outside = ranges.check(*a, *d).is_some();
+            format!(
+                "{} {d}{}{}",
+                a.label(),
+                if amended { "*" } else { "" },
+                if outside { "!" } else { "" }
+            )
         })
         .collect();
     lines.push(field("Depths (mm)", depths.join(", ")));
+    let outside = ranges.outside(&current);
+    if !outside.is_empty() || !r.depth_reason.is_empty() {
+        let what: Vec<String> = outside.iter().map(ToString::to_string).collect();
+        if !what.is_empty() {
+            lines.push(Line::styled(
+                format!("! outside the usual range: {}", what.join("; ")),
+                theme::warning(),
+            ));
+        }
+        let reason = if r.depth_reason.is_empty() {
+            "none recorded".to_string()
+        } else {
+            r.depth_reason.clone()
+        };
+        lines.push(field("Depth reason", reason));
+    }
     let passes = if r.passes == 0 {
         "-".to_string()
     } else {
@@ -712,7 +739,12 @@ fn chart_popup(model: &Model, patient: &Patient, frame: &mut Frame, area: Rect) 
         }
     }
     lines.push(Line::raw(""));
-    lines.push(Line::styled("m amend · Esc close", theme::dim()));
+    let legend = if outside.is_empty() {
+        "m amend · Esc close"
+    } else {
+        "! outside the usual range · m amend · Esc close"
+    };
+    lines.push(Line::styled(legend, theme::dim()));
     let width = area.width.saturating_sub(4).min(90);
     let inner_w = width.saturating_sub(2).max(1) as usize;
     let h: u16 = lines
