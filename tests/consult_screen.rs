@@ -374,6 +374,82 @@ fn space_answers_no_yes_unanswered_and_a_yes_to_an_absolute_rule_blocks_until_ov
 }
 
 #[test]
+fn an_assessment_with_iga_3_blocks_booking_as_active_acne_until_a_clinician_overrides() {
+    // Chloé: a series from 2026-12-02, no assessment, the screening unanswered.
+    let mut m = consult(2);
+    let first = d("2026-12-02");
+    assert!(screening_refusals(&m, selected(&m), first).is_empty());
+    // p, the assessor, IGA (field 4) from 0 clear to 3 moderate.
+    press(&mut m, &[Char('p')]);
+    type_text(&mut m, "Dr Okafor");
+    press(
+        &mut m,
+        &[Tab, Tab, KeyCode::Right, KeyCode::Right, KeyCode::Right],
+    );
+    assert_eq!(form(&m).1.shown("iga"), "3 moderate");
+    assert_eq!(press(&mut m, &[Enter]).len(), 1);
+    assert!(
+        m.status.text.contains(
+            "screening: 'Active inflammatory acne in the treatment area' now blocks booking until a clinician overrides it (s)"
+        ),
+        "{}",
+        m.status.text
+    );
+    assert_eq!(
+        screening_refusals(&m, selected(&m), first),
+        [
+            "absolute contraindication: Active inflammatory acne in the treatment area (skin assessment 2026-11-25: IGA 3 moderate)"
+        ]
+    );
+    // The screening list says where the yes comes from; o overrides it though the
+    // question itself was never answered.
+    press(&mut m, &[Char('s'), Char('j')]);
+    let screen = draw(&m, 160, 50);
+    assert!(screen.contains("YES (skin)"), "{screen}");
+    assert!(
+        screen.contains("✗ skin: IGA 3 moderate (o overrides)"),
+        "{screen}"
+    );
+    press(&mut m, &[Char('o')]);
+    assert!(
+        matches!(form(&m).0, ConsultForm::Override(_, rule) if rule == "active_acne"),
+        "{:?}",
+        m.status
+    );
+    type_text(&mut m, "Dr Okafor");
+    press(&mut m, &[Tab]);
+    type_text(&mut m, "papules on the back only, face clear");
+    assert_eq!(press(&mut m, &[Enter]).len(), 1);
+    assert!(screening_refusals(&m, selected(&m), first).is_empty());
+}
+
+#[test]
+fn a_hypertrophic_or_keloid_scar_blocks_booking_as_a_keloid_tendency() {
+    let m = model();
+    let mut p = m.patient(&PatientId::new("p-00000003").unwrap()).unwrap().clone();
+    p.skin.push(assessment(
+        "2026-11-20",
+        Fitzpatrick::III,
+        Iga::AlmostClear,
+        &[(ScarType::Boxcar, 2), (ScarType::Hypertrophic, 1)],
+    ));
+    assert_eq!(
+        screening_refusals(&m, &p, d("2026-12-02")),
+        [
+            "absolute contraindication: Tendency to keloid scarring (skin assessment 2026-11-20: hypertrophic/keloid scars)"
+        ]
+    );
+    // A later assessment without it: the block goes with it.
+    p.skin.push(assessment(
+        "2026-11-24",
+        Fitzpatrick::III,
+        Iga::AlmostClear,
+        &[(ScarType::Boxcar, 2)],
+    ));
+    assert!(screening_refusals(&m, &p, d("2026-12-02")).is_empty());
+}
+
+#[test]
 fn a_washout_date_is_typed_checked_and_sets_the_earliest_eligible_date() {
     let mut m = consult(1);
     press(&mut m, &[Char('s')]);
@@ -590,18 +666,13 @@ fn a_depth_outside_its_areas_usual_range_needs_the_clinicians_reason_named_as_it
 
 #[test]
 fn a_chart_saved_without_a_reason_before_the_rule_cannot_be_signed_until_charted_with_one() {
-    let mut m = model();
-    // A draft from before depth reasons: under-eye 0.5 mm, no reason.
-    let p = m.patient(&PatientId::new("p-00000003").unwrap()).unwrap().clone();
-    let mut p = p;
+    // Chloé's first session holds a draft from before depth reasons: under-eye 0.5 mm,
+    // no reason.
+    let mut patients = clinic();
     let mut rec = record(150, 50);
     rec.depths.insert(Area::UnderEye, Depth::from_hundredths(50));
-    p.series[0].sessions[0].chart = Some(SessionChart::new(rec));
-    m = Model::new(now(), Templates::builtin(), {
-        let mut all = clinic();
-        all[2] = p;
-        all
-    });
+    patients[2].series[0].sessions[0].chart = Some(SessionChart::new(rec));
+    let mut m = Model::new(now(), Templates::builtin(), patients);
     press(&mut m, &[Down, Down, Char('4'), Char('S')]);
     let (_, f) = form(&m);
     assert!(

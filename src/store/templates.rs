@@ -265,7 +265,21 @@ pub fn parse_aftercare(text: &str) -> Result<Vec<AftercareItem>, TemplateError> 
 
 pub fn parse_screening(text: &str) -> Result<ScreeningTemplate, TemplateError> {
     // The document is the template itself (plus `schema_version`, ignored by serde).
-    let screening: ScreeningTemplate = parse_doc(text)?;
+    let mut screening: ScreeningTemplate = parse_doc(text)?;
+    // A clinic's file from before skin rules existed keeps the built-in ones (those
+    // whose rule it still has): the skin profile should not stop counting because the
+    // clinic once changed a label. `"skin_rules": []` turns them off.
+    let has_skin_rules = serde_json::from_str::<serde_json::Value>(text)
+        .ok()
+        .is_some_and(|v| v.get("skin_rules").is_some());
+    if !has_skin_rules {
+        let builtin: ScreeningTemplate = parse_doc(BUILTIN_SCREENING)?;
+        screening.skin_rules = builtin
+            .skin_rules
+            .into_iter()
+            .filter(|r| screening.is_rule(&r.rule))
+            .collect();
+    }
     screening.validate()?;
     Ok(screening)
 }
@@ -498,6 +512,84 @@ mod tests {
                 && p.contains("needs a reason")),
             "{problems:?}"
         );
+    }
+
+    #[test]
+    fn the_builtin_skin_rules_follow_the_clinical_reference() {
+        use crate::domain::skin::{Iga, ScarType};
+        let t = Templates::builtin().screening;
+        let acne = t.skin_rules.iter().find(|r| r.rule == "active_acne").unwrap();
+        assert_eq!(acne.min_iga, Some(Iga::Moderate));
+        let keloid = t.skin_rules.iter().find(|r| r.rule == "keloid_tendency").unwrap();
+        assert!(keloid.scars.contains(&ScarType::Hypertrophic));
+        assert!(t.absolute.iter().any(|r| r.id == "active_acne"));
+        assert!(t.absolute.iter().any(|r| r.id == "keloid_tendency"));
+    }
+
+    #[test]
+    fn a_screening_override_without_skin_rules_keeps_the_builtin_ones_it_can() {
+        let cut = BUILTIN_SCREENING
+            .find(
+                r#",
+  "skin_rules""#,
+            )
+            .unwrap();
+        let without = format!("{}\n}}\n", &BUILTIN_SCREENING[..cut]);
+        let (t, problems) = load_with(SCREENING_FILE, &without);
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(t.screening.skin_rules, Templates::builtin().screening.skin_rules);
+        // Without the keloid question, only the acne rule is kept.
+        let no_keloid = without.replace(
+            r#"{ "id": "keloid_tendency", "label": "Tendency to keloid scarring" },"#,
+            "",
+        );
+        let (t, problems) = load_with(SCREENING_FILE, &no_keloid);
+        assert!(problems.is_empty(), "{problems:?}");
+        let rules: Vec<&str> = t.screening.skin_rules.iter().map(|r| r.rule.as_str()).collect();
+        assert_eq!(rules, ["active_acne"]);
+        // An explicit empty list turns them off.
+        let off = BUILTIN_SCREENING.replace(
+            r#"{ "rule": "active_acne", "min_iga": 3 },
+    { "rule": "keloid_tendency", "scars": ["hypertrophic"] }"#,
+            "",
+        );
+        let (t, problems) = load_with(SCREENING_FILE, &off);
+        assert!(problems.is_empty(), "{problems:?}");
+        assert!(t.screening.skin_rules.is_empty());
+    }
+
+    #[test]
+    fn a_bad_skin_rule_is_named_and_the_defaults_are_kept() {
+        for (from, to, words) in [
+            (
+                r#""rule": "active_acne""#,
+                r#""rule": "acne""#,
+                &["screening.json", "skin_rules[0].rule 'acne'"][..],
+            ),
+            (
+                r#""min_iga": 3"#,
+                r#""min_iga": 7"#,
+                &["screening.json", "IGA 7 does not exist"][..],
+            ),
+            (
+                r#", "scars": ["hypertrophic"]"#,
+                "",
+                &["screening.json", "skin_rules[1]: give min_iga or scars"][..],
+            ),
+            (
+                r#""scars": ["hypertrophic"]"#,
+                r#""scars": ["keloid"]"#,
+                &["screening.json", "unknown variant `keloid`"][..],
+            ),
+        ] {
+            assert_eq!(BUILTIN_SCREENING.matches(from).count(), 1, "{from}");
+            let (t, problems) = load_with(SCREENING_FILE, &BUILTIN_SCREENING.replace(from, to));
+            assert_eq!(t, Templates::builtin(), "{to}");
+            assert_eq!(problems.len(), 1, "{problems:?}");
+            for w in words {
+                assert!(problems[0].contains(w), "'{w}' missing in {problems:?}");
+            }
+        }
     }
 
     #[test]

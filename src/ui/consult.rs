@@ -493,25 +493,44 @@ fn screening_popup(model: &Model, patient: &Patient, row: usize, frame: &mut Fra
                 Some(None) => "none".to_string(),
                 Some(Some(d)) => d.to_string(),
             },
-            _ => match s.answers.get(id) {
-                None => "?".to_string(),
-                Some(true) => "YES".to_string(),
-                Some(false) => "no".to_string(),
-            },
+            _ => {
+                // The skin assessment counts the rule even when not answered yes.
+                let by_skin = r
+                    .blocks
+                    .iter()
+                    .filter_map(|b| (b.rule_id == id).then_some(&b.from_skin))
+                    .chain(r.warnings.iter().filter_map(|w| (w.rule_id == id).then_some(&w.from_skin)))
+                    .any(Option::is_some);
+                match s.answers.get(id) {
+                    Some(true) => "YES".to_string(),
+                    _ if by_skin => "YES (skin)".to_string(),
+                    None => "?".to_string(),
+                    Some(false) => "no".to_string(),
+                }
+            }
         };
         let state = match row {
-            ScreeningRow::Absolute { id, .. } => r.blocks.iter().find(|b| &b.rule_id == id).map(|b| match &b
-                .overridden_by
-            {
-                None => ("✗ blocks booking (o overrides)".to_string(), theme::error()),
-                Some(o) => (format!("overridden by {}: {}", o.by, o.reason), theme::dim()),
+            ScreeningRow::Absolute { id, .. } => r.blocks.iter().find(|b| &b.rule_id == id).map(|b| {
+                match &b.overridden_by {
+                    None => match &b.from_skin {
+                        Some(f) => (format!("✗ skin: {} (o overrides)", f.what), theme::error()),
+                        None => ("✗ blocks booking (o overrides)".to_string(), theme::error()),
+                    },
+                    Some(o) => (format!("overridden by {}: {}", o.by, o.reason), theme::dim()),
+                }
             }),
             ScreeningRow::Relative { id, .. } => {
                 r.warnings
                     .iter()
                     .find(|w| &w.rule_id == id)
                     .map(|w| match &w.acknowledged_by {
-                        None => ("⚠ to acknowledge (a)".to_string(), theme::warning()),
+                        None => {
+                            let text = match &w.from_skin {
+                                Some(f) => format!("⚠ skin: {} (a acknowledges)", f.what),
+                                None => "⚠ to acknowledge (a)".to_string(),
+                            };
+                            (text, theme::warning())
+                        }
                         Some(a) => (format!("acknowledged by {}", a.by), theme::dim()),
                     })
             }
