@@ -542,6 +542,42 @@ fn a_booked_session_without_a_time_is_refused_and_a_planned_one_may_go_without()
 }
 
 #[test]
+fn an_old_booking_without_a_time_left_where_it_is_only_warns() {
+    let mut app = App::new();
+    // Session 3 was booked without a time by an older version.
+    let mut dee = app.patient("p-dee").clone();
+    dee.series[0].sessions[2].time = None;
+    dee.revision += 1;
+    persist::apply_external(&mut app.model, vec![dee]);
+    app.edit_session("p-dee", 3);
+    // Only the notes change: saved, with the rule shown as a warning.
+    app.keys("<Tab*5>patient asked for a call first");
+    assert!(app.form().refusals.is_empty(), "{:?}", app.form().refusals);
+    assert!(
+        app.form()
+            .warnings
+            .iter()
+            .any(|w| w.starts_with("as booked already: the session of 2027-01-21 is booked without a time")),
+        "{:?}",
+        app.form().warnings
+    );
+    app.keys("<Enter>");
+    assert_eq!(app.model.overlay, Overlay::None);
+    let s = &app.sessions("p-dee")[2];
+    assert_eq!(
+        (s.time, s.notes.as_str()),
+        (None, "patient asked for a call first")
+    );
+    // The plan flags it until it gets a time.
+    let screen = {
+        let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(160, 50)).unwrap();
+        terminal.draw(|f| needleplan::ui::view(&app.model, f)).unwrap();
+        terminal.backend().to_string()
+    };
+    assert!(screen.contains("now refused: no time"), "{screen}");
+}
+
+#[test]
 fn a_proposed_row_without_a_time_is_refused_on_its_time() {
     let mut app = proposal_for_ann();
     app.keys("e<Tab><Backspace><Enter>");
