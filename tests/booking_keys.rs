@@ -509,6 +509,90 @@ fn a_double_booking_of_a_clinician_or_room_is_refused_with_the_reason() {
 }
 
 #[test]
+fn a_booked_session_without_a_time_is_refused_and_a_planned_one_may_go_without() {
+    // Session 3 (the last: no cascade question) with its time cleared.
+    assert_refused(
+        3,
+        "<Tab><Backspace>",
+        session_form::TIME,
+        "the session of 2027-01-21 is booked without a time: give it a time (HH:MM), or leave it planned",
+    );
+    let mut app = App::new();
+    app.edit_session("p-dee", 3);
+    // Planned instead: it may wait for its time.
+    app.keys("<Tab><Backspace><Tab><Left>");
+    assert_eq!(app.form().shown(session_form::STATUS), "planned");
+    assert!(app.form().refusals.is_empty(), "{:?}", app.form().refusals);
+    app.keys("<Enter>");
+    assert_eq!(app.model.overlay, Overlay::None);
+    let s = &app.sessions("p-dee")[2];
+    assert_eq!((s.status, s.time), (SessionStatus::Planned, None));
+    // Booking it again needs the time.
+    app.keys("e<Tab*2><Right>");
+    assert_eq!(app.form().shown(session_form::STATUS), "booked");
+    app.keys("<Enter>");
+    let (field, message) = app.form().first_error().expect("refused inline");
+    assert_eq!(field, session_form::TIME);
+    assert!(message.contains("booked without a time"), "{message}");
+    app.keys("11:00<Enter>");
+    assert_eq!(app.model.overlay, Overlay::None);
+    let s = &app.sessions("p-dee")[2];
+    assert_eq!((s.status, s.time), (SessionStatus::Booked, Some(t("11:00"))));
+    assert_eq!(app.writes(), 2);
+}
+
+#[test]
+fn an_old_booking_without_a_time_left_where_it_is_only_warns() {
+    let mut app = App::new();
+    // Session 3 was booked without a time by an older version.
+    let mut dee = app.patient("p-dee").clone();
+    dee.series[0].sessions[2].time = None;
+    dee.revision += 1;
+    persist::apply_external(&mut app.model, vec![dee]);
+    app.edit_session("p-dee", 3);
+    // Only the notes change: saved, with the rule shown as a warning.
+    app.keys("<Tab*5>patient asked for a call first");
+    assert!(app.form().refusals.is_empty(), "{:?}", app.form().refusals);
+    assert!(
+        app.form()
+            .warnings
+            .iter()
+            .any(|w| w.starts_with("as booked already: the session of 2027-01-21 is booked without a time")),
+        "{:?}",
+        app.form().warnings
+    );
+    app.keys("<Enter>");
+    assert_eq!(app.model.overlay, Overlay::None);
+    let s = &app.sessions("p-dee")[2];
+    assert_eq!(
+        (s.time, s.notes.as_str()),
+        (None, "patient asked for a call first")
+    );
+    // The plan flags it until it gets a time.
+    let screen = {
+        let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(160, 50)).unwrap();
+        terminal.draw(|f| needleplan::ui::view(&app.model, f)).unwrap();
+        terminal.backend().to_string()
+    };
+    assert!(screen.contains("now refused: no time"), "{screen}");
+}
+
+#[test]
+fn a_proposed_row_without_a_time_is_refused_on_its_time() {
+    let mut app = proposal_for_ann();
+    app.keys("e<Tab><Backspace><Enter>");
+    let form = app.preview().edit.clone().expect("still open");
+    assert_eq!(
+        form.first_error(),
+        Some((
+            preview::TIME,
+            "a booked session needs a time: type HH:MM, e.g. 09:30"
+        ))
+    );
+    assert!(app.preview().rows.iter().all(|r| r.time >= t("09:00")));
+}
+
+#[test]
 fn too_close_is_refused_without_a_reason_and_saved_with_one() {
     let mut app = App::new();
     // Session 3, 2027-01-21 -> 2027-01-05: 12 days after session 2, minimum 14.

@@ -3,7 +3,8 @@
 //! form, reschedule with cascade, replacement offer) asks the patient's screening, and
 //! marking a session done asks what is missing before it. Plus issue 3's override
 //! reason in the preview's row form, and snapshots of the refused session form and the
-//! refused preview at 80x24 and 160x50.
+//! refused preview at 80x24 and 160x50. A booking that a later change (a closed date, a
+//! contraindication) makes refused is flagged on its plan row.
 //!
 //! The clinic is the default one (Mon-Fri 09:00-18:00, Sat 09:00-13:00, Sunday closed;
 //! Amara Okafor and Ben Carter; Room 1 and Room 2) at a fixed "now", Wed 2026-11-25
@@ -15,16 +16,21 @@ mod common;
 use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime, Weekday};
 use needleplan::app::clinical_rules::screening_refusals;
 use needleplan::app::form::Form;
+use needleplan::app::message::{Msg, update};
 use needleplan::app::model::StatusKind;
 use needleplan::app::preview::{self, Preview};
 use needleplan::app::series_form;
 use needleplan::app::session_form::{self, OVERRIDE_HINT, Typed};
+use needleplan::app::settings::conflict::look_at_file;
+use needleplan::app::standing::refused_bookings;
 use needleplan::app::{Model, Overlay, Pane, persist};
+use needleplan::domain::clinic::ClosedDate;
 use needleplan::domain::patient::{Patient, PatientDetails, PatientId};
 use needleplan::domain::readiness::PhotoView;
 use needleplan::domain::schedule::{Proposal, ProposalPlan, build_series};
 use needleplan::domain::series::SessionStatus;
 use needleplan::store::PatientStore;
+use needleplan::store::clinic_file;
 use needleplan::store::templates::Templates;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -829,4 +835,106 @@ fn snapshot_of_the_preview_refused_by_the_screening() {
     app.keys("n<Tab>2026-12-01<Enter>");
     assert_eq!(app.preview().refused_rows(), [0, 1, 2]);
     app.snap_both("preview_screening_refused");
+}
+
+// ---------------------------------------------------------------------------------------
+// Bookings a later change refuses
+// ---------------------------------------------------------------------------------------
+
+/// The reasons the plan flags the patient's booked sessions with (index -> full texts).
+fn flags(app: &App, id: &str) -> Vec<(usize, Vec<String>)> {
+    refused_bookings(&app.model, app.model.patient(&pid(id)).unwrap())
+        .into_iter()
+        .map(|(i, r)| (i, r.into_iter().map(|r| r.full).collect()))
+        .collect()
+}
+
+#[test]
+fn a_closed_date_added_on_a_booked_day_flags_the_plan_row_with_the_reason() {
+    let mut app = App::new();
+    app.select("p-dee");
+    assert!(flags(&app, "p-dee").is_empty());
+    assert!(!app.draw(160, 50).contains("now refused"));
+    // A colleague closes the clinic on Dee's day (today); their instance saves
+    // clinic.json and this one reads it as it does every second.
+    let mut settings = app.model.clinic.clone();
+    settings.closed_dates.push(ClosedDate {
+        date: d("2026-11-25"),
+        reason: "burst pipe".into(),
+    });
+    clinic_file::save(app._dir.path(), &settings).unwrap();
+    let later = std::time::SystemTime::now() + std::time::Duration::from_secs(60);
+    let seen = look_at_file(&app.model, app._dir.path(), later).expect("the file changed");
+    update(&mut app.model, Msg::ClinicChanged(seen));
+    assert_eq!(
+        flags(&app, "p-dee"),
+        [(
+            0,
+            vec!["2026-11-25: the clinic is closed (burst pipe)".to_string()]
+        )]
+    );
+    let screen = app.draw(160, 50);
+    assert!(
+        screen.contains("!booked          now refused: closed (burst pipe)"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains(
+            "Session 1 is booked but now refused: 2026-11-25: the clinic is closed (burst pipe). Move it"
+        ),
+        "{screen}"
+    );
+    app.snap_both("plan_booking_now_refused");
+    // Nothing was moved or cancelled by itself.
+    assert_eq!(app.dates_on_disk("p-dee"), ["2026-11-25"]);
+}
+
+#[test]
+fn a_contraindication_recorded_after_booking_flags_the_row_until_a_clinician_overrides() {
+    let mut app = App::new();
+    app.select("p-dee");
+    // The clinician answers "pregnancy" yes on the consult screen (Space: no -> yes).
+    let rows = needleplan::app::consult::screening_rows(&app.model);
+    let row = rows
+        .iter()
+        .position(|r| needleplan::app::consult::row_label(r) == "Pregnancy")
+        .unwrap();
+    app.keys("4s");
+    app.keys(&"j".repeat(row));
+    app.keys(" <Esc><Esc>");
+    assert_eq!(
+        flags(&app, "p-dee"),
+        [(0, vec!["absolute contraindication: Pregnancy".to_string()])]
+    );
+    let screen = app.draw(160, 50);
+    assert!(
+        screen.contains("now refused: contraindication: Pregnancy"),
+        "{screen}"
+    );
+    // Planned or past sessions are not flagged, only booked ones to come.
+    let mut planned = app.model.patient(&pid("p-dee")).unwrap().clone();
+    planned.series[0].sessions[0].status = SessionStatus::Planned;
+    assert!(refused_bookings(&app.model, &planned).is_empty());
+    override_by_keys(
+        &mut app,
+        "Pregnancy",
+        "Dr Okafor",
+        "early, cleared by her obstetrician",
+    );
+    assert!(flags(&app, "p-dee").is_empty());
+    assert!(!app.draw(160, 50).contains("now refused"));
+}
+
+#[test]
+fn bookings_inside_a_washout_recorded_after_them_are_flagged_with_the_eligible_date() {
+    let mut app = App::new();
+    app.select("p-iris");
+    let f = flags(&app, "p-iris");
+    assert_eq!(f.iter().map(|(i, _)| *i).collect::<Vec<_>>(), [0, 1, 2]);
+    assert_eq!(f[0].1, [WASHOUT]);
+    let screen = app.draw(160, 50);
+    assert!(
+        screen.contains("!booked          now refused: washout, eligible 2027-02-28"),
+        "{screen}"
+    );
 }

@@ -405,16 +405,23 @@ fn chart_for_signing() -> SessionChart {
 
 #[test]
 fn signing_needs_a_name_a_known_device_and_a_depth_within_its_range() {
-    let devices = Templates::builtin().devices;
+    let Templates {
+        devices,
+        depth_ranges: ranges,
+        ..
+    } = Templates::builtin();
     let when = at("2026-12-01 10:30");
     let mut empty = SessionChart::new(ChartRecord::default());
-    let err = empty.sign("Dr Okafor", when, &devices).unwrap_err().to_string();
+    let err = empty
+        .sign("Dr Okafor", when, &devices, &ranges)
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("device") && err.contains("depth"), "{err}");
     let mut unknown = chart_for_signing();
     unknown.edit().unwrap().device_id = "laser".into();
     assert!(
         unknown
-            .sign("Dr Okafor", when, &devices)
+            .sign("Dr Okafor", when, &devices, &ranges)
             .unwrap_err()
             .to_string()
             .contains("'laser'")
@@ -427,22 +434,29 @@ fn signing_needs_a_name_a_known_device_and_a_depth_within_its_range() {
         .depths
         .insert(Area::Cheeks, Depth::from_hundredths(225));
     let err = too_deep
-        .sign("Dr Okafor", when, &devices)
+        .sign("Dr Okafor", when, &devices, &ranges)
         .unwrap_err()
         .to_string();
     assert!(err.contains("cheeks") && err.contains("2.0"), "{err}");
     let mut chart = chart_for_signing();
-    assert!(chart.sign("  ", when, &devices).is_err());
+    assert!(chart.sign("  ", when, &devices, &ranges).is_err());
     assert!(!chart.is_signed());
-    chart.sign("Dr Okafor", when, &devices).unwrap();
+    chart.sign("Dr Okafor", when, &devices, &ranges).unwrap();
     let sig = chart.signature().unwrap();
     assert_eq!((sig.by.as_str(), sig.at), ("Dr Okafor", when));
-    assert!(chart.sign("Dr Okafor", when, &devices).is_err(), "signed twice");
+    assert!(
+        chart.sign("Dr Okafor", when, &devices, &ranges).is_err(),
+        "signed twice"
+    );
 }
 
 #[test]
 fn a_signed_chart_is_read_only_and_changes_are_dated_amendments() {
-    let devices = Templates::builtin().devices;
+    let Templates {
+        devices,
+        depth_ranges: ranges,
+        ..
+    } = Templates::builtin();
     let mut chart = chart_for_signing();
     assert!(
         chart
@@ -459,7 +473,9 @@ fn a_signed_chart_is_read_only_and_changes_are_dated_amendments() {
             .to_string()
             .contains("signed")
     );
-    chart.sign("Dr Okafor", at("2026-12-01 10:30"), &devices).unwrap();
+    chart
+        .sign("Dr Okafor", at("2026-12-01 10:30"), &devices, &ranges)
+        .unwrap();
     assert_eq!(chart.edit().unwrap_err().to_string(), SIGNED_READ_ONLY);
     let signed = chart.record().clone();
     let correction = Amendment {

@@ -145,7 +145,7 @@ fn clinic() -> Vec<Patient> {
     }
     let mut signed = SessionChart::new(record(150, 50));
     signed
-        .sign("Dr Okafor", at("2026-10-20 10:30"), &t.devices)
+        .sign("Dr Okafor", at("2026-10-20 10:30"), &t.devices, &t.depth_ranges)
         .unwrap();
     signed
         .amend(
@@ -374,6 +374,82 @@ fn space_answers_no_yes_unanswered_and_a_yes_to_an_absolute_rule_blocks_until_ov
 }
 
 #[test]
+fn an_assessment_with_iga_3_blocks_booking_as_active_acne_until_a_clinician_overrides() {
+    // Chloé: a series from 2026-12-02, no assessment, the screening unanswered.
+    let mut m = consult(2);
+    let first = d("2026-12-02");
+    assert!(screening_refusals(&m, selected(&m), first).is_empty());
+    // p, the assessor, IGA (field 4) from 0 clear to 3 moderate.
+    press(&mut m, &[Char('p')]);
+    type_text(&mut m, "Dr Okafor");
+    press(
+        &mut m,
+        &[Tab, Tab, KeyCode::Right, KeyCode::Right, KeyCode::Right],
+    );
+    assert_eq!(form(&m).1.shown("iga"), "3 moderate");
+    assert_eq!(press(&mut m, &[Enter]).len(), 1);
+    assert!(
+        m.status.text.contains(
+            "screening: 'Active inflammatory acne in the treatment area' now blocks booking until a clinician overrides it (s)"
+        ),
+        "{}",
+        m.status.text
+    );
+    assert_eq!(
+        screening_refusals(&m, selected(&m), first),
+        [
+            "absolute contraindication: Active inflammatory acne in the treatment area (skin assessment 2026-11-25: IGA 3 moderate)"
+        ]
+    );
+    // The screening list says where the yes comes from; o overrides it though the
+    // question itself was never answered.
+    press(&mut m, &[Char('s'), Char('j')]);
+    let screen = draw(&m, 160, 50);
+    assert!(screen.contains("YES (skin)"), "{screen}");
+    assert!(
+        screen.contains("✗ skin: IGA 3 moderate (o overrides)"),
+        "{screen}"
+    );
+    press(&mut m, &[Char('o')]);
+    assert!(
+        matches!(form(&m).0, ConsultForm::Override(_, rule) if rule == "active_acne"),
+        "{:?}",
+        m.status
+    );
+    type_text(&mut m, "Dr Okafor");
+    press(&mut m, &[Tab]);
+    type_text(&mut m, "papules on the back only, face clear");
+    assert_eq!(press(&mut m, &[Enter]).len(), 1);
+    assert!(screening_refusals(&m, selected(&m), first).is_empty());
+}
+
+#[test]
+fn a_hypertrophic_or_keloid_scar_blocks_booking_as_a_keloid_tendency() {
+    let m = model();
+    let mut p = m.patient(&PatientId::new("p-00000003").unwrap()).unwrap().clone();
+    p.skin.push(assessment(
+        "2026-11-20",
+        Fitzpatrick::III,
+        Iga::AlmostClear,
+        &[(ScarType::Boxcar, 2), (ScarType::Hypertrophic, 1)],
+    ));
+    assert_eq!(
+        screening_refusals(&m, &p, d("2026-12-02")),
+        [
+            "absolute contraindication: Tendency to keloid scarring (skin assessment 2026-11-20: hypertrophic/keloid scars)"
+        ]
+    );
+    // A later assessment without it: the block goes with it.
+    p.skin.push(assessment(
+        "2026-11-24",
+        Fitzpatrick::III,
+        Iga::AlmostClear,
+        &[(ScarType::Boxcar, 2)],
+    ));
+    assert!(screening_refusals(&m, &p, d("2026-12-02")).is_empty());
+}
+
+#[test]
 fn a_washout_date_is_typed_checked_and_sets_the_earliest_eligible_date() {
     let mut m = consult(1);
     press(&mut m, &[Char('s')]);
@@ -478,11 +554,148 @@ fn a_new_chart_starts_from_the_protocol_depths_and_refuses_a_depth_beyond_the_de
     assert!(message.contains("between 0.1 and 2.5"), "{message}");
     press(&mut m, &[Backspace]);
     type_text(&mut m, "4");
+    // Within the pen, but above the cheeks' usual 0.5-2.0 mm: the clinician's reason.
+    assert!(press(&mut m, &[Enter]).is_empty());
+    let (_, f) = form(&m);
+    let (field, message) = f.first_error().unwrap();
+    assert_eq!(field, "depth_reason");
+    assert_eq!(
+        message,
+        "cheeks 2.4 mm is outside the usual 0.5-2.0 mm: type the clinician's reason (their confirmation)"
+    );
+    type_text(&mut m, "deep rolling scars, 2.0 mm tolerated last time");
     assert_eq!(press(&mut m, &[Enter]).len(), 1);
     let chart = selected(&m).series[0].sessions[0].chart.clone().unwrap();
     assert_eq!(chart.record().depths[&Area::Cheeks].to_string(), "2.4");
+    assert_eq!(
+        chart.record().depth_reason,
+        "deep rolling scars, 2.0 mm tolerated last time"
+    );
     assert_eq!(chart.record().device_id, "pen-2.5");
     assert!(!chart.is_signed());
+}
+
+/// Puts the focus of the open form on `field`.
+fn focus(m: &mut Model, field: &str) {
+    m.overlay = match std::mem::replace(&mut m.overlay, Overlay::None) {
+        Overlay::Form(p, mut f) => {
+            f.focus_on(field);
+            Overlay::Form(p, f)
+        }
+        o => o,
+    };
+}
+
+#[test]
+fn a_depth_outside_its_areas_usual_range_needs_the_clinicians_reason_named_as_it_is_typed() {
+    let mut m = consult(2);
+    press(&mut m, &[Char('c')]);
+    let (_, f) = form(&m);
+    assert_eq!(f.field("depth_reason").label, "Depth reason");
+    assert!(
+        f.warnings.is_empty(),
+        "the protocol's defaults are usual: {:?}",
+        f.warnings
+    );
+    assert!(
+        f.notes
+            .iter()
+            .any(|n| n.contains("under-eye 0.2-0.3;") && n.contains("Depth reason")),
+        "the form names the ranges and the reason: {:?}",
+        f.notes
+    );
+    // Under-eye typed as 0.5 mm: allowed by the pen, above the usual 0.2-0.3 mm.
+    focus(&mut m, "depth.under_eye");
+    clear(&mut m);
+    type_text(&mut m, "0.5");
+    let (_, f) = form(&m);
+    assert_eq!(
+        f.warnings,
+        ["under-eye 0.5 mm is outside the usual 0.2-0.3 mm: Depth reason required"]
+    );
+    let screen = draw(&m, 160, 50);
+    assert!(
+        screen.contains("under-eye 0.5 mm is outside the usual 0.2-0.3 mm: Depth reason required"),
+        "{screen}"
+    );
+    // Enter: nothing saved, everything typed kept, the reason field says why.
+    assert!(press(&mut m, &[Enter]).is_empty());
+    let (_, f) = form(&m);
+    assert_eq!(f.focused(), "depth_reason");
+    assert_eq!(f.shown("depth.under_eye"), "0.5");
+    assert!(selected(&m).series[0].sessions[0].chart.is_none());
+    // Two letters are no reason.
+    type_text(&mut m, "ok");
+    assert!(press(&mut m, &[Enter]).is_empty());
+    assert!(
+        form(&m)
+            .1
+            .error_of("depth_reason")
+            .unwrap()
+            .contains("at least 4 characters"),
+        "{:?}",
+        form(&m).1.errors
+    );
+    clear(&mut m);
+    type_text(&mut m, "thick skin, test patch fine");
+    assert!(form(&m).1.warnings[0].ends_with("confirmed by the Depth reason"));
+    assert_eq!(press(&mut m, &[Enter]).len(), 1);
+    let chart = selected(&m).series[0].sessions[0].chart.clone().unwrap();
+    assert_eq!(chart.record().depths[&Area::UnderEye].to_string(), "0.5");
+    assert_eq!(chart.record().depth_reason, "thick skin, test patch fine");
+
+    // The depth table marks it; signed, the chart view shows the depth and the reason.
+    let screen = draw(&m, 160, 50);
+    assert!(screen.contains(" 0.5!"), "{screen}");
+    press(&mut m, &[Char('S')]);
+    type_text(&mut m, "Dr Okafor");
+    assert_eq!(press(&mut m, &[Enter]).len(), 1);
+    press(&mut m, &[Char('c')]);
+    assert_eq!(m.overlay, Overlay::ChartView);
+    let screen = draw(&m, 160, 50);
+    assert!(screen.contains("under-eye 0.5!"), "{screen}");
+    assert!(
+        screen.contains("! outside the usual range: under-eye 0.5 mm is outside the usual 0.2-0.3 mm"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("Depth reason  thick skin, test patch fine"),
+        "{screen}"
+    );
+}
+
+#[test]
+fn a_chart_saved_without_a_reason_before_the_rule_cannot_be_signed_until_charted_with_one() {
+    // Chloé's first session holds a draft from before depth reasons: under-eye 0.5 mm,
+    // no reason.
+    let mut patients = clinic();
+    let mut rec = record(150, 50);
+    rec.depths.insert(Area::UnderEye, Depth::from_hundredths(50));
+    patients[2].series[0].sessions[0].chart = Some(SessionChart::new(rec));
+    let mut m = Model::new(now(), Templates::builtin(), patients);
+    press(&mut m, &[Down, Down, Char('4'), Char('S')]);
+    let (_, f) = form(&m);
+    assert!(
+        f.warnings
+            .iter()
+            .any(|w| w.contains("under-eye 0.5 mm is outside the usual 0.2-0.3 mm")),
+        "{:?}",
+        f.warnings
+    );
+    type_text(&mut m, "Dr Okafor");
+    assert!(press(&mut m, &[Enter]).is_empty());
+    let message = form(&m).1.error_of("signed_by").unwrap().to_string();
+    assert!(
+        message.contains("the clinician's reason is needed (c, Depth reason)"),
+        "{message}"
+    );
+    assert!(
+        !selected(&m).series[0].sessions[0]
+            .chart
+            .as_ref()
+            .unwrap()
+            .is_signed()
+    );
 }
 
 #[test]

@@ -841,7 +841,7 @@ fn done_sessions_have_their_prep_and_a_signed_chart_within_the_device() {
                     p.id
                 );
                 assert!(!chart.record().cartridge_lot.is_empty(), "{}", p.id);
-                let problems = chart.record().problems(&t.devices);
+                let problems = chart.record().problems(&t.devices, &t.depth_ranges);
                 assert!(problems.is_empty(), "{today}: {} {}: {problems:?}", p.id, s.date);
                 let device = t
                     .devices

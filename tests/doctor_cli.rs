@@ -310,6 +310,27 @@ fn a_broken_template_override_is_a_problem() {
 }
 
 #[test]
+fn a_bad_depth_ranges_override_is_named_with_its_area_and_field() {
+    let (_tmp, data) = clinic();
+    write(
+        data.join("depth_ranges.json"),
+        r#"{"schema_version":1,"areas":{"under_eye":{"min_mm":0.3,"max_mm":0.2}}}"#,
+    )
+    .unwrap();
+    let out = doctor_on(&data);
+    let report = stdout(&out);
+    let problems = problem_lines(&report);
+    assert_eq!(problems.len(), 1, "{report}");
+    assert!(
+        problems[0].contains(
+            "depth_ranges.json: areas.under_eye.max_mm (0.2 mm) must not be below min_mm (0.3 mm); using the built-in defaults"
+        ),
+        "{report}"
+    );
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
 fn a_missing_data_dir_is_a_problem_and_is_not_created() {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("nowhere");

@@ -100,7 +100,9 @@ pub struct BookingFields {
 pub fn field_of(v: &Violation, f: BookingFields) -> &'static str {
     use crate::domain::schedule::ResourceKind;
     match v {
-        Violation::OutsideHours { .. } | Violation::BadLength { .. } => f.time,
+        Violation::OutsideHours { .. }
+        | Violation::BadLength { .. }
+        | Violation::BookedWithoutTime { .. } => f.time,
         Violation::ClinicianBusy { .. } => f.clinician,
         Violation::RoomBusy { .. } => f.room,
         Violation::InactiveResource { kind, .. } | Violation::UnknownResource { kind, .. } => match kind {

@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 
 use crate::domain::patient::Patient;
 use crate::domain::readiness::{Missing, missing_before_done};
-use crate::domain::screening::{ScreeningResult, WASHOUT_PREFIX, booking_allowed, evaluate};
+use crate::domain::screening::{ScreeningResult, WASHOUT_PREFIX, booking_allowed, evaluate_with_skin};
 use crate::domain::series::SessionStatus;
 use crate::domain::skin::{self, pih_caution};
 use crate::store::templates::Templates;
@@ -18,9 +18,26 @@ use super::keymap::Binding;
 use super::model::Model;
 use super::screen::ScreenId;
 
-/// The patient's screening evaluated for a session on `date`, with the clinic's template.
+/// The patient's screening evaluated for a session on `date`, with the clinic's template
+/// and the patient's latest skin assessment (IGA 3-4 counts as active inflammatory acne,
+/// a hypertrophic/keloid scar as a keloid tendency: `screening.json`'s `skin_rules`).
 pub fn screening_for(templates: &Templates, patient: &Patient, date: NaiveDate) -> ScreeningResult {
-    evaluate(&patient.screening, &templates.screening, date)
+    evaluate_with_skin(
+        &patient.screening,
+        skin::latest(&patient.skin),
+        &templates.screening,
+        date,
+    )
+}
+
+/// Whether rule `id` counts for the patient: answered yes, or shown by the latest skin
+/// assessment. Such a rule can be overridden (absolute) or acknowledged (relative).
+pub fn rule_present(templates: &Templates, patient: &Patient, id: &str) -> bool {
+    patient.screening.answers.get(id) == Some(&true)
+        || templates
+            .screening
+            .skin_findings(skin::latest(&patient.skin))
+            .contains_key(id)
 }
 
 /// Why the screening refuses booking `patient` on `date`, one line per reason: every
@@ -53,7 +70,12 @@ pub fn open_block_labels(model: &Model, patient: &Patient, date: NaiveDate) -> V
         .open_blocks()
         .map(|b| match b.rule_id.strip_prefix(WASHOUT_PREFIX) {
             Some(id) => t.washout(id).map_or_else(|| id.to_string(), |w| w.label.clone()),
-            None => b.message.clone(),
+            // The row's label, not the message (which may say what the skin shows).
+            None => t
+                .absolute
+                .iter()
+                .find(|r| r.id == b.rule_id)
+                .map_or_else(|| b.message.clone(), |r| r.label.clone()),
         })
         .collect()
 }

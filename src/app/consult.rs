@@ -169,6 +169,13 @@ pub fn handle_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
     Vec::new()
 }
 
+/// A consult form changed (a key typed): the forms that check as they are typed do.
+pub fn changed(model: &Model, purpose: &ConsultForm, form: &mut Form) {
+    if let ConsultForm::Chart(id, si, ci) = purpose {
+        chart::changed(model, id, *si, *ci, form);
+    }
+}
+
 /// Handles Enter in a consult form. `Some` when the form is done (saved).
 pub fn submit(model: &mut Model, purpose: &ConsultForm, form: &mut Form) -> Option<Vec<Effect>> {
     let mut patient = model.patient(purpose.patient())?.clone();

@@ -328,9 +328,11 @@ pub fn clinic_changed(model: &Model, p: &mut Preview) {
 fn typed_row(p: &Preview, f: &Form) -> Result<Proposal, Vec<(String, String)>> {
     let mut r = f.reader();
     let date: Option<NaiveDate> = r.parse(DATE, parse_date);
-    let time = r.parse(TIME, |t| {
-        chrono::NaiveTime::parse_from_str(t.trim(), "%H:%M")
-            .map_err(|_| format!("'{}' is not a time; use HH:MM, e.g. 09:30", t.trim()))
+    // Every row is booked when `c` confirms, and a booked session needs a time.
+    let time = r.parse(TIME, |t| match t.trim() {
+        "" => Err("a booked session needs a time: type HH:MM, e.g. 09:30".to_string()),
+        t => chrono::NaiveTime::parse_from_str(t, "%H:%M")
+            .map_err(|_| format!("'{t}' is not a time; use HH:MM, e.g. 09:30")),
     });
     let clinician = r.choice(CLINICIAN);
     if clinician == Some(None) {

@@ -4,6 +4,9 @@
 //! save while there is one. Only the minimum interval can be overridden, and only with
 //! a typed reason, which is stored on the session.
 //!
+//! A booked session needs a time (without one it would be in no agenda and miss the
+//! clash checks); a planned one may go without.
+//!
 //! The rules bind when something is booked or moved: a new session, a changed date,
 //! time, clinician or room, or a session becoming booked or counted again. A session
 //! left where it is (notes changed, marked done) is not refused for how it already is;
@@ -23,7 +26,7 @@ use chrono::{NaiveDate, NaiveTime, TimeDelta};
 use crate::domain::dates::{DATE_HINT, parse_date, parse_optional_time};
 use crate::domain::patient::{Patient, PatientId};
 use crate::domain::schedule::{
-    BookingRequest, SeriesAt, Violation, check_booking, override_reason, refusals,
+    BookingRequest, SeriesAt, Violation, booked_without_time, check_booking, override_reason, refusals,
 };
 use crate::domain::series::{Series, Session, SessionStatus};
 
@@ -90,7 +93,7 @@ fn build(model: &Model, title: String, s: &Session) -> Form {
             Field::text(
                 TIME,
                 "Time",
-                "HH:MM, optional",
+                "HH:MM; needed to book",
                 s.time.map(|t| t.format("%H:%M").to_string()).unwrap_or_default(),
             ),
             Field::choice(STATUS, "Status", status_options(), Some(s.status.label().into())),
@@ -236,10 +239,9 @@ fn check(model: &Model, id: &PatientId, index: Option<usize>, t: &Typed) -> Chec
                 || (old.status != SessionStatus::Booked && t.status == SessionStatus::Booked)
         }
     };
-    Checked {
-        violations: check_booking(&model.clinic, &model.calendar, &at, index, &req),
-        binding,
-    }
+    let mut violations = check_booking(&model.clinic, &model.calendar, &at, index, &req);
+    violations.extend(booked_without_time(t.status, t.date, t.time));
+    Checked { violations, binding }
 }
 
 /// Recomputes, for what is typed now, the refusals, warnings and notes the form shows.

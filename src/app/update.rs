@@ -350,6 +350,7 @@ fn form_key(model: &mut Model, purpose: FormPurpose, mut form: Form, key: KeyEve
             FormPurpose::NewSeries(_) => series_form::changed(model, &mut form),
             FormPurpose::AddSession(id) => session_form::refresh(model, id, None, &mut form),
             FormPurpose::EditSession(id, i) => session_form::refresh(model, id, Some(*i), &mut form),
+            FormPurpose::Consult(c) => super::consult::changed(model, c, &mut form),
             _ => {}
         },
         FormEvent::Submit if purpose.patient().is_some_and(|id| model.refuse_read_only(id)) => {

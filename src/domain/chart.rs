@@ -1,13 +1,16 @@
 //! The session chart: device, cartridge lot, needle depth per treated area, passes, end
 //! point, adjuncts, reaction and notes. A chart is signed by the clinician; a signed
 //! chart is read-only and later changes are appended as dated amendments saying who made
-//! them. Depth limits come from the device template (`assets/devices.json`).
+//! them. Depth limits come from the device template (`assets/devices.json`): beyond them
+//! a depth is an input error. Each area's usual range (`assets/depth_ranges.json`) asks
+//! for more only: a depth outside it needs the clinician's reason, stored with the chart.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use super::depth_ranges::{DepthRanges, OutsideRange, is_reason};
 use super::protocol::ProtocolTemplate;
 use super::skin::Area;
 
@@ -311,6 +314,10 @@ pub struct ChartRecord {
     pub reaction: String,
     #[serde(default)]
     pub notes: String,
+    /// Why a depth outside its area's usual range was used: the clinician's confirmation.
+    /// Required while any depth is outside (see [`ChartRecord::problems`]).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub depth_reason: String,
 }
 
 /// Something that stops a chart record from being signed.
@@ -328,11 +335,25 @@ pub enum ChartProblem {
         depth: Depth,
         range: DepthRange,
     },
+    /// Outside the area's usual range, and no reason recorded.
+    #[error("depth {0}: the clinician's reason is needed (c, Depth reason)")]
+    DepthNeedsReason(OutsideRange),
 }
 
 impl ChartRecord {
-    /// Everything that stops this record from being signed.
-    pub fn problems(&self, devices: &[DeviceTemplate]) -> Vec<ChartProblem> {
+    /// The depths outside their area's usual range (amendments not applied).
+    pub fn outside_usual(&self, ranges: &DepthRanges) -> Vec<OutsideRange> {
+        ranges.outside(&self.depths)
+    }
+
+    /// Whether the record holds a reason for its depths outside the usual ranges.
+    pub fn has_depth_reason(&self) -> bool {
+        is_reason(&self.depth_reason)
+    }
+
+    /// Everything that stops this record from being signed: no device or depth, a depth
+    /// beyond the device, a depth outside its area's usual range without a reason.
+    pub fn problems(&self, devices: &[DeviceTemplate], ranges: &DepthRanges) -> Vec<ChartProblem> {
         let mut out = Vec::new();
         let device = devices.iter().find(|d| d.id == self.device_id);
         if self.device_id.trim().is_empty() {
@@ -353,6 +374,21 @@ impl ChartRecord {
                     });
                 }
             }
+        }
+        if !self.has_depth_reason() {
+            // A depth beyond the device is wrong whatever the reason: it is named once.
+            let beyond: Vec<Area> = out
+                .iter()
+                .filter_map(|p| match p {
+                    ChartProblem::DepthOutOfRange { area, .. } => Some(*area),
+                    _ => None,
+                })
+                .collect();
+            let needs = self
+                .outside_usual(ranges)
+                .into_iter()
+                .filter(|o| !beyond.contains(&o.area));
+            out.extend(needs.map(ChartProblem::DepthNeedsReason));
         }
         out
     }
@@ -473,12 +509,14 @@ impl SessionChart {
     }
 
     /// Signs the chart. Needs the clinician's name, a device from the template and at
-    /// least one depth, each within the device's range.
+    /// least one depth, each within the device's range, and a reason for any depth
+    /// outside its area's usual range.
     pub fn sign(
         &mut self,
         by: &str,
         at: NaiveDateTime,
         devices: &[DeviceTemplate],
+        ranges: &DepthRanges,
     ) -> Result<(), ChartError> {
         if self.signed.is_some() {
             return Err(ChartError::AlreadySigned);
@@ -487,7 +525,7 @@ impl SessionChart {
         if by.is_empty() {
             return Err(ChartError::SignedBy);
         }
-        let problems = self.record.problems(devices);
+        let problems = self.record.problems(devices, ranges);
         if !problems.is_empty() {
             return Err(ChartError::NotSignable(problems));
         }
@@ -500,7 +538,9 @@ impl SessionChart {
 
     /// Appends an amendment to a signed chart. Needs a name and a text, may not predate
     /// the signature or the previous amendment, and corrected depths must be within the
-    /// chart's device range.
+    /// chart's device range. A corrected depth outside its area's usual range needs no
+    /// further reason: the amendment's own text (required, with the clinician's name)
+    /// says why.
     pub fn amend(&mut self, amendment: Amendment, devices: &[DeviceTemplate]) -> Result<(), ChartError> {
         let Some(signed) = &self.signed else {
             return Err(ChartError::NotSigned);
@@ -582,6 +622,70 @@ mod tests {
 
     fn at(s: &str) -> NaiveDateTime {
         NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap()
+    }
+
+    fn no_ranges() -> DepthRanges {
+        DepthRanges::default()
+    }
+
+    /// Under-eye 0.2-0.3 mm, as in the clinical reference.
+    fn under_eye_range() -> DepthRanges {
+        use super::super::depth_ranges::AreaRange;
+        DepthRanges::new(
+            [(
+                Area::UnderEye,
+                AreaRange {
+                    min_mm: Depth(20),
+                    max_mm: Depth(30),
+                },
+            )]
+            .into(),
+        )
+    }
+
+    #[test]
+    fn a_depth_outside_its_areas_usual_range_is_signed_only_with_a_reason() {
+        let mut chart = SessionChart::default();
+        let r = chart.edit().unwrap();
+        r.device_id = "pen".into();
+        r.depths.insert(Area::UnderEye, Depth(40));
+        r.depths.insert(Area::Nose, Depth(300));
+        let err = chart
+            .sign("Dr A", at("2026-12-01 10:00"), &[device()], &under_eye_range())
+            .unwrap_err();
+        // Beyond the device stays an input error; outside the usual range asks a reason.
+        assert_eq!(
+            err.to_string(),
+            "depth nose 3.0 mm: must be between 0.1 and 2.5 mm (the range of Pen); \
+             depth under-eye 0.4 mm is outside the usual 0.2-0.3 mm: the clinician's reason is needed (c, Depth reason)"
+        );
+        chart.edit().unwrap().depths.insert(Area::Nose, Depth(50));
+        chart.edit().unwrap().depth_reason = " ok ".into();
+        assert!(
+            matches!(
+                chart.sign("Dr A", at("2026-12-01 10:00"), &[device()], &under_eye_range()),
+                Err(ChartError::NotSignable(p)) if matches!(p[..], [ChartProblem::DepthNeedsReason(_)])
+            ),
+            "two letters are no reason"
+        );
+        chart.edit().unwrap().depth_reason = "deep tear-trough scars, tolerated at 0.3 before".into();
+        chart
+            .sign("Dr A", at("2026-12-01 10:00"), &[device()], &under_eye_range())
+            .unwrap();
+        assert_eq!(chart.record().outside_usual(&under_eye_range()).len(), 1);
+    }
+
+    #[test]
+    fn a_chart_from_before_depth_reasons_loads_and_an_empty_reason_is_not_written() {
+        let old = r#"{"record":{"device_id":"pen","depths":{"cheeks":1.5}}}"#;
+        let chart: SessionChart = serde_json::from_str(old).unwrap();
+        assert_eq!(chart.record().depth_reason, "");
+        assert!(!serde_json::to_string(&chart).unwrap().contains("depth_reason"));
+        let mut with = chart.clone();
+        with.edit().unwrap().depth_reason = "why".into();
+        let json = serde_json::to_string(&with).unwrap();
+        assert!(json.contains(r#""depth_reason":"why""#), "{json}");
+        assert_eq!(serde_json::from_str::<SessionChart>(&json).unwrap(), with);
     }
 
     #[test]
@@ -670,7 +774,9 @@ mod tests {
         let r = chart.edit().unwrap();
         r.device_id = "pen".into();
         r.depths.insert(Area::Cheeks, Depth(150));
-        chart.sign("Dr A", at("2026-12-01 10:00"), &[device()]).unwrap();
+        chart
+            .sign("Dr A", at("2026-12-01 10:00"), &[device()], &no_ranges())
+            .unwrap();
         assert_eq!(chart.edit().unwrap_err(), ChartError::SignedReadOnly);
         assert_eq!(chart.edit().unwrap_err().to_string(), SIGNED_READ_ONLY);
         let amendment = |at_: &str, depths: &[(Area, u16)]| Amendment {
@@ -706,7 +812,7 @@ mod tests {
         let mut chart = SessionChart::default();
         chart.edit().unwrap().device_id = "laser".into();
         let err = chart
-            .sign("Dr A", at("2026-12-01 10:00"), &[device()])
+            .sign("Dr A", at("2026-12-01 10:00"), &[device()], &no_ranges())
             .unwrap_err();
         assert_eq!(
             err,
@@ -720,7 +826,7 @@ mod tests {
             "device: 'laser' is not in devices.json; depths: enter the depth of at least one treated area"
         );
         assert_eq!(
-            chart.sign(" ", at("2026-12-01 10:00"), &[device()]),
+            chart.sign(" ", at("2026-12-01 10:00"), &[device()], &no_ranges()),
             Err(ChartError::SignedBy)
         );
     }

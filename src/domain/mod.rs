@@ -8,6 +8,7 @@ pub mod calendar;
 pub mod chart;
 pub mod clinic;
 pub mod dates;
+pub mod depth_ranges;
 pub mod diff;
 pub mod handout;
 pub mod ics;

@@ -38,7 +38,9 @@ pub use proposal_search::{ProposeError, propose_series};
 pub use request::{BookingRequest, SeriesAt};
 pub use series_rules::check_booking;
 pub use slot_rules::check_slot;
-pub use violation::{Clash, ReasonTooShort, ResourceKind, Violation, override_reason, refusals};
+pub use violation::{
+    Clash, ReasonTooShort, ResourceKind, Violation, booked_without_time, override_reason, refusals,
+};
 
 /// Appointments start on this grid, counted from opening time.
 pub const SLOT_STEP_MINUTES: i64 = 15;

@@ -3,15 +3,30 @@
 //! for a history of cold sores, and the re-screen after a review has grown old.
 //!
 //! Every rule (which questions, which are absolute, how long each washout is, after how
-//! many days a re-screen is asked for) comes from `assets/screening.json`, which a clinic
-//! may override. This module only evaluates them.
+//! many days a re-screen is asked for, which skin findings count as which answer) comes
+//! from `assets/screening.json`, which a clinic may override. This module only evaluates
+//! them.
+//!
+//! The skin profile feeds the screening (`skin_rules`): what the latest skin assessment
+//! records counts as a rule answered yes, whatever the question's own answer says, so a
+//! patient assessed with IGA 3 acne is not booked because nobody ticked the question.
+//! The defaults, read from the clinical reference:
+//! - IGA 3-4 (moderate or severe active acne) is active inflammatory acne, an absolute
+//!   contraindication (`active_acne`). IGA 2 (mild) is left to the clinician's answer:
+//!   the reference names inflamed acne in the area, not any acne.
+//! - A hypertrophic/keloid scar counts as `keloid_tendency`, an absolute contraindication
+//!   in the reference. The assessment records hypertrophic and keloid scars as one type,
+//!   so it cannot tell a merely hypertrophic scar (not collagen-induced, but no keloid
+//!   tendency) from a keloid: it blocks, and a clinician who judges it safe lifts the
+//!   block with their name and a reason, as for any absolute rule. A clinic that treats
+//!   hypertrophic scars as relative points the rule at a relative id instead.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{Days, Months, NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 
-use super::skin::Fitzpatrick;
+use super::skin::{Fitzpatrick, Iga, ScarType, SkinAssessment};
 
 /// Prefix of an override's target when it lifts a washout rather than a rule.
 pub const WASHOUT_PREFIX: &str = "washout:";
@@ -93,6 +108,56 @@ pub struct BeforeSession {
     pub photos: BTreeSet<super::readiness::PhotoView>,
 }
 
+/// A finding of the skin assessment that counts as a screening rule answered yes: active
+/// acne at `min_iga` or above, or any of `scars` recorded (either, when both are given).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SkinRule {
+    /// The id of an absolute rule (a block) or a relative one (a warning).
+    pub rule: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_iga: Option<Iga>,
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub scars: BTreeSet<ScarType>,
+}
+
+/// What a skin assessment shows that makes a rule count.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkinFinding {
+    /// The assessment's date.
+    pub date: NaiveDate,
+    /// "IGA 3 moderate", "hypertrophic/keloid scars".
+    pub what: String,
+}
+
+/// "skin assessment 2026-11-20: IGA 3 moderate".
+impl std::fmt::Display for SkinFinding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "skin assessment {}: {}", self.date, self.what)
+    }
+}
+
+impl SkinRule {
+    /// What `a` shows that this rule counts, or `None`.
+    pub fn finding(&self, a: &SkinAssessment) -> Option<SkinFinding> {
+        let mut found = Vec::new();
+        if let Some(min) = self.min_iga
+            && a.iga >= min
+        {
+            found.push(a.iga.to_string());
+        }
+        for s in &a.scars {
+            if self.scars.contains(&s.kind) {
+                found.push(format!("{} scars", s.kind));
+            }
+        }
+        (!found.is_empty()).then(|| SkinFinding {
+            date: a.date,
+            what: found.join(", "),
+        })
+    }
+}
+
 /// Why a screening template (`screening.json`) is refused: the list and entry (by index
 /// or id) and the field.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -127,6 +192,10 @@ pub enum ScreeningTemplateError {
     RescreenAfterDays,
     #[error("pih.text must not be empty")]
     PihText,
+    #[error("skin_rules[{index}].rule '{rule}' is neither an absolute nor a relative rule")]
+    SkinRuleTarget { index: usize, rule: String },
+    #[error("skin_rules[{index}]: give min_iga or scars (or both)")]
+    SkinRuleEmpty { index: usize },
 }
 
 /// The screening template, `assets/screening.json`.
@@ -143,6 +212,10 @@ pub struct ScreeningTemplate {
     pub rescreen_after_days: u32,
     pub pih: PihCaution,
     pub before_session: BeforeSession,
+    /// Skin findings that count as a rule answered yes. A file without this list gets
+    /// the built-in one (see `store::templates::parse_screening`).
+    #[serde(default)]
+    pub skin_rules: Vec<SkinRule>,
 }
 
 impl ScreeningTemplate {
@@ -226,7 +299,43 @@ impl ScreeningTemplate {
         if self.pih.text.trim().is_empty() {
             return Err(E::PihText);
         }
+        for (index, r) in self.skin_rules.iter().enumerate() {
+            if !self.is_rule(&r.rule) {
+                return Err(E::SkinRuleTarget {
+                    index,
+                    rule: r.rule.clone(),
+                });
+            }
+            if r.min_iga.is_none() && r.scars.is_empty() {
+                return Err(E::SkinRuleEmpty { index });
+            }
+        }
         Ok(())
+    }
+
+    /// Whether `id` is an absolute or a relative rule (what a skin rule may point at).
+    pub fn is_rule(&self, id: &str) -> bool {
+        self.absolute.iter().chain(&self.relative).any(|r| r.id == id)
+    }
+
+    /// For each rule that the skin assessment `latest` counts as answered yes, what it
+    /// shows ("skin assessment 2026-11-20: IGA 3 moderate"). Empty without an assessment.
+    pub fn skin_findings(&self, latest: Option<&SkinAssessment>) -> BTreeMap<String, SkinFinding> {
+        let mut out: BTreeMap<String, SkinFinding> = BTreeMap::new();
+        let Some(a) = latest else {
+            return out;
+        };
+        for r in &self.skin_rules {
+            if let Some(f) = r.finding(a) {
+                out.entry(r.rule.clone())
+                    .and_modify(|e| {
+                        e.what.push_str(", ");
+                        e.what.push_str(&f.what);
+                    })
+                    .or_insert(f);
+            }
+        }
+        out
     }
 
     pub fn washout(&self, id: &str) -> Option<&Washout> {
@@ -463,6 +572,9 @@ pub struct Block {
     /// reading; views take it from here). `None` for an absolute rule.
     pub eligible_from: Option<NaiveDate>,
     pub overridden_by: Option<Override>,
+    /// What the skin assessment shows, when it (rather than, or as well as, the answer)
+    /// makes the rule count (also in `message`).
+    pub from_skin: Option<SkinFinding>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -470,6 +582,8 @@ pub struct Warning {
     pub rule_id: String,
     pub message: String,
     pub acknowledged_by: Option<Acknowledgement>,
+    /// As for [`Block::from_skin`].
+    pub from_skin: Option<SkinFinding>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -511,22 +625,41 @@ impl ScreeningResult {
     }
 }
 
-/// Evaluates the screening for a session on `session_date`.
+/// Evaluates the screening answers alone for a session on `session_date` (no skin
+/// assessment: see [`evaluate_with_skin`]).
 pub fn evaluate(
     screening: &Screening,
     template: &ScreeningTemplate,
     session_date: NaiveDate,
 ) -> ScreeningResult {
-    let present = |id: &str| screening.answers.get(id).copied() == Some(true);
+    evaluate_with_skin(screening, None, template, session_date)
+}
+
+/// Evaluates the screening for a session on `session_date`, with the patient's latest
+/// skin assessment: a rule counts when answered yes or when the assessment shows what
+/// a skin rule of the template names (the message then says what it shows).
+pub fn evaluate_with_skin(
+    screening: &Screening,
+    latest_skin: Option<&SkinAssessment>,
+    template: &ScreeningTemplate,
+    session_date: NaiveDate,
+) -> ScreeningResult {
+    let findings = template.skin_findings(latest_skin);
+    let present = |id: &str| screening.answers.get(id).copied() == Some(true) || findings.contains_key(id);
+    let message = |r: &Rule| match findings.get(&r.id) {
+        Some(f) => format!("{} ({f})", r.label),
+        None => r.label.clone(),
+    };
     let mut blocks: Vec<Block> = template
         .absolute
         .iter()
         .filter(|r| present(&r.id))
         .map(|r| Block {
             rule_id: r.id.clone(),
-            message: r.label.clone(),
+            message: message(r),
             eligible_from: None,
             overridden_by: screening.override_for(&r.id).cloned(),
+            from_skin: findings.get(&r.id).cloned(),
         })
         .collect();
     for w in &template.washouts {
@@ -544,6 +677,7 @@ pub fn evaluate(
                 ),
                 eligible_from: Some(eligible),
                 overridden_by: screening.override_for(&w.target()).cloned(),
+                from_skin: None,
             });
         }
     }
@@ -553,8 +687,9 @@ pub fn evaluate(
         .filter(|r| present(&r.id))
         .map(|r| Warning {
             rule_id: r.id.clone(),
-            message: r.label.clone(),
+            message: message(r),
             acknowledged_by: screening.acknowledgement_for(&r.id).cloned(),
+            from_skin: findings.get(&r.id).cloned(),
         })
         .collect();
     let prompts = template
@@ -649,6 +784,7 @@ mod tests {
                 photo_consent: true,
                 photos: BTreeSet::new(),
             },
+            skin_rules: Vec::new(),
         }
     }
 
@@ -803,6 +939,137 @@ mod tests {
         let mut t = template();
         t.absolute[0].label = "".into();
         assert_eq!(text(t), "absolute 'pregnancy': label must not be empty");
+    }
+
+    fn skin(iga: Iga, scars: &[ScarType]) -> SkinAssessment {
+        SkinAssessment {
+            date: d("2026-11-20"),
+            by: "Dr A".into(),
+            fitzpatrick: Fitzpatrick::III,
+            iga,
+            scars: scars
+                .iter()
+                .map(|&kind| super::super::skin::ScarFinding { kind, grade: 2 })
+                .collect(),
+            quantitative_score: None,
+            areas: BTreeSet::new(),
+            notes: String::new(),
+        }
+    }
+
+    /// The template with an acne question (absolute), a keloid one (relative here) and
+    /// the skin rules pointing at them.
+    fn skin_template() -> ScreeningTemplate {
+        let mut t = template();
+        t.absolute.push(Rule {
+            id: "active_acne".into(),
+            label: "Active inflammatory acne".into(),
+        });
+        t.relative.push(Rule {
+            id: "keloid".into(),
+            label: "Keloid tendency".into(),
+        });
+        t.skin_rules = vec![
+            SkinRule {
+                rule: "active_acne".into(),
+                min_iga: Some(Iga::Moderate),
+                scars: BTreeSet::new(),
+            },
+            SkinRule {
+                rule: "keloid".into(),
+                min_iga: None,
+                scars: [ScarType::Hypertrophic].into(),
+            },
+        ];
+        t
+    }
+
+    #[test]
+    fn iga_3_or_4_blocks_as_active_acne_even_when_answered_no() {
+        let t = skin_template();
+        let mut s = Screening::default();
+        s.answers.insert("active_acne".into(), false);
+        for (iga, blocked) in [
+            (Iga::Clear, false),
+            (Iga::AlmostClear, false),
+            (Iga::Mild, false),
+            (Iga::Moderate, true),
+            (Iga::Severe, true),
+        ] {
+            let a = skin(iga, &[]);
+            let r = evaluate_with_skin(&s, Some(&a), &t, d("2026-12-01"));
+            assert_eq!(r.booking_allowed().is_err(), blocked, "{iga}");
+        }
+        let a = skin(Iga::Moderate, &[]);
+        let r = evaluate_with_skin(&s, Some(&a), &t, d("2026-12-01"));
+        assert_eq!(
+            r.booking_allowed(),
+            Err(vec![
+                "Active inflammatory acne (skin assessment 2026-11-20: IGA 3 moderate)".to_string()
+            ])
+        );
+        assert_eq!(
+            r.blocks[0].from_skin.as_ref().map(ToString::to_string).as_deref(),
+            Some("skin assessment 2026-11-20: IGA 3 moderate")
+        );
+        // Without the assessment, the answers alone decide.
+        assert!(evaluate(&s, &t, d("2026-12-01")).booking_allowed().is_ok());
+        // A clinician lifts it like any absolute rule: name and reason.
+        s.add_override(
+            &t,
+            "active_acne",
+            "Dr A",
+            "lesions away from the area",
+            at("2026-11-30"),
+        )
+        .unwrap();
+        let r = evaluate_with_skin(&s, Some(&a), &t, d("2026-12-01"));
+        assert_eq!(r.booking_allowed(), Ok(()));
+    }
+
+    #[test]
+    fn a_hypertrophic_scar_counts_as_the_rule_the_template_names() {
+        let t = skin_template();
+        let s = Screening::default();
+        let a = skin(Iga::Clear, &[ScarType::Boxcar, ScarType::Hypertrophic]);
+        let r = evaluate_with_skin(&s, Some(&a), &t, d("2026-12-01"));
+        // Relative in this template: a warning to acknowledge, booking allowed.
+        assert_eq!(r.booking_allowed(), Ok(()));
+        assert_eq!(r.warnings.len(), 1);
+        assert_eq!(
+            r.warnings[0].message,
+            "Keloid tendency (skin assessment 2026-11-20: hypertrophic/keloid scars)"
+        );
+        assert!(r.warnings[0].acknowledged_by.is_none());
+        let ok = skin(Iga::Clear, &[ScarType::Boxcar]);
+        assert!(
+            evaluate_with_skin(&s, Some(&ok), &t, d("2026-12-01"))
+                .warnings
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn skin_rules_must_name_a_rule_and_a_finding() {
+        let mut t = skin_template();
+        assert_eq!(t.validate(), Ok(()));
+        t.skin_rules[0].rule = "acne".into();
+        assert_eq!(
+            t.validate().unwrap_err().to_string(),
+            "skin_rules[0].rule 'acne' is neither an absolute nor a relative rule"
+        );
+        let mut t = skin_template();
+        t.skin_rules[1].scars.clear();
+        assert_eq!(
+            t.validate().unwrap_err().to_string(),
+            "skin_rules[1]: give min_iga or scars (or both)"
+        );
+        let mut t = skin_template();
+        t.skin_rules[0].rule = "hsv".into();
+        assert!(
+            t.validate().is_err(),
+            "a prompt is not a rule a skin finding can answer"
+        );
     }
 
     #[test]

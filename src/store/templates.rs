@@ -1,4 +1,5 @@
-//! Templates (protocols, aftercare, screening, devices, the patient handout): compiled
+//! Templates (protocols, aftercare, screening, devices, depth ranges per area, the
+//! patient handout): compiled
 //! in from `assets/`, and overridden by a file of the same name in the data dir. A
 //! broken override is reported (file and field) and the built-in defaults are used, so
 //! the app always starts.
@@ -10,6 +11,7 @@ use serde::de::DeserializeOwned;
 
 use crate::domain::aftercare::{AftercareError, AftercareItem};
 use crate::domain::chart::{DeviceError, DeviceTemplate};
+use crate::domain::depth_ranges::{DepthRangeError, DepthRanges};
 use crate::domain::handout::{HandoutError, HandoutTemplate};
 use crate::domain::protocol::{ProtocolError, ProtocolTemplate};
 use crate::domain::screening::{ScreeningTemplate, ScreeningTemplateError};
@@ -19,11 +21,13 @@ pub const AFTERCARE_FILE: &str = "aftercare.json";
 pub const SCREENING_FILE: &str = "screening.json";
 pub const DEVICES_FILE: &str = "devices.json";
 pub const HANDOUT_FILE: &str = "handout.json";
+pub const DEPTH_RANGES_FILE: &str = "depth_ranges.json";
 const BUILTIN_PROTOCOLS: &str = include_str!("../../assets/protocols.json");
 const BUILTIN_AFTERCARE: &str = include_str!("../../assets/aftercare.json");
 const BUILTIN_SCREENING: &str = include_str!("../../assets/screening.json");
 const BUILTIN_DEVICES: &str = include_str!("../../assets/devices.json");
 const BUILTIN_HANDOUT: &str = include_str!("../../assets/handout.json");
+const BUILTIN_DEPTH_RANGES: &str = include_str!("../../assets/depth_ranges.json");
 const TEMPLATE_SCHEMA: u64 = 1;
 
 /// Why a template file cannot be used. The file's name is added by the caller (`load`
@@ -62,6 +66,8 @@ pub enum TemplateError {
     Device(#[from] DeviceError),
     #[error(transparent)]
     Handout(#[from] HandoutError),
+    #[error(transparent)]
+    DepthRange(#[from] DepthRangeError),
 }
 
 fn quoted_line(line: Option<&str>) -> String {
@@ -75,6 +81,8 @@ pub struct Templates {
     pub screening: ScreeningTemplate,
     pub devices: Vec<DeviceTemplate>,
     pub handout: HandoutTemplate,
+    /// The usual depth of each area: outside it a chart needs a reason.
+    pub depth_ranges: DepthRanges,
 }
 
 #[derive(Deserialize)]
@@ -92,6 +100,11 @@ struct DevicesDoc {
     devices: Vec<DeviceTemplate>,
 }
 
+#[derive(Deserialize)]
+struct DepthRangesDoc {
+    areas: DepthRanges,
+}
+
 impl Templates {
     /// The defaults shipped in `assets/`.
     pub fn builtin() -> Self {
@@ -101,6 +114,8 @@ impl Templates {
             screening: parse_screening(BUILTIN_SCREENING).expect("assets/screening.json is valid"),
             devices: parse_devices(BUILTIN_DEVICES).expect("assets/devices.json is valid"),
             handout: parse_handout(BUILTIN_HANDOUT).expect("assets/handout.json is valid"),
+            depth_ranges: parse_depth_ranges(BUILTIN_DEPTH_RANGES)
+                .expect("assets/depth_ranges.json is valid"),
         }
     }
 
@@ -124,6 +139,9 @@ impl Templates {
         if let Some(h) = read_override(data_dir, HANDOUT_FILE, parse_handout, &mut problems) {
             t.handout = h;
         }
+        if let Some(r) = read_override(data_dir, DEPTH_RANGES_FILE, parse_depth_ranges, &mut problems) {
+            t.depth_ranges = r;
+        }
         problems.extend(t.depth_mismatches());
         (t, problems)
     }
@@ -132,8 +150,10 @@ impl Templates {
         self.devices.iter().find(|d| d.id == id)
     }
 
-    /// Protocol default depths that no device allows: each file is valid on its own, but
-    /// a chart started from such a default could never be signed. Reported, not fatal.
+    /// Protocol default depths that no device allows (a chart started from one could
+    /// never be signed), or that lie outside their area's usual range (every chart
+    /// started from one would need a reason): each file is valid on its own, but they
+    /// disagree. Reported, not fatal.
     pub fn depth_mismatches(&self) -> Vec<String> {
         let mut out = Vec::new();
         for p in &self.protocols {
@@ -141,6 +161,14 @@ impl Templates {
                 if !self.devices.iter().any(|d| d.allows(*depth)) {
                     out.push(format!(
                         "{PROTOCOLS_FILE}: protocol '{}': depths.{} {depth} mm is outside the range of every device in {DEVICES_FILE}",
+                        p.id,
+                        area.key()
+                    ));
+                } else if let Some(range) = self.depth_ranges.get(*area)
+                    && !range.contains(*depth)
+                {
+                    out.push(format!(
+                        "{PROTOCOLS_FILE}: protocol '{}': depths.{} {depth} mm is outside the usual {range} of {DEPTH_RANGES_FILE}: every chart started from it needs a reason",
                         p.id,
                         area.key()
                     ));
@@ -237,7 +265,21 @@ pub fn parse_aftercare(text: &str) -> Result<Vec<AftercareItem>, TemplateError> 
 
 pub fn parse_screening(text: &str) -> Result<ScreeningTemplate, TemplateError> {
     // The document is the template itself (plus `schema_version`, ignored by serde).
-    let screening: ScreeningTemplate = parse_doc(text)?;
+    let mut screening: ScreeningTemplate = parse_doc(text)?;
+    // A clinic's file from before skin rules existed keeps the built-in ones (those
+    // whose rule it still has): the skin profile should not stop counting because the
+    // clinic once changed a label. `"skin_rules": []` turns them off.
+    let has_skin_rules = serde_json::from_str::<serde_json::Value>(text)
+        .ok()
+        .is_some_and(|v| v.get("skin_rules").is_some());
+    if !has_skin_rules {
+        let builtin: ScreeningTemplate = parse_doc(BUILTIN_SCREENING)?;
+        screening.skin_rules = builtin
+            .skin_rules
+            .into_iter()
+            .filter(|r| screening.is_rule(&r.rule))
+            .collect();
+    }
     screening.validate()?;
     Ok(screening)
 }
@@ -266,9 +308,16 @@ pub fn parse_handout(text: &str) -> Result<HandoutTemplate, TemplateError> {
     Ok(handout)
 }
 
+pub fn parse_depth_ranges(text: &str) -> Result<DepthRanges, TemplateError> {
+    let doc: DepthRangesDoc = parse_doc(text)?;
+    doc.areas.validate()?;
+    Ok(doc.areas)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::skin::Area;
 
     #[test]
     fn builtins_follow_the_clinical_reference() {
@@ -388,6 +437,158 @@ mod tests {
                 assert!(problems[0].contains(w), "'{w}' missing in {problems:?}");
             }
             assert!(problems[0].contains("built-in defaults"), "{problems:?}");
+        }
+    }
+
+    #[test]
+    fn builtin_depth_ranges_follow_the_clinical_reference() {
+        let t = Templates::builtin();
+        let range = |a: Area| t.depth_ranges.get(a).unwrap().to_string();
+        assert_eq!(range(Area::UnderEye), "0.2-0.3 mm");
+        assert_eq!(range(Area::Cheeks), "0.5-2.0 mm");
+        assert_eq!(range(Area::Forehead), "0.25-0.5 mm");
+        assert_eq!(range(Area::Nose), "0.25-0.75 mm");
+        assert!(Area::ALL.iter().all(|a| t.depth_ranges.get(*a).is_some()));
+        // Every protocol default lies inside its area's usual range.
+        assert!(t.depth_mismatches().is_empty(), "{:?}", t.depth_mismatches());
+    }
+
+    #[test]
+    fn a_bad_depth_ranges_override_is_named_and_the_defaults_are_kept() {
+        for (text, words) in [
+            (
+                BUILTIN_DEPTH_RANGES.replace(
+                    r#""under_eye": { "min_mm": 0.2, "max_mm": 0.3 }"#,
+                    r#""under_eye": { "min_mm": 0.3, "max_mm": 0.2 }"#,
+                ),
+                &["depth_ranges.json", "areas.under_eye.max_mm", "below min_mm"][..],
+            ),
+            (
+                BUILTIN_DEPTH_RANGES.replace(r#""nose""#, r#""neck""#),
+                &["depth_ranges.json", "unknown variant `neck`", "\"neck\""][..],
+            ),
+            (
+                BUILTIN_DEPTH_RANGES.replace(r#""max_mm": 0.75"#, r#""max_mm": "0.75""#),
+                &["depth_ranges.json", "line", "\"max_mm\": \"0.75\""][..],
+            ),
+            (
+                BUILTIN_DEPTH_RANGES.replace(
+                    r#""min_mm": 0.25, "max_mm": 0.75"#,
+                    r#""min": 0.25, "max_mm": 0.75"#,
+                ),
+                &["depth_ranges.json", "unknown field `min`"][..],
+            ),
+        ] {
+            let (t, problems) = load_with(DEPTH_RANGES_FILE, &text);
+            assert_eq!(t, Templates::builtin());
+            assert_eq!(problems.len(), 1, "{problems:?}");
+            for w in words {
+                assert!(problems[0].contains(w), "'{w}' missing in {problems:?}");
+            }
+            assert!(problems[0].contains("built-in defaults"), "{problems:?}");
+        }
+    }
+
+    #[test]
+    fn a_valid_depth_ranges_override_replaces_the_defaults_and_is_checked_against_the_protocols() {
+        let (t, problems) = load_with(
+            DEPTH_RANGES_FILE,
+            r#"{"schema_version":1,"areas":{"cheeks":{"min_mm":0.5,"max_mm":1.0}}}"#,
+        );
+        assert_eq!(
+            t.depth_ranges.get(Area::Cheeks).unwrap().to_string(),
+            "0.5-1.0 mm"
+        );
+        assert_eq!(
+            t.depth_ranges.get(Area::UnderEye),
+            None,
+            "an area left out has no range"
+        );
+        // The built-in cheeks default (1.5 mm) is beyond this clinic's usual range.
+        assert!(!problems.is_empty());
+        assert!(
+            problems.iter().all(|p| p.contains("depths.cheeks 1.5 mm")
+                && p.contains("usual 0.5-1.0 mm")
+                && p.contains("needs a reason")),
+            "{problems:?}"
+        );
+    }
+
+    #[test]
+    fn the_builtin_skin_rules_follow_the_clinical_reference() {
+        use crate::domain::skin::{Iga, ScarType};
+        let t = Templates::builtin().screening;
+        let acne = t.skin_rules.iter().find(|r| r.rule == "active_acne").unwrap();
+        assert_eq!(acne.min_iga, Some(Iga::Moderate));
+        let keloid = t.skin_rules.iter().find(|r| r.rule == "keloid_tendency").unwrap();
+        assert!(keloid.scars.contains(&ScarType::Hypertrophic));
+        assert!(t.absolute.iter().any(|r| r.id == "active_acne"));
+        assert!(t.absolute.iter().any(|r| r.id == "keloid_tendency"));
+    }
+
+    #[test]
+    fn a_screening_override_without_skin_rules_keeps_the_builtin_ones_it_can() {
+        let cut = BUILTIN_SCREENING
+            .find(
+                r#",
+  "skin_rules""#,
+            )
+            .unwrap();
+        let without = format!("{}\n}}\n", &BUILTIN_SCREENING[..cut]);
+        let (t, problems) = load_with(SCREENING_FILE, &without);
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(t.screening.skin_rules, Templates::builtin().screening.skin_rules);
+        // Without the keloid question, only the acne rule is kept.
+        let no_keloid = without.replace(
+            r#"{ "id": "keloid_tendency", "label": "Tendency to keloid scarring" },"#,
+            "",
+        );
+        let (t, problems) = load_with(SCREENING_FILE, &no_keloid);
+        assert!(problems.is_empty(), "{problems:?}");
+        let rules: Vec<&str> = t.screening.skin_rules.iter().map(|r| r.rule.as_str()).collect();
+        assert_eq!(rules, ["active_acne"]);
+        // An explicit empty list turns them off.
+        let off = BUILTIN_SCREENING.replace(
+            r#"{ "rule": "active_acne", "min_iga": 3 },
+    { "rule": "keloid_tendency", "scars": ["hypertrophic"] }"#,
+            "",
+        );
+        let (t, problems) = load_with(SCREENING_FILE, &off);
+        assert!(problems.is_empty(), "{problems:?}");
+        assert!(t.screening.skin_rules.is_empty());
+    }
+
+    #[test]
+    fn a_bad_skin_rule_is_named_and_the_defaults_are_kept() {
+        for (from, to, words) in [
+            (
+                r#""rule": "active_acne""#,
+                r#""rule": "acne""#,
+                &["screening.json", "skin_rules[0].rule 'acne'"][..],
+            ),
+            (
+                r#""min_iga": 3"#,
+                r#""min_iga": 7"#,
+                &["screening.json", "IGA 7 does not exist"][..],
+            ),
+            (
+                r#", "scars": ["hypertrophic"]"#,
+                "",
+                &["screening.json", "skin_rules[1]: give min_iga or scars"][..],
+            ),
+            (
+                r#""scars": ["hypertrophic"]"#,
+                r#""scars": ["keloid"]"#,
+                &["screening.json", "unknown variant `keloid`"][..],
+            ),
+        ] {
+            assert_eq!(BUILTIN_SCREENING.matches(from).count(), 1, "{from}");
+            let (t, problems) = load_with(SCREENING_FILE, &BUILTIN_SCREENING.replace(from, to));
+            assert_eq!(t, Templates::builtin(), "{to}");
+            assert_eq!(problems.len(), 1, "{problems:?}");
+            for w in words {
+                assert!(problems[0].contains(w), "'{w}' missing in {problems:?}");
+            }
         }
     }
 

@@ -409,13 +409,17 @@ fn depths(model: &Model, patient: &Patient, series: Option<&Series>, frame: &mut
         )),
         note_area,
     );
+    // "!" marks a depth outside the area's usual range (the chart holds the reason).
+    let ranges = &model.templates.depth_ranges;
     for a in &areas {
         let cells = std::iter::once(Cell::from(a.label())).chain(current.iter().map(|d| {
-            Cell::from(
-                d.as_ref()
-                    .and_then(|d| d.get(a))
-                    .map_or("-".to_string(), |d| format!(" {d}")),
-            )
+            match d.as_ref().and_then(|d| d.get(a)) {
+                None => Cell::from("-"),
+                Some(d) if ranges.check(*a, *d).is_some() => {
+                    Cell::from(Span::styled(format!(" {d}!"), theme::warning()))
+                }
+                Some(d) => Cell::from(format!(" {d}")),
+            }
         }));
         body.push(Row::new(cells.collect::<Vec<_>>()));
     }
@@ -489,25 +493,44 @@ fn screening_popup(model: &Model, patient: &Patient, row: usize, frame: &mut Fra
                 Some(None) => "none".to_string(),
                 Some(Some(d)) => d.to_string(),
             },
-            _ => match s.answers.get(id) {
-                None => "?".to_string(),
-                Some(true) => "YES".to_string(),
-                Some(false) => "no".to_string(),
-            },
+            _ => {
+                // The skin assessment counts the rule even when not answered yes.
+                let by_skin = r
+                    .blocks
+                    .iter()
+                    .filter_map(|b| (b.rule_id == id).then_some(&b.from_skin))
+                    .chain(r.warnings.iter().filter_map(|w| (w.rule_id == id).then_some(&w.from_skin)))
+                    .any(Option::is_some);
+                match s.answers.get(id) {
+                    Some(true) => "YES".to_string(),
+                    _ if by_skin => "YES (skin)".to_string(),
+                    None => "?".to_string(),
+                    Some(false) => "no".to_string(),
+                }
+            }
         };
         let state = match row {
-            ScreeningRow::Absolute { id, .. } => r.blocks.iter().find(|b| &b.rule_id == id).map(|b| match &b
-                .overridden_by
-            {
-                None => ("✗ blocks booking (o overrides)".to_string(), theme::error()),
-                Some(o) => (format!("overridden by {}: {}", o.by, o.reason), theme::dim()),
+            ScreeningRow::Absolute { id, .. } => r.blocks.iter().find(|b| &b.rule_id == id).map(|b| {
+                match &b.overridden_by {
+                    None => match &b.from_skin {
+                        Some(f) => (format!("✗ skin: {} (o overrides)", f.what), theme::error()),
+                        None => ("✗ blocks booking (o overrides)".to_string(), theme::error()),
+                    },
+                    Some(o) => (format!("overridden by {}: {}", o.by, o.reason), theme::dim()),
+                }
             }),
             ScreeningRow::Relative { id, .. } => {
                 r.warnings
                     .iter()
                     .find(|w| &w.rule_id == id)
                     .map(|w| match &w.acknowledged_by {
-                        None => ("⚠ to acknowledge (a)".to_string(), theme::warning()),
+                        None => {
+                            let text = match &w.from_skin {
+                                Some(f) => format!("⚠ skin: {} (a acknowledges)", f.what),
+                                None => "⚠ to acknowledge (a)".to_string(),
+                            };
+                            (text, theme::warning())
+                        }
                         Some(a) => (format!("acknowledged by {}", a.by), theme::dim()),
                     })
             }
@@ -653,14 +676,37 @@ fn chart_popup(model: &Model, patient: &Patient, frame: &mut Frame, area: Rect) 
         field("Cartridge lot", r.cartridge_lot.clone()),
     ];
     let current = chart.current_depths();
+    let ranges = &model.templates.depth_ranges;
     let depths: Vec<String> = current
         .iter()
         .map(|(a, d)| {
             let amended = r.depths.get(a) != Some(d);
-            format!("{} {d}{}", a.label(), if amended { "*" } else { "" })
+            let outside = ranges.check(*a, *d).is_some();
+            format!(
+                "{} {d}{}{}",
+                a.label(),
+                if amended { "*" } else { "" },
+                if outside { "!" } else { "" }
+            )
         })
         .collect();
     lines.push(field("Depths (mm)", depths.join(", ")));
+    let outside = ranges.outside(&current);
+    if !outside.is_empty() || !r.depth_reason.is_empty() {
+        let what: Vec<String> = outside.iter().map(ToString::to_string).collect();
+        if !what.is_empty() {
+            lines.push(Line::styled(
+                format!("! outside the usual range: {}", what.join("; ")),
+                theme::warning(),
+            ));
+        }
+        let reason = if r.depth_reason.is_empty() {
+            "none recorded".to_string()
+        } else {
+            r.depth_reason.clone()
+        };
+        lines.push(field("Depth reason", reason));
+    }
     let passes = if r.passes == 0 {
         "-".to_string()
     } else {
@@ -712,7 +758,12 @@ fn chart_popup(model: &Model, patient: &Patient, frame: &mut Frame, area: Rect) 
         }
     }
     lines.push(Line::raw(""));
-    lines.push(Line::styled("m amend · Esc close", theme::dim()));
+    let legend = if outside.is_empty() {
+        "m amend · Esc close"
+    } else {
+        "! outside the usual range · m amend · Esc close"
+    };
+    lines.push(Line::styled(legend, theme::dim()));
     let width = area.width.saturating_sub(4).min(90);
     let inner_w = width.saturating_sub(2).max(1) as usize;
     let h: u16 = lines

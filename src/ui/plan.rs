@@ -1,4 +1,9 @@
 //! The treatment plan: who the patient is, the current series, and its sessions.
+//! A booked session that the current rules would refuse (a closed date added on its
+//! day, a contraindication or washout recorded since: `app::standing`) is flagged on its
+//! row with the reason, and the selected one says it in full above the table.
+
+use std::collections::BTreeMap;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -8,6 +13,7 @@ use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState, Wrap};
 
 use crate::app::clinical_rules;
 use crate::app::model::{Model, Pane, ReadOnly};
+use crate::app::standing::{self, Refused};
 use crate::domain::patient::Patient;
 use crate::domain::queues::attendance;
 use crate::domain::series::{Series, SessionStatus};
@@ -177,6 +183,22 @@ fn clinical_parts(model: &Model, p: &Patient, width: usize) -> Vec<Part> {
         }
     }
     let index = model.session.min(series.sessions.len().saturating_sub(1));
+    if let Some(why) = standing::refused_bookings(model, p).remove(&index) {
+        let full: Vec<&str> = why.iter().map(|r| r.full.as_str()).collect();
+        let text = format!(
+            "Session {} is booked but now refused: {}. Move it (e) or cancel it.",
+            index + 1,
+            full.join("; ")
+        );
+        let mut part = Part::wrapped(8, &text, width, theme::warning());
+        if part.compact.is_some() {
+            // Short of rows, the reason comes first.
+            let short: Vec<&str> = why.iter().map(|r| r.short.as_str()).collect();
+            let line = format!("Session {} now refused: {}", index + 1, short.join("; "));
+            part.compact = Some(Line::styled(super::fit(&line, width), theme::warning()));
+        }
+        out.push(part);
+    }
     if series.sessions.get(index).is_some_and(|s| s.status.is_upcoming()) {
         let missing = clinical_rules::missing(&model.templates, p, p.series.len() - 1, index);
         if !missing.is_empty() {
@@ -227,7 +249,8 @@ pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
             let [top, table_area] =
                 Layout::vertical([Constraint::Length(head), Constraint::Min(1)]).areas(inner);
             frame.render_widget(Paragraph::new(lines), top);
-            sessions_table(model, series, frame, table_area);
+            let refused = standing::refused_bookings(model, patient);
+            sessions_table(model, series, &refused, frame, table_area);
         }
     }
 }
@@ -253,7 +276,14 @@ fn series_lines(s: &Series, count: usize) -> [Line<'static>; 2] {
     ]
 }
 
-fn sessions_table(model: &Model, series: &Series, frame: &mut Frame, area: Rect) {
+/// The sessions; `refused` holds the reasons of the booked ones the rules now refuse.
+fn sessions_table(
+    model: &Model,
+    series: &Series,
+    refused: &BTreeMap<usize, Vec<Refused>>,
+    frame: &mut Frame,
+    area: Rect,
+) {
     if series.sessions.is_empty() {
         let text = match model.selected_id().and_then(|id| model.read_only_of(&id)) {
             Some(_) => "No sessions.",
@@ -270,14 +300,30 @@ fn sessions_table(model: &Model, series: &Series, frame: &mut Frame, area: Rect)
             _ if s.date < model.today => theme::warning(),
             _ => Style::default(),
         };
-        let status = if s.status.is_upcoming() && s.date < model.today {
-            if wide {
+        let why = refused.get(&i);
+        let (status, style) = if s.status.is_upcoming() && s.date < model.today {
+            let status = if wide {
                 format!("{} (past)", s.status.label())
             } else {
                 format!("!{}", s.status.label())
-            }
+            };
+            (status, style)
+        } else if why.is_some() {
+            // Readable without colour: the "!" and the note say it.
+            (format!("!{}", s.status.label()), theme::warning())
         } else {
-            s.status.label().to_string()
+            (s.status.label().to_string(), style)
+        };
+        let notes = match why {
+            Some(why) => {
+                let short: Vec<&str> = why.iter().map(|r| r.short.as_str()).collect();
+                let mut text = format!("now refused: {}", short.join("; "));
+                if !s.notes.is_empty() {
+                    text.push_str(&format!(" · {}", s.notes));
+                }
+                Cell::from(Span::styled(text, theme::warning()))
+            }
+            None => Cell::from(s.notes.clone()),
         };
         Row::new(vec![
             Cell::from(format!("{}", i + 1)),
@@ -292,7 +338,7 @@ fn sessions_table(model: &Model, series: &Series, frame: &mut Frame, area: Rect)
                     .unwrap_or_else(|| "--:--".into()),
             ),
             Cell::from(Span::styled(status, style)),
-            Cell::from(s.notes.clone()),
+            notes,
         ])
     });
     let widths = [

@@ -1,13 +1,21 @@
 //! A session's chart on the consult screen: charting it (`c`, a form prefilled from the
 //! protocol's default depths), signing it (`S`, then read-only) and appending dated
 //! amendments to a signed chart (`m` in the chart view).
+//!
+//! A depth beyond the device's range is refused on its field. A depth outside its area's
+//! usual range (`depth_ranges.json`) is saved only with the clinician's confirmation: a
+//! reason typed into *Depth reason*, stored with the chart. The form lists the usual
+//! ranges of its areas, and says as it is typed which depth needs the reason.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::app::form::{ChoiceOption, Field, Form};
 use crate::app::model::{FormPurpose, Model, Overlay, StatusKind};
-use crate::domain::chart::{Adjunct, Amendment, ChartError, SessionChart, default_depths, parse_depth};
-use crate::domain::patient::Patient;
+use crate::domain::chart::{
+    Adjunct, Amendment, ChartError, Depth, SessionChart, default_depths, parse_depth,
+};
+use crate::domain::depth_ranges::{MIN_DEPTH_REASON_CHARS, OutsideRange, is_reason};
+use crate::domain::patient::{Patient, PatientId};
 use crate::domain::skin::{self, Area};
 
 use super::area_text::parse_depth_fixes;
@@ -19,6 +27,7 @@ const CHART_PASSES: &str = "passes";
 const CHART_END_POINT: &str = "end_point";
 const CHART_REACTION: &str = "reaction";
 const CHART_NOTES: &str = "notes";
+pub const DEPTH_REASON: &str = "depth_reason";
 const SIGNED_BY: &str = "signed_by";
 const AMEND_BY: &str = "by";
 const AMEND_TEXT: &str = "what_changed";
@@ -122,6 +131,12 @@ pub(super) fn open_chart(model: &mut Model) {
             depth,
         ));
     }
+    fields.push(Field::text(
+        DEPTH_REASON,
+        "Depth reason",
+        "needed for a depth outside the usual range",
+        r.depth_reason.clone(),
+    ));
     let passes = if r.passes == 0 {
         String::new()
     } else {
@@ -157,6 +172,7 @@ pub(super) fn open_chart(model: &mut Model) {
         fields,
     );
     form.focus_on(CHART_LOT);
+    refresh(model, &areas, &mut form);
     let id = patient.id.clone();
     model.push_overlay(Overlay::Form(
         FormPurpose::Consult(ConsultForm::Chart(id, si, ci)),
@@ -170,6 +186,58 @@ pub(super) fn open_chart(model: &mut Model) {
             ci + 1
         ),
     );
+}
+
+/// The usual range of each area of the form, and which typed depth is outside it: the
+/// form's notes and warnings, recomputed as it is typed.
+fn refresh(model: &Model, areas: &[Area], form: &mut Form) {
+    let ranges = &model.templates.depth_ranges;
+    let usual: Vec<String> = areas
+        .iter()
+        .filter_map(|a| ranges.get(*a).map(|r| format!("{a} {}-{}", r.min_mm, r.max_mm)))
+        .collect();
+    form.notes.clear();
+    form.warnings.clear();
+    if !usual.is_empty() {
+        form.notes.push(format!(
+            "usual depths (mm): {}; outside them the clinician confirms in Depth reason",
+            usual.join(", ")
+        ));
+    }
+    let typed: BTreeMap<Area, Depth> = areas
+        .iter()
+        .filter_map(|a| Some((*a, Depth::parse(form.text(&depth_field(*a))).ok()?)))
+        .collect();
+    let confirmed = is_reason(form.text(DEPTH_REASON));
+    for o in ranges.outside(&typed) {
+        form.warnings.push(if confirmed {
+            format!("{o}: confirmed by the Depth reason")
+        } else {
+            format!("{o}: Depth reason required")
+        });
+    }
+}
+
+/// The chart form changed: which depths need a reason, again.
+pub(super) fn changed(model: &Model, patient: &PatientId, si: usize, ci: usize, form: &mut Form) {
+    let Some(p) = model.patient(patient) else {
+        return;
+    };
+    if p.series.get(si).is_some_and(|s| s.sessions.get(ci).is_some()) {
+        let areas = chart_areas(model, p, si, ci);
+        refresh(model, &areas, form);
+    }
+}
+
+/// The message on Depth reason when a depth outside its range has no reason yet.
+fn reason_needed(outside: &[OutsideRange], typed: &str) -> String {
+    let what: Vec<String> = outside.iter().map(ToString::to_string).collect();
+    let ask = if typed.is_empty() {
+        "type the clinician's reason (their confirmation)".to_string()
+    } else {
+        format!("a reason of at least {MIN_DEPTH_REASON_CHARS} characters is needed")
+    };
+    format!("{}: {ask}", what.join("; "))
 }
 
 fn parse_chart(
@@ -200,6 +268,11 @@ fn parse_chart(
             }
             Err(e) => r.fail(&name, e),
         }
+    }
+    let depth_reason = r.text(DEPTH_REASON);
+    let outside = model.templates.depth_ranges.outside(&depths);
+    if !outside.is_empty() && !is_reason(depth_reason) {
+        r.fail(DEPTH_REASON, reason_needed(&outside, depth_reason));
     }
     let passes = r.parse(CHART_PASSES, |t| {
         let t = t.trim();
@@ -233,6 +306,7 @@ fn parse_chart(
         form.set_errors(errors);
         return None;
     }
+    let depth_reason = form.text(DEPTH_REASON).trim();
     record.device_id = device.id.clone();
     record.cartridge_lot = form.text(CHART_LOT).trim().to_string();
     record.depths = depths;
@@ -241,6 +315,8 @@ fn parse_chart(
     record.adjuncts = adjuncts;
     record.reaction = form.text(CHART_REACTION).trim().to_string();
     record.notes = form.text(CHART_NOTES).trim().to_string();
+    // Kept as typed even when no depth needs it now: nothing typed is lost.
+    record.depth_reason = depth_reason.to_string();
     Some(chart)
 }
 
@@ -263,7 +339,8 @@ pub(super) fn open_sign(model: &mut Model) {
                 format!("Sign the chart of session {}", ci + 1),
                 vec![Field::text(SIGNED_BY, "Signed by", "clinician's name", "")],
             );
-            let problems = c.record().problems(&model.templates.devices);
+            let problems = c.record()
+                .problems(&model.templates.devices, &model.templates.depth_ranges);
             form.warnings = problems.iter().map(ToString::to_string).collect();
             form.notes
                 .push("once signed the chart is read-only; changes become dated amendments".into());
@@ -325,7 +402,12 @@ pub(super) fn save_sign(
 ) -> Option<String> {
     let session = patient.series.get_mut(si)?.sessions.get_mut(ci)?;
     let chart = session.chart.as_mut()?;
-    if let Err(e) = chart.sign(form.text(SIGNED_BY), model.now, &model.templates.devices) {
+    if let Err(e) = chart.sign(
+        form.text(SIGNED_BY),
+        model.now,
+        &model.templates.devices,
+        &model.templates.depth_ranges,
+    ) {
         form.fail(SIGNED_BY, e);
         return None;
     }

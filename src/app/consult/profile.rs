@@ -187,8 +187,21 @@ fn profile_field(e: &SkinError) -> String {
 /// Saves the form as a new assessment; the earlier ones stay, so the trend shows.
 pub(super) fn save_profile(model: &Model, patient: &mut Patient, form: &mut Form) -> Option<String> {
     let a = parse_profile(model, form)?;
-    let text = format!("skin assessment of {} added", a.date);
+    let mut text = format!("skin assessment of {} added", a.date);
     patient.skin.push(a);
+    // Say at once what the new assessment makes the screening count (IGA 3-4, a
+    // hypertrophic/keloid scar), whoever reads the status line.
+    let t = &model.templates.screening;
+    for id in t.skin_findings(skin::latest(&patient.skin)).keys() {
+        if let Some(r) = t.absolute.iter().find(|r| &r.id == id) {
+            text.push_str(&format!(
+                "; screening: '{}' now blocks booking until a clinician overrides it (s)",
+                r.label
+            ));
+        } else if let Some(r) = t.relative.iter().find(|r| &r.id == id) {
+            text.push_str(&format!("; screening: '{}' to acknowledge (s)", r.label));
+        }
+    }
     Some(text)
 }
 

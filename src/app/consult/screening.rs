@@ -4,6 +4,7 @@
 
 use ratatui::crossterm::event::KeyEvent;
 
+use crate::app::clinical_rules;
 use crate::app::form::{Field, Form};
 use crate::app::keymap::screen_action_for;
 use crate::app::model::{Effect, FormPurpose, Model, Overlay, StatusKind};
@@ -154,7 +155,7 @@ pub fn screening_key(model: &mut Model, row: usize, key: KeyEvent) -> Vec<Effect
         (L::Override, Some(r)) => {
             let target = match r {
                 ScreeningRow::Absolute { id: rule, .. }
-                    if patient.screening.answers.get(rule) == Some(&true) =>
+                    if clinical_rules::rule_present(&model.templates, patient, rule) =>
                 {
                     Some(rule.clone())
                 }
@@ -179,12 +180,12 @@ pub fn screening_key(model: &mut Model, row: usize, key: KeyEvent) -> Vec<Effect
                 }
                 None => model.set_status(
                     StatusKind::Info,
-                    "only a contraindication answered yes, or a washout with a date, can be overridden",
+                    "only a contraindication answered yes (or shown by the skin assessment), or a washout with a date, can be overridden",
                 ),
             }
         }
         (L::Acknowledge, Some(ScreeningRow::Relative { id: rule, label })) => {
-            if patient.screening.answers.get(rule) == Some(&true) {
+            if clinical_rules::rule_present(&model.templates, patient, rule) {
                 let f = Form::new(
                     format!("Acknowledge · {label}"),
                     vec![Field::text(CLINICIAN, "Clinician", "your name (required)", "")],

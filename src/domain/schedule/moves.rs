@@ -4,7 +4,7 @@
 use chrono::{NaiveDate, NaiveTime};
 
 use super::series_rules::check_rows;
-use super::{BookingRequest, SeriesAt, Violation, override_reason};
+use super::{BookingRequest, SeriesAt, Violation, booked_without_time, override_reason};
 use crate::domain::calendar::Calendar;
 use crate::domain::clinic::ClinicSettings;
 
@@ -50,8 +50,9 @@ pub fn move_one(
 /// after it by the same amount: timed ones by the same date-and-time difference,
 /// untimed ones by the same number of days. Every rule is checked again for every moved
 /// session, against the calendar without the series' old places and against each
-/// other. Refused as a whole, with each reason, if any moved session breaks a rule. A
-/// later session that already carries an interval override keeps it.
+/// other. Refused as a whole, with each reason, if any moved session breaks a rule (a
+/// booked one without a time included). A later session that already carries an
+/// interval override keeps it.
 pub fn cascade(
     settings: &ClinicSettings,
     calendar: &Calendar,
@@ -123,7 +124,14 @@ fn apply_moves(
         })
         .collect();
     let indices: Vec<usize> = moves.iter().map(|m| m.index).collect();
-    let found = check_rows(settings, calendar, &shifted_at, &requests, &indices);
+    let mut found = check_rows(settings, calendar, &shifted_at, &requests, &indices);
+    // A booked session moved without a time would drop out of the agenda.
+    found.extend(moves.iter().filter_map(|m| {
+        Some((
+            m.index,
+            booked_without_time(series.sessions[m.index].status, m.date, m.time)?,
+        ))
+    }));
     let typed = req.override_reason.is_some_and(|r| override_reason(r).is_ok());
     let mut refused = Vec::new();
     let mut warnings = Vec::new();
@@ -246,6 +254,44 @@ mod tests {
         .unwrap();
         assert_eq!(ok.overridden, vec![1]);
         assert_eq!(ok.moves[1].date, d("2027-01-07"));
+    }
+
+    #[test]
+    fn a_booked_session_without_a_time_is_not_moved() {
+        let mut s = series(&["2026-12-01", "2026-12-29", "2027-01-26"]);
+        // Session 3 was booked without a time (by an older version).
+        s.sessions[2].time = None;
+        let req = MoveRequest {
+            index: 1,
+            date: d("2027-01-05"),
+            time: Some(t("10:00")),
+            override_reason: None,
+        };
+        let err = cascade(&clinic(), &calendar_of(&s), &at_series(&s), &req).unwrap_err();
+        assert_eq!(
+            err,
+            vec![(
+                2,
+                Violation::BookedWithoutTime {
+                    date: d("2027-02-02")
+                }
+            )]
+        );
+        assert_eq!(
+            err[0].1.to_string(),
+            "the session of 2027-02-02 is booked without a time: give it a time (HH:MM), or leave it planned"
+        );
+        // Moved alone, session 2 keeps its time and is fine; planned, 3 may go without.
+        assert!(move_one(&clinic(), &calendar_of(&s), &at_series(&s), &req).is_ok());
+        s.sessions[2].status = SessionStatus::Planned;
+        assert!(cascade(&clinic(), &calendar_of(&s), &at_series(&s), &req).is_ok());
+        // The moved session itself, booked and moved without a time.
+        let untimed = MoveRequest { time: None, ..req };
+        let err = move_one(&clinic(), &calendar_of(&s), &at_series(&s), &untimed).unwrap_err();
+        assert!(
+            matches!(err[..], [(1, Violation::BookedWithoutTime { .. })]),
+            "{err:?}"
+        );
     }
 
     #[test]

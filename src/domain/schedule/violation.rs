@@ -1,11 +1,12 @@
 //! Why a booking is refused or warned about, in words a front desk can act on, and
 //! which refusals a typed reason may override.
 
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 
 use super::{MIN_OVERRIDE_REASON_CHARS, MINUTES_RANGE};
 use crate::domain::calendar::{Booking, BookingRef};
 use crate::domain::clinic::DayHours;
+use crate::domain::series::SessionStatus;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ResourceKind {
@@ -79,6 +80,11 @@ pub enum Violation {
         neighbour_date: NaiveDate,
         days: i64,
         min: u32,
+    },
+    /// Booked without a time: such a session is in no agenda and no clinician's or
+    /// room's clash is checked, so it is refused (a planned one may stay without).
+    BookedWithoutTime {
+        date: NaiveDate,
     },
     /// Further than the protocol's maximum from the session before or after: a warning.
     TooFar {
@@ -163,6 +169,10 @@ impl std::fmt::Display for Violation {
                     neighbour + 1
                 )
             }
+            Violation::BookedWithoutTime { date } => write!(
+                f,
+                "the session of {date} is booked without a time: give it a time (HH:MM), or leave it planned"
+            ),
             Violation::TooFar {
                 neighbour,
                 neighbour_date,
@@ -175,6 +185,16 @@ impl std::fmt::Display for Violation {
             ),
         }
     }
+}
+
+/// A session booked on `date` without a time is refused ([`Violation::BookedWithoutTime`]);
+/// any other status may go without one.
+pub fn booked_without_time(
+    status: SessionStatus,
+    date: NaiveDate,
+    time: Option<NaiveTime>,
+) -> Option<Violation> {
+    (status == SessionStatus::Booked && time.is_none()).then_some(Violation::BookedWithoutTime { date })
 }
 
 /// A reason for overriding the minimum interval that is too short to count.
