@@ -62,9 +62,12 @@ pub enum Command {
         /// The patient's id, e.g. p-1a2b3c4d (shown by `needleplan agenda` and in the files' names).
         #[arg(value_name = "PATIENT_ID")]
         patient_id: String,
-        /// File to write [default: ./<PATIENT_ID>.ics]
+        /// File to write [default: ./<PATIENT_ID>.ics]; an existing one is not replaced without --force.
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
+        /// Replace the file if it already exists.
+        #[arg(long)]
+        force: bool,
     },
     /// Print a patient's aftercare sheet with the real dates, for the latest session done (else the next one).
     Handout {
@@ -74,9 +77,12 @@ pub enum Command {
         /// Plain text, or Markdown.
         #[arg(long, value_enum, default_value_t = HandoutFormatArg::Text)]
         format: HandoutFormatArg,
-        /// File to write instead of printing the sheet.
+        /// File to write instead of printing the sheet; an existing one is not replaced without --force.
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
+        /// Replace the --out file if it already exists.
+        #[arg(long, requires = "out")]
+        force: bool,
     },
 }
 

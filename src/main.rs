@@ -57,6 +57,8 @@ enum CliError {
     ExportInsideDataDir(PathBuf),
     #[error("cannot write {}: {error}", .path.display())]
     Write { path: PathBuf, error: std::io::Error },
+    #[error("{} already exists and was left as it is (give --force to replace it)", .0.display())]
+    Exists(PathBuf),
 }
 
 fn start(cli: Cli) -> Result<ExitCode, CliError> {
@@ -146,14 +148,20 @@ fn start(cli: Cli) -> Result<ExitCode, CliError> {
             patient_id,
             format,
             out,
+            force,
         }) => {
             let (patients, clinic, data_dir) = load_for_report(cli.demo, cli.data_dir)?;
+            let out = out.map(|path| Output { path, force });
             handout_cmd(&patients, &clinic, &data_dir, &patient_id, format, out)?;
             Ok(ExitCode::SUCCESS)
         }
-        Some(Command::ExportIcs { patient_id, out }) => {
+        Some(Command::ExportIcs {
+            patient_id,
+            out,
+            force,
+        }) => {
             let (patients, clinic, data_dir) = load_for_report(cli.demo, cli.data_dir)?;
-            let (path, events) = export_ics(&patients, &clinic, &data_dir, &patient_id, out)?;
+            let (path, events) = export_ics(&patients, &clinic, &data_dir, &patient_id, out, force)?;
             println!("wrote {events} session(s) of {patient_id} to {}", path.display());
             Ok(ExitCode::SUCCESS)
         }
@@ -198,6 +206,7 @@ fn export_ics(
     data_dir: &Path,
     patient_id: &str,
     out: Option<PathBuf>,
+    force: bool,
 ) -> Result<(PathBuf, usize), CliError> {
     let patient = find_patient(patients, data_dir, patient_id)?;
     let export = ics::patient_calendar(clinic, patient, chrono::Utc::now());
@@ -218,7 +227,13 @@ fn export_ics(
             cwd.join(format!("{patient_id}.ics"))
         }
     };
-    write_file(&path, export.text.as_bytes())?;
+    write_file(
+        &Output {
+            path: path.clone(),
+            force,
+        },
+        export.text.as_bytes(),
+    )?;
     Ok((path, export.events))
 }
 
@@ -236,10 +251,31 @@ fn find_patient<'a>(
         })
 }
 
-fn write_file(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
-    atomic::write_atomic(path, bytes).map_err(|error| CliError::Write {
-        path: path.to_path_buf(),
-        error,
+/// A file a command writes (`--out`), and whether an existing one may be replaced.
+struct Output {
+    path: PathBuf,
+    force: bool,
+}
+
+/// Writes `out` atomically. Without `--force` an existing file (or link, or anything)
+/// at that name is left exactly as it is and the command fails saying so.
+fn write_file(out: &Output, bytes: &[u8]) -> Result<(), CliError> {
+    let path = &out.path;
+    if !out.force && path.symlink_metadata().is_ok() {
+        return Err(CliError::Exists(path.clone()));
+    }
+    let written = if out.force {
+        atomic::write_atomic(path, bytes)
+    } else {
+        atomic::write_atomic_new(path, bytes)
+    };
+    written.map_err(|error| match error.kind() {
+        // Created meanwhile, between the look and the write.
+        std::io::ErrorKind::AlreadyExists if !out.force => CliError::Exists(path.clone()),
+        _ => CliError::Write {
+            path: path.clone(),
+            error,
+        },
     })
 }
 
@@ -251,7 +287,7 @@ fn handout_cmd(
     data_dir: &Path,
     patient_id: &str,
     format: needleplan::cli::HandoutFormatArg,
-    out: Option<PathBuf>,
+    out: Option<Output>,
 ) -> Result<(), CliError> {
     use needleplan::domain::handout::{HandoutFormat, HandoutInput, render_handout};
     let patient = find_patient(patients, data_dir, patient_id)?;
@@ -289,9 +325,9 @@ fn handout_cmd(
             eprintln!("needleplan: aftercare sheet for {which}");
             print!("{text}");
         }
-        Some(path) => {
-            write_file(&path, text.as_bytes())?;
-            println!("wrote the aftercare sheet for {which} to {}", path.display());
+        Some(out) => {
+            write_file(&out, text.as_bytes())?;
+            println!("wrote the aftercare sheet for {which} to {}", out.path.display());
         }
     }
     Ok(())

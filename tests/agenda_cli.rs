@@ -306,3 +306,39 @@ fn export_ics_on_the_demo_clinic() {
     let text = fs::read_to_string(tmp.path().join(format!("{id}.ics"))).unwrap();
     assert_eq!(check_ics(&text).len(), count);
 }
+
+#[test]
+fn export_ics_never_replaces_an_existing_file_without_force() {
+    let tmp = clinic();
+    // --out, and the default ./<id>.ics alike.
+    for (args, name) in [
+        (vec!["export-ics", "p-000000a1", "--out", "mine.ics"], "mine.ics"),
+        (vec!["export-ics", "p-000000a1"], "p-000000a1.ics"),
+    ] {
+        let file = tmp.path().join(name);
+        fs::write(&file, "an older export\n").unwrap();
+        let out = run_on(&tmp, &args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert!(out.stdout.is_empty(), "{}", stdout(&out));
+        assert!(
+            stderr(&out).contains(&format!(
+                "{name} already exists and was left as it is (give --force to replace it)"
+            )),
+            "{}",
+            stderr(&out)
+        );
+        assert_eq!(fs::read_to_string(&file).unwrap(), "an older export\n");
+
+        let mut forced = args.clone();
+        forced.push("--force");
+        let out = run_on(&tmp, &forced);
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert_eq!(check_ics(&fs::read_to_string(&file).unwrap()).len(), 2);
+    }
+    let left: Vec<String> = fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".tmp-"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}

@@ -1245,6 +1245,59 @@ fn with_a_save_pending_the_first_q_warns_and_the_second_quits() {
     assert!(model.quit, "the second q in a row quits");
 }
 
+/// The runtime retries failed saves on every tick: the retry must not replace q's
+/// warning, or the second q would quit with the warning never seen.
+#[test]
+fn q_warning_survives_the_retry_on_every_tick_and_only_then_q_quits() {
+    let saver = FlakySaver::default();
+    let mut model = Model::new(fixed_now(), Templates::builtin(), small_clinic());
+    saver.failing.set(true);
+    type_keys(&mut model, &saver, "e<Tab><Tab><Backspace*30>0161 000<Enter>");
+
+    // `type_keys` flushes after the key, as the runtime does.
+    type_keys(&mut model, &saver, "q");
+    assert!(!model.quit);
+    let warning = model.status.clone();
+    assert_eq!(warning.kind, StatusKind::Error);
+    assert!(
+        warning.text.contains("press q again to quit and lose"),
+        "the warning, not the retry's message: {:?}",
+        warning
+    );
+    // A few ticks: still failing, still the warning.
+    for _ in 0..3 {
+        persist::flush(&mut model, &saver);
+        assert_eq!(model.status, warning);
+    }
+    type_keys(&mut model, &saver, "q");
+    assert!(model.quit, "the user saw the warning: the second q quits");
+}
+
+/// A status that replaces q's warning (here: the look for other users' saves failed, on
+/// a tick) means the warning was not the last thing shown: q warns again, not quits.
+#[test]
+fn a_status_that_replaces_q_warning_makes_the_next_q_warn_again() {
+    let saver = FlakySaver::default();
+    let mut model = Model::new(fixed_now(), Templates::builtin(), small_clinic());
+    saver.failing.set(true);
+    type_keys(&mut model, &saver, "e<Tab><Tab><Backspace*30>0161 000<Enter>");
+    type_keys(&mut model, &saver, "q");
+    assert!(model.status.text.contains("press q again"), "{:?}", model.status);
+
+    use needleplan::app::message::{Msg, update};
+    update(&mut model, Msg::PatientsChanged(Err("permission denied".into())));
+    assert!(
+        model.status.text.contains("permission denied"),
+        "{:?}",
+        model.status
+    );
+    type_keys(&mut model, &saver, "q");
+    assert!(!model.quit, "the warning was replaced before this q");
+    assert!(model.status.text.contains("press q again"), "{:?}", model.status);
+    type_keys(&mut model, &saver, "q");
+    assert!(model.quit);
+}
+
 #[test]
 fn a_plain_c_between_two_q_re_arms_the_quit_warning() {
     let saver = FlakySaver::default();

@@ -814,3 +814,68 @@ fn a_record_from_before_the_log_is_a_note_and_its_first_save_says_so() {
         "{report}"
     );
 }
+
+/// Runs `doctor`, killing it (and failing) should it never finish: the test is about a
+/// FIFO that a plain read would block on for ever.
+fn doctor_must_finish(data: &Path) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_needleplan"))
+        .arg("--data-dir")
+        .arg(data)
+        .arg("doctor")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut waited = Duration::ZERO;
+    while child.try_wait().unwrap().is_none() {
+        if waited > Duration::from_secs(120) {
+            child.kill().unwrap();
+            let _ = child.wait();
+            panic!("doctor never finished (blocked on a FIFO?)");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+        waited += Duration::from_millis(50);
+    }
+    child.wait_with_output().unwrap()
+}
+
+/// Links, FIFOs, dirs and files over the size cap in `patients/` are each a problem that
+/// says what it is; none is followed or opened, and doctor finishes.
+#[cfg(unix)]
+#[test]
+fn special_and_oversized_patient_files_are_problems_and_doctor_finishes() {
+    let (tmp, data) = clinic();
+    let patients = data.join("patients");
+    nix::unistd::mkfifo(&patients.join("p-fifo.json"), nix::sys::stat::Mode::S_IRWXU).unwrap();
+    let outside = tmp.path().join("elsewhere.json");
+    fs::copy(data.join(some_patient(&data)), &outside).unwrap();
+    std::os::unix::fs::symlink(&outside, patients.join("p-linked.json")).unwrap();
+    fs::create_dir(patients.join("p-dir.json")).unwrap();
+    let big = fs::File::create(patients.join("p-big.json")).unwrap();
+    big.set_len(20 * 1024 * 1024).unwrap();
+    drop(big);
+    make_private(&patients.join("p-big.json"));
+
+    let out = doctor_must_finish(&data);
+    let report = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{report}");
+    let problems = problem_lines(&report);
+    for expected in [
+        "patients/p-big.json is 20 MB, over the 10 MB a patient file may hold: not read",
+        "patients/p-dir.json is a directory, not a regular file",
+        "patients/p-fifo.json is a FIFO (named pipe), not a regular file",
+        "patients/p-linked.json is a symbolic link, not a regular file",
+    ] {
+        assert!(
+            problems.iter().any(|p| p.contains(expected)),
+            "{expected}\n{report}"
+        );
+    }
+    assert_eq!(problems.len(), 4, "{report}");
+}
+
+#[cfg(unix)]
+fn make_private(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(path, fs::Permissions::from_mode(0o600)).unwrap();
+}

@@ -95,3 +95,64 @@ fn an_unknown_patient_exits_1_with_a_clear_message() {
     let err = text(&out.stderr);
     assert!(err.contains("no patient with id 'p-0000dead'"), "{err}");
 }
+
+/// Names in the temp dir that are left-over temporary files of a write.
+fn temp_files_in(tmp: &TempDir) -> Vec<String> {
+    std::fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".tmp-"))
+        .collect()
+}
+
+#[test]
+fn a_bare_file_name_is_written_in_the_current_dir_and_reported_as_written() {
+    let tmp = clinic();
+    let out = run_on(&tmp, &["handout", "p-000000b2", "--out", "abby.md"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("to abby.md"), "{}", text(&out.stdout));
+    let sheet = std::fs::read_to_string(tmp.path().join("abby.md")).unwrap();
+    assert!(sheet.contains("Wed 2026-12-02"), "{sheet}");
+    assert_eq!(temp_files_in(&tmp), Vec::<String>::new());
+}
+
+#[test]
+fn an_existing_file_is_never_replaced_without_force() {
+    let tmp = clinic();
+    let file = tmp.path().join("abby.md");
+    std::fs::write(&file, "someone's notes\n").unwrap();
+    let out = run_on(&tmp, &["handout", "p-000000b2", "--out", "abby.md"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty(), "{}", text(&out.stdout));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("abby.md already exists and was left as it is (give --force to replace it)"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "someone's notes\n");
+    assert_eq!(temp_files_in(&tmp), Vec::<String>::new());
+
+    let out = run_on(&tmp, &["handout", "p-000000b2", "--out", "abby.md", "--force"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let sheet = std::fs::read_to_string(&file).unwrap();
+    assert!(sheet.contains("Wed 2026-12-02"), "{sheet}");
+}
+
+/// A link at the --out name is an existing file too: neither it nor what it points at
+/// is written without --force.
+#[cfg(unix)]
+#[test]
+fn a_link_at_the_out_name_is_not_written_through() {
+    let tmp = clinic();
+    let target = tmp.path().join("target.txt");
+    std::fs::write(&target, "keep\n").unwrap();
+    std::os::unix::fs::symlink(&target, tmp.path().join("sheet.txt")).unwrap();
+    let out = run_on(&tmp, &["handout", "p-000000b2", "--out", "sheet.txt"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("already exists"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep\n");
+}

@@ -686,6 +686,54 @@ fn a_failed_write_keeps_the_change_says_not_saved_and_is_retried() {
     assert!(model.quit, "nothing pending: q quits");
 }
 
+/// Fails every write, the patients' and the clinic's.
+struct FullDisk;
+
+impl Saver for FullDisk {
+    fn save(&self, patient: &Patient) -> Result<u64, SaveError> {
+        Err(SaveError::Io(needleplan::store::SaveIoError {
+            file: format!("patients/{}.json", patient.id),
+            step: needleplan::store::SaveStep::Write,
+            error: IoFailure::new(std::io::ErrorKind::StorageFull, "disk full (simulated)"),
+        }))
+    }
+
+    fn save_clinic(&self, _: &ClinicSettings) -> Result<(), ClinicSaveError> {
+        let full = IoFailure::new(std::io::ErrorKind::StorageFull, "disk full (simulated)");
+        Err(ClinicSaveError::Io(ClinicIoError::Write(full)))
+    }
+}
+
+#[test]
+fn q_warning_about_settings_and_a_patient_survives_the_retries_then_q_quits() {
+    let mut model = Model::new(now(), Templates::builtin(), patients());
+    // A patient edit and a settings change, neither written.
+    keys(&mut model, &FullDisk, "e<Tab><Tab><Backspace*30>0161 000<Enter>");
+    assert!(!model.unsaved.is_empty());
+    keys(&mut model, &FullDisk, "5");
+    select(&mut model, &FullDisk, Row::Day(2));
+    keys(&mut model, &FullDisk, "<Space>");
+    assert!(model.screens.settings.unsaved);
+
+    keys(&mut model, &FullDisk, "q");
+    assert!(!model.quit);
+    let warning = model.status.clone();
+    assert!(
+        warning
+            .text
+            .contains("clinic settings (and 1 patient(s)) NOT SAVED yet")
+            && warning.text.contains("press q again"),
+        "{warning:?}"
+    );
+    // The runtime's ticks retry both writes; both fail; the warning stays as it was.
+    for _ in 0..3 {
+        persist::flush(&mut model, &FullDisk);
+        assert_eq!(model.status, warning);
+    }
+    keys(&mut model, &FullDisk, "q");
+    assert!(model.quit);
+}
+
 // ---------------------------------------------------------------------------------------
 // Several users on one clinic.json
 // ---------------------------------------------------------------------------------------

@@ -631,6 +631,127 @@ fn a_double_extension_copy_is_not_loaded_as_a_duplicate() {
 }
 
 // ---------------------------------------------------------------------------------------
+// 3b. What sits in patients/ may be no file at all: links, FIFOs, dirs, huge files
+// ---------------------------------------------------------------------------------------
+
+/// Runs `work` on a thread and fails, rather than hanging the whole suite, if it does
+/// not come back: what these tests guard against is a read that blocks for ever.
+fn must_finish<T: Send + 'static>(what: &str, work: impl FnOnce() -> T + Send + 'static) -> T {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(work());
+    });
+    rx.recv_timeout(std::time::Duration::from_secs(120))
+        .unwrap_or_else(|_| panic!("{what} never finished (blocked on a FIFO?)"))
+}
+
+/// A FIFO, a symlink to a valid patient file outside the data dir, and a directory, each
+/// named like a patient file: every one is a problem naming what it is, none is opened,
+/// followed or saved over, and the real patient still loads.
+#[cfg(unix)]
+#[test]
+fn special_files_in_patients_are_problems_never_opened_or_followed() {
+    let (tmp, data) = fresh_dir();
+    let store = open(&data);
+    let mut p = sample_patient("p-0000e001");
+    save(&store, &mut p);
+    let dir = patients_path(&data);
+    nix::unistd::mkfifo(&dir.join("p-0000e002.json"), nix::sys::stat::Mode::S_IRWXU).unwrap();
+    // Outside the data dir, a file that would load as patient p-0000e003.
+    let outside = tmp.path().join("elsewhere.json");
+    let outside_bytes = valid_bytes("p-0000e003");
+    fs::write(&outside, &outside_bytes).unwrap();
+    std::os::unix::fs::symlink(&outside, dir.join("p-0000e003.json")).unwrap();
+    fs::create_dir(dir.join("p-0000e004.json")).unwrap();
+
+    let loaded = data.clone();
+    let (store, report) = must_finish("load_all", move || load(&loaded));
+    assert_eq!(
+        report.patients,
+        vec![p.clone()],
+        "the linked record is not loaded"
+    );
+    for (name, what) in [
+        ("p-0000e002.json", "is a FIFO (named pipe), not a regular file"),
+        ("p-0000e003.json", "is a symbolic link, not a regular file"),
+        ("p-0000e004.json", "is a directory, not a regular file"),
+    ] {
+        let problem = problem_for(&report, name);
+        assert!(problem.message.starts_with(what), "{problem:?}");
+        assert!(
+            problem.message.contains("neither opens nor follows"),
+            "{problem:?}"
+        );
+    }
+    let protected = store.protected_ids();
+    for stem in ["p-0000e002", "p-0000e003", "p-0000e004"] {
+        assert!(
+            protected.contains(stem),
+            "{stem} must not be given out: {protected:?}"
+        );
+    }
+
+    // A save to the link's name is refused: neither the link nor its target changes.
+    let linked = patient_file::decode(&outside_bytes).unwrap();
+    match store.save(&linked) {
+        Err(SaveError::Protected(e)) => {
+            assert!(e.to_string().contains("is a symbolic link"), "{e}")
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    assert_eq!(fs::read(&outside).unwrap(), outside_bytes);
+    assert!(
+        fs::symlink_metadata(dir.join("p-0000e003.json"))
+            .unwrap()
+            .is_symlink()
+    );
+
+    // Polling (every tick in the app) does not block on the FIFO nor report the same
+    // problems again; a FIFO that turns up later is reported. (Files this young are
+    // looked at on every poll: their mtimes are too recent to trust.)
+    let fifo = dir.join("p-0000e005.json");
+    let (again, later) = must_finish("poll_changes", move || {
+        let again = store.poll_changes().unwrap();
+        nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::S_IRWXU).unwrap();
+        (again, store.poll_changes().unwrap())
+    });
+    assert!(again.is_empty(), "{again:?}");
+    assert_eq!(later.problems.len(), 1, "{later:?}");
+    assert_eq!(later.problems[0].file, "patients/p-0000e005.json");
+    assert!(later.problems[0].message.starts_with("is a FIFO"), "{later:?}");
+}
+
+/// A file far bigger than any record is a problem, reported with its size, never read
+/// into memory, never saved over.
+#[test]
+fn a_file_over_the_size_cap_is_a_problem_and_not_read() {
+    let (_tmp, data) = fresh_dir();
+    let store = open(&data);
+    let mut p = sample_patient("p-0000e011");
+    save(&store, &mut p);
+    let big = patients_path(&data).join("p-0000e012.json");
+    // Sparse: 11 MB on paper, nothing on disk.
+    let file = fs::File::create(&big).unwrap();
+    file.set_len(11 * 1024 * 1024).unwrap();
+    drop(file);
+
+    let (store, report) = load(&data);
+    assert_eq!(report.patients, vec![p]);
+    let problem = problem_for(&report, "p-0000e012.json");
+    assert!(
+        problem
+            .message
+            .starts_with("is 11 MB, over the 10 MB a patient file may hold: not read"),
+        "{problem:?}"
+    );
+    assert!(store.protected_ids().contains("p-0000e012"));
+    let mut other = sample_patient("p-0000e012");
+    other.revision = 0;
+    assert!(matches!(store.save(&other), Err(SaveError::Protected(_))));
+    assert_eq!(fs::metadata(&big).unwrap().len(), 11 * 1024 * 1024);
+}
+
+// ---------------------------------------------------------------------------------------
 // 4. Fuzz-style: decode never panics
 // ---------------------------------------------------------------------------------------
 

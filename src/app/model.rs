@@ -157,7 +157,10 @@ pub struct Model {
     pub read_only: BTreeMap<PatientId, ReadOnly>,
     pub id_seed: u64,
     pub data_dir_label: String,
-    /// Set by a quit request while saves are failing: the next one quits regardless.
+    /// The quit warning (set by a q while something is not saved) is what the status
+    /// line shows: the next q quits regardless. Any other status clears it (see
+    /// [`Model::set_status`]), so a q only ever quits after the user saw the warning;
+    /// a retry that fails again keeps it on screen (`persist::patients_saved`).
     pub quit_requested: bool,
     pub quit: bool,
     pub idle: IdleLock,
@@ -220,12 +223,15 @@ impl Model {
         m
     }
 
+    /// Replaces the status line. The quit warning, if it was shown, is gone with it: the
+    /// next q warns again rather than quitting unseen.
     pub fn set_status(&mut self, kind: StatusKind, text: impl Into<String>) {
         self.status = Status {
             kind,
             text: text.into(),
         };
         self.status_fresh = true;
+        self.quit_requested = false;
     }
 
     pub fn selected_index(&self) -> Option<usize> {

@@ -120,7 +120,11 @@ pub fn patients_saved(model: &mut Model, results: Vec<(PatientId, Result<u64, Sa
         };
         model.set_status(StatusKind::Error, text);
     } else if let Some(text) = not_saved {
-        model.set_status(StatusKind::Error, text);
+        // q's warning already says what is not saved; replacing it with the retry's
+        // message would let the next q quit with the warning never seen.
+        if !model.quit_requested {
+            model.set_status(StatusKind::Error, text);
+        }
     } else {
         // What this key did ("session 2 saved despite ...") stays in front of "saved";
         // an older message never does.

@@ -142,7 +142,9 @@ fn overlay_key(model: &mut Model, top: Overlay, key: KeyEvent) -> Vec<Effect> {
 }
 
 /// Quits at once when everything is on disk. With a failed save pending, the first
-/// request only explains what would be lost; asking again quits.
+/// request only explains what would be lost; asking again while that warning is still on
+/// the status line quits (a status that replaced it, such as a new conflict, arms it
+/// again: the user must have seen what a quit loses).
 fn request_quit(model: &mut Model) {
     if super::settings::hold_quit(model) {
         return;
@@ -152,7 +154,6 @@ fn request_quit(model: &mut Model) {
         model.quit = true;
         return;
     }
-    model.quit_requested = true;
     let what = if model.conflicts.is_empty() {
         "NOT SAVED yet (see the error before). Fix the disk problem and wait for \"saved\""
     } else {
@@ -162,6 +163,8 @@ fn request_quit(model: &mut Model) {
         StatusKind::Error,
         format!("{pending} patient(s) {what}, or press q again to quit and lose those changes"),
     );
+    // After the status: setting one clears the flag.
+    model.quit_requested = true;
 }
 
 fn filter_key(model: &mut Model, key: KeyEvent) {

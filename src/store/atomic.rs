@@ -8,13 +8,41 @@ use std::path::Path;
 /// Writes `bytes` to `path` via a temporary file in the same directory: write, fsync,
 /// rename over the target, then fsync the directory so the rename itself is durable.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    write_durably(path, bytes, true)
+}
+
+/// [`write_atomic`] for a file that must not exist yet: an existing one (whatever it
+/// is, a link included) is never replaced, and the error is `AlreadyExists`. The check
+/// is the rename itself (no replace), so a file created meanwhile is safe too.
+pub fn write_atomic_new(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    write_durably(path, bytes, false)
+}
+
+fn write_durably(path: &Path, bytes: &[u8], replace: bool) -> io::Result<()> {
     let (dir, mut tmp) = temp_beside(path)?;
     tmp.write_all(bytes)?;
     tmp.as_file().sync_all()?;
     set_mode(tmp.as_file(), dir)?;
     // On error the temp file is removed by its destructor; the target is untouched.
-    tmp.persist(path).map_err(|e| e.error)?;
+    if replace {
+        tmp.persist(path).map_err(|e| e.error)?;
+    } else {
+        tmp.persist_noclobber(path).map_err(|e| e.error)?;
+    }
     sync_dir(dir)
+}
+
+/// The dir `path` is in: "." for a bare file name such as `sheet.md` (whose parent is
+/// the empty path, which cannot be opened to sync it).
+fn dir_of(path: &Path) -> io::Result<&Path> {
+    match path.parent() {
+        Some(dir) if dir.as_os_str().is_empty() => Ok(Path::new(".")),
+        Some(dir) => Ok(dir),
+        None => Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "path has no parent dir",
+        )),
+    }
 }
 
 /// Writes `bytes` to a temporary file next to `path` and renames it to `path`, which must
@@ -31,9 +59,7 @@ pub fn write_new(path: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
 /// A new temporary file in the dir of `path` (so the rename stays on one file system),
 /// named `.tmp-*` so that loaders and `doctor` know it for what it is.
 fn temp_beside(path: &Path) -> io::Result<(&Path, tempfile::NamedTempFile)> {
-    let dir = path
-        .parent()
-        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "path has no parent dir"))?;
+    let dir = dir_of(path)?;
     let tmp = tempfile::Builder::new()
         .prefix(".tmp-")
         .suffix(".json")
@@ -85,6 +111,25 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names, vec![std::ffi::OsString::from("a.json")]);
+    }
+
+    #[test]
+    fn a_bare_file_name_is_in_the_current_dir() {
+        assert_eq!(dir_of(Path::new("sheet.md")).unwrap(), Path::new("."));
+        assert_eq!(dir_of(Path::new("out/sheet.md")).unwrap(), Path::new("out"));
+        assert_eq!(dir_of(Path::new("/sheet.md")).unwrap(), Path::new("/"));
+        assert!(dir_of(Path::new("/")).is_err());
+    }
+
+    #[test]
+    fn a_new_file_never_replaces_an_existing_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.ics");
+        write_atomic_new(&path, b"one").unwrap();
+        let err = write_atomic_new(&path, b"two").unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::AlreadyExists);
+        assert_eq!(fs::read(&path).unwrap(), b"one");
+        assert_eq!(names_in(dir.path()), vec!["a.ics"], "a temp file was left behind");
     }
 
     fn names_in(dir: &Path) -> Vec<String> {

@@ -1,8 +1,9 @@
 //! `needleplan doctor`: reads every file of a data dir without changing anything and
 //! reports, one finding per line, what needleplan would stumble on: patient files that
 //! do not parse (with line and column), are from a newer version or hold another id,
-//! temporary files left by an interrupted save, broken template or clinic files,
-//! permissions that let others read patient files, breaks in the audit chain, and
+//! are not regular files (links, FIFOs, devices: never followed or opened) or are over
+//! the size cap, temporary files left by an interrupted save, broken template or clinic
+//! files, permissions that let others read patient files, breaks in the audit chain, and
 //! revisions missing from it: every revision of every record, from its creation to the
 //! one on disk, must be logged in order (`audit_chain`). A missing, empty or cut log while
 //! records have revisions is a problem naming each record's first missing revision.
@@ -30,7 +31,9 @@ use super::clinic_file::{self, CLINIC_FILE};
 use super::lock::{self, DirLock};
 use super::paths::PATIENTS_DIR;
 use super::patient_file::{self, DecodeError};
+use super::patients::ReadError;
 use super::permissions;
+use super::regular_file::{MAX_PATIENT_FILE_BYTES, NotRead, read_regular};
 use super::templates::Templates;
 
 /// A temporary file younger than this may belong to a save happening right now.
@@ -211,14 +214,31 @@ fn check_patients(data_dir: &Path, r: &mut DoctorReport) -> (usize, BTreeMap<Str
             }
             continue;
         };
+        // As the app reads it: a link is not followed, a FIFO or device never opened
+        // (reading a FIFO would hang here), a file over the cap never read.
+        let read = read_regular(&dir.join(&name), MAX_PATIENT_FILE_BYTES);
+        if matches!(read, Err(NotRead::Missing)) {
+            continue; // gone since the listing
+        }
         checked += 1;
         // Until it is read: there, revision unknown.
         revisions.insert(stem.to_string(), OnDisk::Unknown);
-        let bytes = match std::fs::read(dir.join(&name)) {
-            Ok(b) => b,
-            Err(e) => {
+        let bytes = match read {
+            Ok((b, _)) => b,
+            Err(NotRead::Missing) => continue,
+            Err(NotRead::Io(e)) => {
                 bad += 1;
                 r.problem(format!("{rel} cannot be read: {e}"));
+                continue;
+            }
+            Err(NotRead::NotRegular { kind, .. }) => {
+                bad += 1;
+                r.problem(format!("{rel} {}", ReadError::NotRegular(kind)));
+                continue;
+            }
+            Err(NotRead::TooLarge { bytes, cap, .. }) => {
+                bad += 1;
+                r.problem(format!("{rel} {}", ReadError::TooLarge { bytes, cap }));
                 continue;
             }
         };

@@ -15,6 +15,7 @@ pub mod paths;
 pub mod patient_file;
 pub mod patients;
 pub mod permissions;
+pub mod regular_file;
 pub mod templates;
 
 pub use io_failure::IoFailure;

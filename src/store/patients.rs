@@ -8,8 +8,8 @@
 //! save ever silently replaces another's.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
-use std::fs::{self, File};
-use std::io::{self, Read, Write};
+use std::fs;
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
@@ -22,6 +22,7 @@ use super::io_failure::IoFailure;
 use super::lock::{self, DirLock};
 use super::paths::patients_dir;
 use super::patient_file::{self, DecodeError, Decoded};
+use super::regular_file::{FileKind, MAX_PATIENT_FILE_BYTES, NotRead, read_regular, size_text};
 
 /// A file that could not be loaded. Its bytes are left exactly as they were.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -161,6 +162,18 @@ pub enum ReadError {
     /// The file's name and the id inside it differ.
     #[error("holds patient id '{found}', not '{stem}'")]
     WrongId { found: PatientId, stem: String },
+    /// A symbolic link, FIFO, device or directory where a record should be: it is
+    /// never opened for reading or followed (a FIFO would hang the app, a link could
+    /// lead anywhere).
+    #[error("is {0}, not a regular file: needleplan neither opens nor follows it; move it out of patients/")]
+    NotRegular(FileKind),
+    /// Bigger than any record can be: not read (it would fill the memory).
+    #[error(
+        "is {}, over the {} a patient file may hold: not read; move it out of patients/",
+        size_text(*.bytes),
+        size_text(*.cap)
+    )]
+    TooLarge { bytes: u64, cap: u64 },
 }
 
 /// A step of the atomic write, for fault injection.
@@ -574,8 +587,9 @@ impl PatientStore {
         for (stem, path) in &files {
             let (old_revision, old_problem, old_read_only) = match state.files.get(stem) {
                 Some(k) => {
-                    let unchanged =
-                        k.sig.is_some() && fs::metadata(path).is_ok_and(|m| k.sig == Some(Signature::of(&m)));
+                    // lstat, as `read_file` looks: a link is never followed.
+                    let unchanged = k.sig.is_some()
+                        && fs::symlink_metadata(path).is_ok_and(|m| k.sig == Some(Signature::of(&m)));
                     if unchanged {
                         continue;
                     }
@@ -684,37 +698,44 @@ enum OnDisk {
     Read(Box<ReadFile>),
 }
 
-/// Reads one patient file, checking that it holds the patient its name says.
+/// Reads one patient file, checking that it holds the patient its name says. Only a
+/// regular file up to [`MAX_PATIENT_FILE_BYTES`] is read (see `regular_file`): anything
+/// else is a problem whose signature is kept, so a poll does not look at it again until
+/// it changes.
 fn read_file(path: &Path, stem: &str) -> OnDisk {
-    let opened = File::open(path).and_then(|f| {
-        let meta = f.metadata()?;
-        Ok((f, meta))
-    });
-    let (mut file, meta) = match opened {
+    let (bytes, meta) = match read_regular(path, MAX_PATIENT_FILE_BYTES) {
         Ok(x) => x,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return OnDisk::Missing,
-        Err(e) => return OnDisk::Unopenable(e),
+        Err(NotRead::Missing) => return OnDisk::Missing,
+        Err(NotRead::Io(e)) => return OnDisk::Unopenable(e),
+        Err(NotRead::NotRegular { kind, meta }) => {
+            return OnDisk::Read(Box::new(ReadFile {
+                sig: Some(Signature::of(&meta)),
+                result: Err(ReadError::NotRegular(kind)),
+            }));
+        }
+        Err(NotRead::TooLarge { bytes, cap, meta }) => {
+            return OnDisk::Read(Box::new(ReadFile {
+                sig: Some(Signature::of(&meta)),
+                result: Err(ReadError::TooLarge { bytes, cap }),
+            }));
+        }
     };
     let sig = Some(Signature::of(&meta));
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
-    let result = match file.read_to_end(&mut bytes) {
-        Err(e) => Err(ReadError::Io(IoFailure::from(e))),
-        Ok(_) => patient_file::decode_lenient(&bytes)
-            .map_err(ReadError::from)
-            .and_then(|decoded| {
-                let id = match &decoded {
-                    Decoded::Current(p) | Decoded::ReadOnly { patient: p, .. } => &p.id,
-                };
-                if id.as_str() == stem {
-                    Ok(decoded)
-                } else {
-                    Err(ReadError::WrongId {
-                        found: id.clone(),
-                        stem: stem.to_string(),
-                    })
-                }
-            }),
-    };
+    let result = patient_file::decode_lenient(&bytes)
+        .map_err(ReadError::from)
+        .and_then(|decoded| {
+            let id = match &decoded {
+                Decoded::Current(p) | Decoded::ReadOnly { patient: p, .. } => &p.id,
+            };
+            if id.as_str() == stem {
+                Ok(decoded)
+            } else {
+                Err(ReadError::WrongId {
+                    found: id.clone(),
+                    stem: stem.to_string(),
+                })
+            }
+        });
     OnDisk::Read(Box::new(ReadFile { sig, result }))
 }
 

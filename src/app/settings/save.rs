@@ -70,6 +70,10 @@ pub fn clinic_saved(model: &mut Model, outcome: ClinicSaved) {
     let fresh = model.status_fresh && !status.text.is_empty();
     let says_not_saved = status.text.contains(NOT_SAVED);
     model.screens.settings.unsaved = result.is_err();
+    if result.is_err() && model.quit_requested {
+        // q's warning (which says NOT SAVED) stays on screen until the user answers it.
+        return;
+    }
     let (kind, text) = match (result, status.kind) {
         // "settings saved" comes first, so that a narrow status line never cuts it off.
         (Ok(()), StatusKind::Info) if fresh => {
@@ -100,7 +104,6 @@ pub fn hold_quit(model: &mut Model) -> bool {
     if !(model.screens.settings.unsaved || in_conflict) || model.quit_requested {
         return false;
     }
-    model.quit_requested = true;
     let patients = match model.unsaved.len() + model.conflicts.len() {
         0 => String::new(),
         n => format!(" (and {n} patient(s))"),
@@ -117,5 +120,7 @@ pub fn hold_quit(model: &mut Model) -> bool {
         )
     };
     model.set_status(StatusKind::Error, text);
+    // After the status: setting one clears the flag.
+    model.quit_requested = true;
     true
 }
