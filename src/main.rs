@@ -15,6 +15,7 @@ use needleplan::store::{atomic, clinic_file};
 use needleplan::store::{backup, demo, doctor, paths};
 
 fn main() -> ExitCode {
+    restore_sigpipe();
     let cli = Cli::parse();
     match start(cli) {
         Ok(code) => code,
@@ -22,6 +23,19 @@ fn main() -> ExitCode {
             eprintln!("needleplan: {message}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Reports piped into `head` or `less` stop quietly when the reader goes away, as other
+/// command-line tools do, instead of failing on the next write (Rust ignores SIGPIPE
+/// by default, which turns it into a panic inside `println!`).
+fn restore_sigpipe() {
+    #[cfg(unix)]
+    {
+        use nix::sys::signal::{SigHandler, Signal, signal};
+        // SAFETY: at the very start of main, before any thread exists; SIG_DFL installs
+        // no handler of ours.
+        let _ = unsafe { signal(Signal::SIGPIPE, SigHandler::SigDfl) };
     }
 }
 

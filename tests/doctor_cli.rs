@@ -879,3 +879,34 @@ fn make_private(path: &Path) {
     use std::os::unix::fs::PermissionsExt;
     fs::set_permissions(path, fs::Permissions::from_mode(0o600)).unwrap();
 }
+
+/// `needleplan doctor | head -1`: when the reader of the report goes away, doctor stops
+/// quietly (killed by SIGPIPE, as other command-line tools are), never with the
+/// "stopped on an internal error" of a panic inside `println!`.
+#[cfg(unix)]
+#[test]
+fn a_reader_that_goes_away_stops_the_report_quietly() {
+    use std::os::unix::process::ExitStatusExt;
+    use std::process::Stdio;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    install(&data, "2026-11-25".parse().unwrap()).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_needleplan"))
+        .arg("--data-dir")
+        .arg(&data)
+        .arg("doctor")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Close the read end before doctor writes its first line.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("internal error"), "{err}");
+    assert!(
+        out.status.signal() == Some(13) || out.status.success(),
+        "{:?} {err}",
+        out.status
+    );
+}
