@@ -10,8 +10,10 @@
 //! template id is written as `?`. The one value written is a session's new status
 //! (`status series[0].sessions[1] done`), a word from a fixed list.
 //!
-//! Sessions, series, skin assessments, overrides and amendments are compared by
-//! position. Any difference that no kind below describes gives `other`, so a change is
+//! Series, skin assessments, overrides, acknowledgements and amendments are compared
+//! by position. Sessions and review visits are kept in date order, so unchanged ones are
+//! matched wherever they now are and a session added or moved is one change; its path
+//! is its place after the save (a removed one's, before it). Any difference that no kind below describes gives `other`, so a change is
 //! never silently left out.
 
 use std::collections::BTreeSet;
@@ -268,22 +270,64 @@ fn series(a: &Series, b: &Series, path: &str, out: &mut Vec<Change>) {
             out.push(Change::new(ChangeKind::Series, format!("{path}.{field}")));
         }
     }
-    let sessions = format!("{path}.sessions");
-    indexed(&a.sessions, &b.sessions, &sessions, out, |x, y, p, out| {
-        match (x, y) {
-            (Some(x), Some(y)) => session(x, y, &p, out),
-            (None, Some(y)) => out.push(Change::new(added(y.status), p)),
-            _ => out.push(Change::new(ChangeKind::Remove, p)),
+    for pair in aligned(&a.sessions, &b.sessions) {
+        match pair {
+            (Some(i), Some(j)) => session(
+                &a.sessions[i],
+                &b.sessions[j],
+                &format!("{path}.sessions[{j}]"),
+                out,
+            ),
+            (None, Some(j)) => out.push(Change::new(
+                added(b.sessions[j].status),
+                format!("{path}.sessions[{j}]"),
+            )),
+            (Some(i), None) => out.push(Change::new(ChangeKind::Remove, format!("{path}.sessions[{i}]"))),
+            (None, None) => {}
         }
-    });
-    let reviews = format!("{path}.reviews");
-    indexed(&a.reviews, &b.reviews, &reviews, out, |x, y, p, out| {
-        match (x, y) {
-            (Some(x), Some(y)) => review(x, y, &p, out),
-            (None, Some(y)) => out.push(Change::new(added(y.status), p)),
-            _ => out.push(Change::new(ChangeKind::Remove, p)),
+    }
+    for pair in aligned(&a.reviews, &b.reviews) {
+        match pair {
+            (Some(i), Some(j)) => review(&a.reviews[i], &b.reviews[j], &format!("{path}.reviews[{j}]"), out),
+            (None, Some(j)) => out.push(Change::new(
+                added(b.reviews[j].status),
+                format!("{path}.reviews[{j}]"),
+            )),
+            (Some(i), None) => out.push(Change::new(ChangeKind::Remove, format!("{path}.reviews[{i}]"))),
+            (None, None) => {}
         }
-    });
+    }
+}
+
+/// The entries of `a` and `b` that differ, as pairs of indices. Sessions and visits are
+/// kept in date order, so one added or moved shifts the others: an entry equal to one
+/// on the other side is matched with it wherever it now is, and left out; the rest are
+/// paired in order: `(Some(i), Some(j))` changed, `(None, Some(j))` added,
+/// `(Some(i), None)` removed. Added and changed entries come in the order of `b`,
+/// removed ones after them.
+fn aligned<T: PartialEq>(a: &[T], b: &[T]) -> Vec<(Option<usize>, Option<usize>)> {
+    let mut used = vec![false; a.len()];
+    let mut unmatched_b = Vec::new();
+    for (j, y) in b.iter().enumerate() {
+        // The same place first, so equal entries keep their own partner.
+        let same_place = a.get(j).is_some_and(|x| x == y) && !used[j];
+        let found = if same_place {
+            Some(j)
+        } else {
+            (0..a.len()).find(|&i| !used[i] && a[i] == *y)
+        };
+        match found {
+            Some(i) => used[i] = true,
+            None => unmatched_b.push(j),
+        }
+    }
+    let mut unmatched_a = (0..a.len()).filter(|&i| !used[i]);
+    let mut pairs: Vec<_> = unmatched_b
+        .into_iter()
+        .map(|j| (unmatched_a.next(), Some(j)))
+        .collect();
+    pairs.extend(unmatched_a.map(|i| (Some(i), None)));
+    pairs
 }
 
 /// The kind of a session or visit that was added with `status`.
@@ -565,6 +609,34 @@ mod tests {
             said(&b, &a),
             ["remove series[0].sessions[2]", "remove series[0].sessions[3]"]
         );
+    }
+
+    #[test]
+    fn a_session_sorted_into_place_is_one_change_not_a_shift_of_the_others() {
+        let a = patient();
+        // Booked before the first: sessions are kept in date order.
+        let mut b = a.clone();
+        b.series[0]
+            .sessions
+            .insert(0, session(d(2025, 12, 29), SessionStatus::Booked));
+        assert_eq!(said(&a, &b), ["book series[0].sessions[0]"]);
+        assert_eq!(said(&b, &a), ["remove series[0].sessions[0]"]);
+        // The second of three moved after the third: it is now third.
+        let mut c = a.clone();
+        c.series[0]
+            .sessions
+            .push(session(d(2026, 3, 2), SessionStatus::Booked));
+        let mut e = c.clone();
+        let mut moved = e.series[0].sessions.remove(1);
+        moved.date = d(2026, 3, 9);
+        e.series[0].sessions.push(moved);
+        assert_eq!(said(&c, &e), ["move series[0].sessions[2].date"]);
+        // Equal sessions keep their own place.
+        let mut f = a.clone();
+        f.series[0].sessions = vec![session(d(2026, 2, 2), SessionStatus::Booked); 3];
+        let mut g = f.clone();
+        g.series[0].sessions[2].status = SessionStatus::Cancelled;
+        assert_eq!(said(&f, &g), ["cancel series[0].sessions[2]"]);
     }
 
     #[test]
