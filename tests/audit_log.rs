@@ -375,6 +375,131 @@ fn every_store_save_is_logged_with_its_action_and_revisions() {
     assert_eq!(verify(&data), Ok(4));
 }
 
+/// An update's line says what it changed, as kinds with field paths: a screening answer
+/// and an exposure date changed give `screening_change` with their paths, an override
+/// `override`, a moved session `move`. No value of the patient reaches the log: the raw
+/// bytes hold none of the distinctive name, phone, email, date of birth, notes or reason.
+#[test]
+fn an_update_logs_what_changed_by_field_path_and_no_patient_value() {
+    use needleplan::domain::screening::Override;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let today = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
+    let mut p = demo_patients(today)
+        .into_iter()
+        .find(|p| p.series.iter().any(|s| !s.sessions.is_empty()))
+        .expect("a demo patient with a session");
+    p.archived = false;
+    p.full_name = "Quintessa Marbleworth".into();
+    p.phone = "+44 1632 960777".into();
+    p.email = "quintessa@marbleworth.example".into();
+    p.date_of_birth = NaiveDate::from_ymd_opt(1971, 7, 19);
+    p.notes = "Prefers the window seat".into();
+    p.screening.answers.insert("pregnancy".into(), true);
+    p.screening
+        .exposures
+        .insert("isotretinoin".into(), NaiveDate::from_ymd_opt(2026, 10, 1));
+    let store = PatientStore::open(&data).unwrap();
+    let save = |p: &mut Patient| p.revision = store.save(p).unwrap();
+    save(&mut p);
+    p.screening.answers.insert("pregnancy".into(), false);
+    p.screening.exposures.insert("isotretinoin".into(), None);
+    p.screening.overrides.push(Override {
+        target: "pregnancy".into(),
+        by: "Dr Hollowquill".into(),
+        reason: "Zanzibar-flavoured justification".into(),
+        at: today.and_hms_opt(9, 0, 0).unwrap(),
+    });
+    p.notes = "Allergic to marzipan frosting".into();
+    save(&mut p);
+    let (si, ji) = p
+        .series
+        .iter()
+        .enumerate()
+        .find_map(|(i, s)| (!s.sessions.is_empty()).then_some((i, 0)))
+        .unwrap();
+    let date = p.series[si].sessions[ji].date;
+    p.series[si].sessions[ji].date = date.succ_opt().unwrap();
+    save(&mut p);
+
+    let entries = audit::read_entries(&data).unwrap();
+    assert_eq!(entries.len(), 3);
+    assert!(entries[0].changes.is_empty(), "a creation lists no changes");
+    assert_eq!(entries[1].action, AuditAction::Update);
+    assert_eq!(
+        entries[1].changes,
+        [
+            "details notes",
+            "screening_change screening.answers.pregnancy",
+            "screening_change screening.exposures.isotretinoin",
+            "override screening.overrides[0]",
+        ]
+    );
+    assert_eq!(
+        entries[2].changes,
+        [format!("move series[{si}].sessions[{ji}].date")]
+    );
+    assert_eq!(verify(&data), Ok(3));
+    let report = needleplan::store::doctor::run(&data);
+    assert!(report.is_clean(), "{report:?}");
+
+    let raw = fs::read(data.join(AUDIT_FILE)).unwrap();
+    let raw = String::from_utf8_lossy(&raw);
+    assert!(
+        raw.contains(r#""changes":["details notes","screening_change screening.answers.pregnancy""#),
+        "{raw}"
+    );
+    for value in [
+        "Quintessa",
+        "Marbleworth",
+        "1632",
+        "960777",
+        "marbleworth.example",
+        "1971",
+        "window seat",
+        "marzipan",
+        "Zanzibar",
+        "justification",
+        "Hollowquill",
+    ] {
+        assert!(
+            !raw.contains(value),
+            "the log holds a patient value: {value:?}\n{raw}"
+        );
+    }
+}
+
+/// A line with `changes` is covered by the chain like any other key: edit one of its
+/// change kinds and the next line no longer follows it.
+#[test]
+fn the_changes_of_a_line_are_in_the_hash_chain() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let today = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
+    let mut p = demo_patients(today).remove(0);
+    p.archived = false;
+    let store = PatientStore::open(&data).unwrap();
+    let save = |p: &mut Patient| p.revision = store.save(p).unwrap();
+    save(&mut p);
+    p.screening.answers.insert(
+        "pregnancy".into(),
+        !p.screening.answers.get("pregnancy").copied().unwrap_or(false),
+    );
+    save(&mut p);
+    p.phone = "+44 7700 900111".into();
+    save(&mut p);
+    assert_eq!(verify(&data), Ok(3));
+    let mut lines = lines_of(&data);
+    assert!(
+        lines[1].contains("screening_change screening.answers.pregnancy"),
+        "{}",
+        lines[1]
+    );
+    lines[1] = lines[1].replace("screening_change", "details");
+    write_lines(&data, &lines);
+    assert_eq!(problem_lines(verify(&data)), vec![3]);
+}
+
 /// Lines written by earlier versions (no `before_unlogged` key) still verify and read;
 /// the key is written only when true, so ordinary lines are as they were.
 #[test]
@@ -392,6 +517,7 @@ fn a_log_of_an_earlier_version_verifies_and_reads_unchanged() {
     let entries = audit::read_entries(dir.path()).unwrap();
     assert_eq!(entries.len(), 2);
     assert!(entries.iter().all(|e| !e.before_unlogged));
+    assert!(entries.iter().all(|e| e.changes.is_empty()));
     // Appending goes on from them, in the same format.
     append(dir.path(), AuditAction::Update, &id("p-1a2b3c4d"), Some(2), 3).unwrap();
     assert_eq!(verify(dir.path()), Ok(3));
@@ -400,6 +526,19 @@ fn a_log_of_an_earlier_version_verifies_and_reads_unchanged() {
             .unwrap()
             .contains("before_unlogged")
     );
+    assert!(
+        !fs::read_to_string(log_path(dir.path()))
+            .unwrap()
+            .contains("changes")
+    );
+    // A line with changes goes on from them too, and the whole log verifies.
+    let mut intent = audit::Intent::patient(AuditAction::Update, &id("p-1a2b3c4d"), Some(3), 4);
+    intent.changes = vec!["screening_change screening.answers.pregnancy".into()];
+    audit::log_intent(dir.path(), &intent).unwrap();
+    assert_eq!(verify(dir.path()), Ok(4));
+    let lines = lines_of(dir.path());
+    assert_eq!(lines[0], first, "old lines are left byte for byte");
+    assert_eq!(lines[1], second);
 }
 
 /// The line is written before the file: a save that fails after it leaves one line whose

@@ -3,8 +3,9 @@
 //! an isotretinoin last dose; then, in the plan, types a booking before the earliest
 //! eligible date into the session form and sees it refused on screen (nothing of it
 //! reaches the disk), and types one on an open day on or after that date, which is
-//! saved. The clinic runs on the built-in defaults (no `clinic.json`): Monday to Friday
-//! 09:00-18:00, Saturday 09:00-13:00, Sunday closed.
+//! saved; audit.log says what happened by field path, with no patient value. The clinic
+//! runs on the built-in defaults (no `clinic.json`): Monday to Friday 09:00-18:00,
+//! Saturday 09:00-13:00, Sunday closed.
 
 mod common;
 
@@ -128,5 +129,26 @@ fn a_booking_typed_before_the_eligible_date_is_refused_on_screen_and_one_after_i
         doc["patient"]["screening"]["exposures"]["isotretinoin"],
         last_dose.to_string()
     );
+    // audit.log says what happened, by field path: the exposure date typed, then the
+    // session added; and none of the patient's values (name, the dose date) is in it.
+    let log = std::fs::read_to_string(sandbox.data_dir().join("audit.log")).unwrap();
+    let changes: Vec<String> = needleplan::store::audit::read_entries(sandbox.data_dir())
+        .unwrap()
+        .into_iter()
+        .flat_map(|e| e.changes)
+        .collect();
+    assert!(
+        changes.contains(&"screening_change screening.exposures.isotretinoin".to_string()),
+        "{changes:?}"
+    );
+    assert!(
+        changes
+            .iter()
+            .any(|c| c.starts_with("book series[0].sessions[") || c.starts_with("plan series[0].sessions[")),
+        "{changes:?}"
+    );
+    for value in ["Iris", "Tretinoin", &last_dose.to_string()] {
+        assert!(!log.contains(value), "audit.log holds {value:?}:\n{log}");
+    }
     sandbox.assert_nothing_leaked();
 }

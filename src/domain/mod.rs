@@ -5,6 +5,7 @@ pub mod aftercare;
 pub mod agenda;
 pub mod agenda_text;
 pub mod calendar;
+pub mod changes;
 pub mod chart;
 pub mod clinic;
 pub mod dates;

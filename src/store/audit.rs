@@ -21,10 +21,14 @@
 //!   the same intent again.
 //! - `doctor` (with [`super::audit_chain`]) walks each record's lines in order and proves
 //!   that every revision from its creation to the one on disk is logged.
-//! - Format: the lines of the first logging release verify and walk unchanged. One key
-//!   was added since, `before_unlogged` (written only when `true`, so ordinary lines are
+//! - Format: the lines of the first logging release verify and walk unchanged. Two keys
+//!   were added since: `before_unlogged` (written only when `true`, so ordinary lines are
 //!   byte for byte as before): the revision the save replaced came from a file of the
 //!   first release (`schema_version` 1), which kept no log, so it has no line of its own.
+//!   And `changes` (written only when not empty): what an update changed, as change
+//!   kinds with field paths (`screening_change screening.answers.pregnancy`), never a
+//!   value that identifies the patient or free text. It is part of the line, so the
+//!   chain covers it.
 //! - Limits: the chain shows accidental and casual edits, not a determined insider who
 //!   can write the file and recompute every hash after the edit. The newest line has no
 //!   successor, so an edit of it that keeps it valid JSON is not visible in the chain
@@ -107,6 +111,13 @@ pub struct AuditEntry {
     /// when true, so every other line reads as in the logs of earlier versions.
     #[serde(default, skip_serializing_if = "is_false")]
     pub before_unlogged: bool,
+    /// What the save changed, one `kind path` each (`screening_change
+    /// screening.answers.pregnancy`, `move series[0].sessions[1].date`; see
+    /// [`crate::domain::changes`]): field paths, never a patient's details or free text.
+    /// Written only when there is something to say, so lines without it (every line of
+    /// earlier versions, creations, settings saves) read and hash as before.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<String>,
     /// Hex SHA-256 of the previous line (without its newline), or [`GENESIS_HASH`].
     pub prev_hash: String,
 }
@@ -127,6 +138,8 @@ pub struct Intent {
     pub revision_after: u64,
     /// See [`AuditEntry::before_unlogged`].
     pub before_unlogged: bool,
+    /// See [`AuditEntry::changes`].
+    pub changes: Vec<String>,
 }
 
 impl Intent {
@@ -143,6 +156,7 @@ impl Intent {
             revision_before,
             revision_after,
             before_unlogged: false,
+            changes: Vec::new(),
         }
     }
 
@@ -154,6 +168,7 @@ impl Intent {
             revision_before,
             revision_after,
             before_unlogged: false,
+            changes: Vec::new(),
         }
     }
 
@@ -170,6 +185,7 @@ impl Intent {
             && e.revision_before == self.revision_before
             && e.revision_after == self.revision_after
             && e.before_unlogged == self.before_unlogged
+            && e.changes == self.changes
             && e.user == user
     }
 }
@@ -295,6 +311,7 @@ fn append_entry(file: &mut File, intent: &Intent, user: String) -> io::Result<()
         revision_before: intent.revision_before,
         revision_after: intent.revision_after,
         before_unlogged: intent.before_unlogged,
+        changes: intent.changes.clone(),
         prev_hash,
     };
     let json = serde_json::to_string(&entry).map_err(io::Error::other)?;
@@ -567,6 +584,18 @@ mod tests {
         assert!(flagged.before_unlogged);
         let plain = std::fs::read_to_string(audit_path(d)).unwrap();
         assert_eq!(plain.matches("before_unlogged").count(), 1, "{plain}");
+        // A retry with other changes (edited again while not saved) is a new line too.
+        let mut changed = p1.clone();
+        changed.changes = vec!["details phone".into()];
+        assert_eq!(log_intent(d, &changed).unwrap(), Logged::Written);
+        assert_eq!(log_intent(d, &changed).unwrap(), Logged::Reused);
+        changed.changes = vec!["move series[0].sessions[1].date".into()];
+        assert_eq!(log_intent(d, &changed).unwrap(), Logged::Written);
+        assert_eq!(verify(d), Ok(8));
+        let text = std::fs::read_to_string(audit_path(d)).unwrap();
+        assert_eq!(text.matches(r#""changes":"#).count(), 2, "{text}");
+        let last = read_entries(d).unwrap().pop().unwrap();
+        assert_eq!(last.changes, ["move series[0].sessions[1].date"]);
     }
 
     #[test]

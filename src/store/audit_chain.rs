@@ -232,6 +232,7 @@ mod tests {
                 revision_before: before,
                 revision_after: after,
                 before_unlogged: false,
+                changes: Vec::new(),
                 prev_hash: String::new(),
             })
             .collect()

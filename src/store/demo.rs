@@ -144,6 +144,7 @@ fn write_new_clinic(dir: &Path, patients: Vec<Patient>) -> io::Result<()> {
             revision_before: None,
             revision_after: p.revision,
             before_unlogged: false,
+            changes: Vec::new(),
             prev_hash,
         };
         let line = serde_json::to_string(&entry).map_err(io::Error::other)?;

@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
 
+use crate::domain::changes;
 use crate::domain::patient::{Patient, PatientId};
 
 use super::atomic::{sync_dir, write_atomic};
@@ -474,8 +475,8 @@ impl PatientStore {
         let path = self.path_of(&patient.id);
         let now = SystemTime::now();
         let mut before = None;
-        // Revision and archived flag of the version being replaced, for the audit line.
-        let mut replaced: Option<(u64, bool)> = None;
+        // The version being replaced, for the audit line (its revision, and what changed).
+        let mut replaced: Option<Patient> = None;
         match read_file(&path, stem) {
             OnDisk::Missing => {}
             OnDisk::Unopenable(e) => return Err(io(SaveStep::ReadFirst, e)),
@@ -524,7 +525,7 @@ impl PatientStore {
                     self.remember(stem, sig, theirs.revision);
                     return Err(SaveError::Conflict(Box::new(theirs)));
                 }
-                replaced = Some((theirs.revision, theirs.archived));
+                replaced = Some(theirs);
             }
         }
         let Some(revision) = patient.revision.checked_add(1) else {
@@ -535,14 +536,22 @@ impl PatientStore {
         };
         let mut next = patient.clone();
         next.revision = revision;
-        let action = match replaced {
+        let action = match &replaced {
             None => AuditAction::Create,
-            Some((_, was)) if was != next.archived && next.archived => AuditAction::Archive,
-            Some((_, was)) if was != next.archived => AuditAction::Restore,
+            Some(was) if was.archived != next.archived && next.archived => AuditAction::Archive,
+            Some(was) if was.archived != next.archived => AuditAction::Restore,
             Some(_) => AuditAction::Update,
         };
-        let mut intent = Intent::patient(action, &patient.id, replaced.map(|r| r.0), revision);
-        intent.before_unlogged = replaced.is_some_and(|(r, _)| r == 1) && from_first_release(&path);
+        let before_revision = replaced.as_ref().map(|r| r.revision);
+        let mut intent = Intent::patient(action, &patient.id, before_revision, revision);
+        intent.before_unlogged = before_revision == Some(1) && from_first_release(&path);
+        // What changed, as kinds and field paths only (never a value): see `domain::changes`.
+        if let Some(was) = &replaced {
+            intent.changes = changes::changes(was, &next)
+                .iter()
+                .map(|c| c.to_string())
+                .collect();
+        }
         // The line first, synced, still under the lock (one chain across instances): a
         // revision on disk always has its line, whenever a kill strikes. If it cannot be
         // written, nothing is renamed and the save fails; a retry reuses the line of an
