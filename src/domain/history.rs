@@ -213,3 +213,102 @@ pub fn reason_needed(
     }
     None
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::patient::{PatientDetails, PatientId};
+    use crate::domain::series::{Series, Session};
+    use chrono::NaiveDate;
+
+    fn day(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    fn base() -> Patient {
+        let mut p = Patient::new(
+            PatientId::new("p-1").unwrap(),
+            PatientDetails {
+                full_name: "A".into(),
+                ..Default::default()
+            },
+            day("2026-01-01"),
+        );
+        let session: Session = serde_json::from_value(serde_json::json!({
+            "date": "2026-02-01", "status": "done"
+        }))
+        .unwrap();
+        let series: Series = serde_json::from_value(serde_json::json!({
+            "protocol_id": "x", "protocol_name": "X", "interval_days": 28,
+            "min_interval_days": 14, "created": "2026-01-01", "sessions": []
+        }))
+        .unwrap();
+        p.series.push(series);
+        p.series[0].sessions.push(session);
+        p
+    }
+
+    fn chart(json: serde_json::Value) -> SessionChart {
+        serde_json::from_value(json).unwrap()
+    }
+
+    #[test]
+    fn a_skin_assessment_a_chart_and_its_signature_and_amendment_are_changes() {
+        let old = base();
+        let mut new = old.clone();
+        new.skin.push(
+            serde_json::from_value(serde_json::json!({
+                "date": "2026-02-01", "by": "x", "fitzpatrick": "III", "iga": 0
+            }))
+            .unwrap(),
+        );
+        new.series[0].sessions[0].chart = Some(SessionChart::default());
+        assert_eq!(
+            clinical_changes(&old, &new),
+            vec![
+                ("skin[0]".into(), "-".into(), "added 2026-02-01".into()),
+                (
+                    "series[0].sessions[0].chart".into(),
+                    "none".into(),
+                    "charted".into()
+                ),
+            ]
+        );
+        let signed = chart(serde_json::json!({"signed": {"by": "x", "at": "2026-02-01T10:00:00"}}));
+        let amended = chart(serde_json::json!({
+            "signed": {"by": "x", "at": "2026-02-01T10:00:00"},
+            "amendments": [{"at": "2026-02-02T10:00:00", "by": "x", "text": "fix"}]
+        }));
+        let mut a = old.clone();
+        a.series[0].sessions[0].chart = Some(SessionChart::default());
+        let mut b = a.clone();
+        b.series[0].sessions[0].chart = Some(signed);
+        let mut c = b.clone();
+        c.series[0].sessions[0].chart = Some(amended);
+        let path = "series[0].sessions[0].chart".to_string();
+        assert_eq!(
+            clinical_changes(&a, &b),
+            vec![(path.clone(), "charted".into(), "signed".into())]
+        );
+        assert_eq!(
+            clinical_changes(&b, &c),
+            vec![(path, "signed".into(), "amended (1)".into())]
+        );
+        assert!(clinical_changes(&c, &c).is_empty());
+    }
+
+    #[test]
+    fn contact_details_are_not_clinical_changes() {
+        let old = base();
+        let mut new = old.clone();
+        new.phone = "123".into();
+        new.notes = "x".into();
+        assert!(clinical_changes(&old, &new).is_empty());
+        let at = NaiveDate::from_ymd_opt(2026, 3, 1)
+            .unwrap()
+            .and_hms_opt(9, 0, 0)
+            .unwrap();
+        new.record_changes(&old, "me", at, None);
+        assert!(new.history.is_empty());
+    }
+}
