@@ -61,6 +61,7 @@ pub fn load(data_dir: &Path, intro: Option<String>) -> Result<(Model, PatientSto
     // knows their sessions); the model refuses every change to them.
     let mut model = Model::new(Local::now().naive_local(), templates, patients);
     model.read_only = read_only;
+    model.acting_login = crate::store::audit::os_user();
     model.reserved_ids = store.protected_ids().clone();
     model.problems = report
         .problems

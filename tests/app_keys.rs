@@ -867,6 +867,23 @@ fn a_too_close_session_is_refused_until_a_reason_is_typed_and_the_reason_is_stor
         json["patient"]["series"][0]["sessions"][1]["interval_override"],
         "patient flies abroad on the 12th"
     );
+    // Who (the acting login, "unknown" until the runtime sets it) and when, too.
+    assert_eq!(
+        json["patient"]["series"][0]["sessions"][1]["interval_override_by"],
+        "unknown"
+    );
+    assert_eq!(
+        session.interval_override_at,
+        Some(fixed_now()),
+        "set at the model's now"
+    );
+    assert!(
+        app.patient("p-bob")
+            .history
+            .iter()
+            .any(|h| h.what == "series[0].sessions[1].interval_override"),
+        "in the history"
+    );
     assert!(
         app.model.status.text.contains("overridden"),
         "the override is said: {:?}",

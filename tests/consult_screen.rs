@@ -365,7 +365,11 @@ fn space_answers_no_yes_unanswered_and_a_yes_to_an_absolute_rule_blocks_until_ov
     assert!(screening_refusals(&m, &p, d("2026-12-01")).is_empty());
     assert_eq!(list(&m), Overlay::Screening { row: 0 }, "back on the list");
 
+    // Clearing a yes to an absolute rule asks for the reason first.
     press(&mut m, &[Char(' ')]);
+    assert!(matches!(form(&m).0, ConsultForm::Reason(..)));
+    type_text(&mut m, "answered by mistake");
+    press(&mut m, &[Enter]);
     assert_eq!(
         selected(&m).screening.answers.get(&rule),
         None,

@@ -152,3 +152,90 @@ fn a_booking_typed_before_the_eligible_date_is_refused_on_screen_and_one_after_i
     }
     sandbox.assert_nothing_leaked();
 }
+
+/// A clinician clears a washout date: the real binary asks for the reason, the patient
+/// file keeps the change (who: the process's OS login, when, old -> new, why) and
+/// audit.log gets a line naming no patient detail, no date and no reason.
+#[test]
+fn clearing_a_washout_date_asks_a_reason_kept_in_the_history_and_audit_has_no_patient_data() {
+    let sandbox = Sandbox::new();
+    let today = Local::now().date_naive();
+    let last_dose = today - Days::new(30);
+    {
+        let details = PatientDetails {
+            full_name: "Iris Tretinoin".into(),
+            phone: "+44 20 7946 0999".into(),
+            ..PatientDetails::default()
+        };
+        let mut p = Patient::new(PatientId::new(ID).unwrap(), details, today);
+        p.screening
+            .exposures
+            .insert("isotretinoin".into(), Some(last_dose));
+        PatientStore::open(sandbox.data_dir()).unwrap().save(&p).unwrap();
+    }
+    let audit_before = std::fs::read_to_string(sandbox.data_dir().join("audit.log")).unwrap_or_default();
+
+    let mut tui = Tui::spawn(&sandbox, &sandbox.args_with_data_dir(&[]), 120, 40);
+    tui.wait_for("Iris Tretinoin", TIMEOUT);
+    tui.send("4");
+    tui.wait_for("Consult · Iris Tretinoin", TIMEOUT);
+    tui.send("s");
+    tui.wait_for("Oral isotretinoin", TIMEOUT);
+    let t = Templates::builtin().screening;
+    let row = t.absolute.len() + t.relative.len() + t.prompts.len();
+    tui.send(&"j".repeat(row));
+    tui.send(ENTER);
+    tui.wait_for("Last exposure ·", TIMEOUT);
+    tui.send(&"\x7f".repeat(12));
+    tui.send("none");
+    tui.send(ENTER);
+    tui.wait_for("Reason for this change", TIMEOUT);
+    // Too short: refused, the form stays.
+    tui.send("ok");
+    tui.send(ENTER);
+    tui.wait_for("a few words at least", TIMEOUT);
+    tui.send(" - never took it, misfiled");
+    tui.send(ENTER);
+    tui.wait_until("the change saved", TIMEOUT, |s| {
+        let status = s.status_line();
+        status.contains("saved") && !status.contains("NOT SAVED")
+    });
+    tui.esc();
+    tui.wait_for("History", TIMEOUT);
+    tui.quit();
+
+    let doc = read_json(&sandbox.patients_dir().join(format!("{ID}.json")));
+    let p = &doc["patient"];
+    assert_eq!(
+        p["screening"]["exposures"]["isotretinoin"],
+        serde_json::Value::Null,
+        "{doc:#}"
+    );
+    let history = p["history"].as_array().expect("a history");
+    assert_eq!(history.len(), 1, "{doc:#}");
+    let h = &history[0];
+    assert_eq!(h["by"], needleplan::store::audit::os_user());
+    assert_eq!(h["what"], "screening.exposures.isotretinoin");
+    assert_eq!(h["old"], last_dose.to_string());
+    assert_eq!(h["new"], "none");
+    assert_eq!(h["reason"], "ok - never took it, misfiled");
+    assert!(h["at"].as_str().unwrap().starts_with(&today.to_string()), "{h}");
+
+    let audit = std::fs::read_to_string(sandbox.data_dir().join("audit.log")).unwrap();
+    let new_lines: Vec<&str> = audit.lines().skip(audit_before.lines().count()).collect();
+    assert!(!new_lines.is_empty(), "the save has an audit line: {audit}");
+    for line in &new_lines {
+        assert!(line.contains(ID), "{line}");
+        for secret in [
+            "Iris",
+            "Tretinoin",
+            "7946",
+            "misfiled",
+            &last_dose.to_string(),
+            "isotretinoin",
+        ] {
+            assert!(!line.contains(secret), "{secret} in {line}");
+        }
+    }
+    sandbox.assert_nothing_leaked();
+}

@@ -124,6 +124,7 @@ fn sample_patient(raw_id: &str) -> Patient {
         revision: 0,
         skin: Vec::new(),
         screening: Default::default(),
+        history: Vec::new(),
         series: vec![Series {
             protocol_id: "acne-scars-standard".into(),
             protocol_name: "Acne scars, standard".into(),
@@ -346,6 +347,7 @@ fn arb_patient() -> impl Strategy<Value = Patient> {
                 revision,
                 skin: Vec::new(),
                 screening: Default::default(),
+                history: Vec::new(),
             },
         )
 }
@@ -1088,9 +1090,14 @@ fn the_v2_sample_is_rewritten_unchanged_but_for_its_version() {
 fn the_v3_sample_round_trips_byte_for_byte_with_its_clinical_record() {
     let bytes = fs::read(sample_dir_of(3).join("patients/p-0000a001.json")).unwrap();
     let p = patient_file::decode(&bytes).unwrap();
+    // Only the version differs (v4's history is left out when empty).
     assert_eq!(
         String::from_utf8(patient_file::encode(&p)).unwrap(),
-        String::from_utf8(bytes).unwrap()
+        String::from_utf8(bytes).unwrap().replacen(
+            "\"schema_version\": 3,",
+            &format!("\"schema_version\": {SCHEMA_VERSION},"),
+            1
+        )
     );
     // The same record as v1 and v2, plus the clinical fields.
     let v2 =
@@ -1118,6 +1125,29 @@ fn the_v3_sample_round_trips_byte_for_byte_with_its_clinical_record() {
         ["0.5", "1.25"]
     );
     assert_eq!(p.series[0].sessions[0].prep.photos.len(), 3);
+}
+
+#[test]
+fn the_v4_sample_round_trips_byte_for_byte_with_its_history_and_judged_on_date() {
+    let bytes = fs::read(sample_dir_of(4).join("patients/p-0000a001.json")).unwrap();
+    let p = patient_file::decode(&bytes).unwrap();
+    assert_eq!(
+        String::from_utf8(patient_file::encode(&p)).unwrap(),
+        String::from_utf8(bytes).unwrap()
+    );
+    assert_eq!(p.history.len(), 2);
+    assert_eq!(p.history[0].what, "screening.exposures.isotretinoin");
+    assert_eq!(
+        p.history[0].reason.as_deref(),
+        Some("patient checked her prescription: last dose was 2025")
+    );
+    assert_eq!(p.history[1].reason, None);
+    let o = &p.screening.overrides[1];
+    assert_eq!(o.judged_on, Some("2025-09-01".parse().unwrap()));
+    assert!(p.screening.override_for("washout:isotretinoin").is_some());
+    // The v3 override without a judged-on date keeps counting.
+    assert_eq!(p.screening.overrides[0].judged_on, None);
+    assert!(p.screening.override_for("washout:tan").is_some());
 }
 
 #[test]

@@ -70,6 +70,10 @@ pub enum ConsultForm {
     Chart(PatientId, usize, usize),
     Sign(PatientId, usize, usize),
     Amend(PatientId, usize, usize),
+    /// The reason for a change that clears an absolute contraindication or a washout
+    /// date: the record as it will be saved, and what is cleared ("Pregnancy: yes ->
+    /// unanswered"). Esc leaves the record as it was.
+    Reason(PatientId, Box<Patient>, String),
 }
 
 impl ConsultForm {
@@ -82,7 +86,8 @@ impl ConsultForm {
             | ConsultForm::Acknowledge(id, _)
             | ConsultForm::Chart(id, ..)
             | ConsultForm::Sign(id, ..)
-            | ConsultForm::Amend(id, ..) => id,
+            | ConsultForm::Amend(id, ..)
+            | ConsultForm::Reason(id, ..) => id,
         }
     }
 }
@@ -191,9 +196,35 @@ pub fn submit(model: &mut Model, purpose: &ConsultForm, form: &mut Form) -> Opti
         ConsultForm::Chart(_, si, ci) => chart::save_chart(model, p, *si, *ci, form)?,
         ConsultForm::Sign(_, si, ci) => chart::save_sign(model, p, *si, *ci, form)?,
         ConsultForm::Amend(_, si, ci) => chart::save_amend(model, p, *si, *ci, form)?,
+        ConsultForm::Reason(_, pending, what) => {
+            let reason = screening::read_reason(form)?;
+            model.set_status(StatusKind::Saved, format!("{what} (reason recorded)"));
+            return Some(vec![model.put_patient_because((**pending).clone(), Some(&reason))]);
+        }
     };
-    model.set_status(StatusKind::Saved, message);
-    Some(vec![model.put_patient(patient)])
+    Some(commit(model, patient, message))
+}
+
+/// Saves a changed record with the status `message`, unless the change clears an
+/// absolute contraindication or a washout date: then a form asks for the reason first
+/// (over whatever is on top), and nothing is saved until it is given.
+fn commit(model: &mut Model, patient: Patient, message: String) -> Vec<Effect> {
+    let Some(old) = model.patient(&patient.id) else {
+        return Vec::new();
+    };
+    match crate::domain::history::reason_needed(&model.templates.screening, old, &patient) {
+        Some(what) => {
+            let form = screening::reason_form(&what);
+            model.set_status(StatusKind::Info, format!("{what}: give the reason (Esc keeps the record as it was)"));
+            let purpose = ConsultForm::Reason(patient.id.clone(), Box::new(patient), what);
+            model.push_overlay(Overlay::Form(FormPurpose::Consult(purpose), form));
+            Vec::new()
+        }
+        None => {
+            model.set_status(StatusKind::Saved, message);
+            vec![model.put_patient(patient)]
+        }
+    }
 }
 
 // The screen's interface to its registry (`app::screen`).

@@ -174,6 +174,10 @@ pub struct Model {
     pub calendar: Calendar,
     /// Each screen's own state (queues, agenda, consult, settings; see `app::screen`).
     pub screens: super::screen::ScreenStates,
+    /// The acting person's OS login (from the process's uid, set by the runtime at
+    /// start; never typed, never an environment variable). Clinical changes are
+    /// recorded in the patient's history under it. "unknown" until set.
+    pub acting_login: String,
 }
 
 impl Model {
@@ -217,6 +221,7 @@ impl Model {
             clinic_read_only: false,
             calendar: Calendar::default(),
             screens: super::screen::ScreenStates::new(now.date()),
+            acting_login: "unknown".to_string(),
         };
         m.calendar = Calendar::for_clinic(&m.clinic, &m.patients);
         m.refresh_visible(None);
@@ -354,9 +359,20 @@ impl Model {
     /// line says why, and the returned save is dropped by `handle_key` (a safety net
     /// behind the keys, which refuse before any form opens).
     pub fn put_patient(&mut self, patient: Patient) -> Effect {
+        self.put_patient_because(patient, None)
+    }
+
+    /// As `put_patient`; every clinical change from the record in the model (a
+    /// screening answer, an exposure date, an override, a skin assessment, a chart, an
+    /// interval override) is added to its history under the acting login and the
+    /// current time, with `reason` when one was asked for.
+    pub fn put_patient_because(&mut self, mut patient: Patient, reason: Option<&str>) -> Effect {
         let id = patient.id.clone();
         if self.refuse_read_only(&id) {
             return Effect::Save(id);
+        }
+        if let Some(before) = self.patient(&id).cloned() {
+            patient.record_changes(&before, &self.acting_login, self.now, reason);
         }
         self.store_patient(patient);
         self.refresh_visible(Some(id.clone()));

@@ -4,6 +4,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::dates::parse_date;
+use super::history::ClinicalChange;
 use super::screening::Screening;
 use super::series::{Series, add_days};
 use super::skin::SkinAssessment;
@@ -85,6 +86,10 @@ pub struct Patient {
     /// Screening answers, washout exposures, overrides and the last review. Schema v3.
     #[serde(default, skip_serializing_if = "is_default_screening")]
     pub screening: Screening,
+    /// Every change to the clinical record (screening, skin, charts, overrides), oldest
+    /// first: who, when, old -> new, and the reason where one was asked for. Schema v4.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub history: Vec<ClinicalChange>,
 }
 
 fn is_default_screening(s: &Screening) -> bool {
@@ -218,6 +223,7 @@ impl Patient {
             revision: 0,
             skin: Vec::new(),
             screening: Screening::default(),
+            history: Vec::new(),
         };
         p.apply(details);
         p

@@ -396,6 +396,11 @@ pub struct Override {
     pub by: String,
     pub reason: String,
     pub at: NaiveDateTime,
+    /// For a washout override, the last exposure date it was judged on; it lapses when
+    /// the patient's date for that washout is changed. `None` for an absolute rule (and
+    /// in files written before it was recorded, which keep counting as before).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub judged_on: Option<NaiveDate>,
 }
 
 /// A clinician's acknowledgement of a relative contraindication.
@@ -481,11 +486,15 @@ impl Screening {
         }
         let by = required(by, ScreeningError::OverrideBy)?;
         let reason = required(reason, ScreeningError::OverrideReason)?;
+        let judged_on = target
+            .strip_prefix(WASHOUT_PREFIX)
+            .and_then(|w| self.exposures.get(w).copied().flatten());
         self.overrides.push(Override {
             target: target.to_string(),
             by,
             reason,
             at,
+            judged_on,
         });
         Ok(())
     }
@@ -514,12 +523,41 @@ impl Screening {
         self.reviewed_on.is_none_or(|r| at.date() >= r)
     }
 
-    /// The latest override of `target` that still counts.
+    /// The latest override of `target` that still counts: made since the last review
+    /// and, for a washout, judged on the exposure date the patient has now.
     pub fn override_for(&self, target: &str) -> Option<&Override> {
         self.overrides
             .iter()
-            .filter(|o| o.target == target && self.current(o.at))
+            .filter(|o| o.target == target && self.current(o.at) && self.judged_on_current(o))
             .max_by_key(|o| o.at)
+    }
+
+    /// The exposure date a washout override's `judged_on` is compared with.
+    fn exposure_of(&self, target: &str) -> Option<NaiveDate> {
+        let w = target.strip_prefix(WASHOUT_PREFIX)?;
+        self.exposures.get(w).copied().flatten()
+    }
+
+    fn judged_on_current(&self, o: &Override) -> bool {
+        match o.judged_on {
+            Some(d) => self.exposure_of(&o.target) == Some(d),
+            None => true,
+        }
+    }
+
+    /// When the latest override of `target` made since the last review no longer
+    /// counts because the exposure date it was judged on changed: (judged on, now).
+    pub fn lapsed_override(&self, target: &str) -> Option<(NaiveDate, Option<NaiveDate>)> {
+        if self.override_for(target).is_some() {
+            return None;
+        }
+        let o = self
+            .overrides
+            .iter()
+            .filter(|o| o.target == target && self.current(o.at))
+            .max_by_key(|o| o.at)?;
+        let judged = o.judged_on?;
+        Some((judged, self.exposure_of(target)))
     }
 
     pub fn acknowledgement_for(&self, rule_id: &str) -> Option<&Acknowledgement> {

@@ -74,6 +74,12 @@ pub struct Session {
     /// series' minimum interval. Only that rule can be overridden, and never silently.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interval_override: Option<String>,
+    /// Who set `interval_override` (their OS login) and when; absent in files written
+    /// before it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interval_override_by: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interval_override_at: Option<chrono::NaiveDateTime>,
     /// Cancelled less than the clinic's notice period (24 h) before it was due.
     #[serde(default, skip_serializing_if = "is_false")]
     pub cancelled_late: bool,

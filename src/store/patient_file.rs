@@ -10,7 +10,9 @@ use crate::domain::patient::Patient;
 
 /// 1: the first release. 2: `patient.revision` (see `v1_to_v2`). 3: the clinical record
 /// (`patient.skin`, `patient.screening`, `session.prep`, `session.chart`; see `v2_to_v3`).
-pub const SCHEMA_VERSION: u64 = 3;
+/// 4: the clinical history (`patient.history`, `session.interval_override_by`/`_at`,
+/// `override.judged_on`; see `v3_to_v4`).
+pub const SCHEMA_VERSION: u64 = 4;
 
 #[derive(Serialize)]
 struct EnvelopeOut<'a> {
@@ -110,7 +112,7 @@ type Step = fn(&mut Value) -> Result<(), DecodeError>;
 
 /// `STEPS[i]` brings version `i + 1` to version `i + 2`. A change of the format bumps
 /// `SCHEMA_VERSION`, adds one step here and a sample file under `tests/samples/`.
-const STEPS: [Step; (SCHEMA_VERSION - 1) as usize] = [v1_to_v2, v2_to_v3];
+const STEPS: [Step; (SCHEMA_VERSION - 1) as usize] = [v1_to_v2, v2_to_v3, v3_to_v4];
 
 /// Brings a document of `from` up to `SCHEMA_VERSION`, one step per version, and
 /// stamps the result with the version it now has.
@@ -143,6 +145,14 @@ fn v2_to_v3(_value: &mut Value) -> Result<(), DecodeError> {
     Ok(())
 }
 
+/// v4 adds the clinical history (who changed what, when, old -> new, why), who set an
+/// interval override and when, and the exposure date a washout override was judged on.
+/// All are optional, so a v3 document needs no change but its version; the bump makes a
+/// v3 release, which would drop the history when it saves, refuse a v4 file.
+fn v3_to_v4(_value: &mut Value) -> Result<(), DecodeError> {
+    Ok(())
+}
+
 fn corrupt(e: serde_json::Error) -> DecodeError {
     DecodeError::Corrupt(e.to_string())
 }
@@ -169,7 +179,7 @@ mod tests {
         let original = serde_json::json!({"schema_version": 2, "patient": {"id": "p-1", "revision": 4}});
         let mut doc = original.clone();
         migrate(&mut doc, 2).unwrap();
-        assert_eq!(doc["schema_version"], serde_json::json!(3));
+        assert_eq!(doc["schema_version"], serde_json::json!(SCHEMA_VERSION));
         doc["schema_version"] = serde_json::json!(2);
         assert_eq!(doc, original);
     }

@@ -825,7 +825,10 @@ mod tests {
         let newer = ReadError::Decode(DecodeError::FutureVersion(9));
         assert_eq!(
             unreadable(Some(newer)),
-            "patients/p-1.json was written by a newer needleplan (schema_version 9, this one reads up to 3); left untouched; it is left untouched, not saved"
+            format!(
+                "patients/p-1.json was written by a newer needleplan (schema_version 9, this one reads up to {}); left untouched; it is left untouched, not saved",
+                crate::store::patient_file::SCHEMA_VERSION
+            )
         );
         let wrong = ReadError::WrongId {
             found: PatientId::new("p-2").unwrap(),

@@ -165,12 +165,18 @@ fn summary_lines(model: &Model, patient: &Patient, width: u16, wrap_caution: boo
     }
     let date = screening_date(model, patient);
     let r = clinical_rules::screening_for(&model.templates, patient, date);
-    lines.extend(screening_lines(&r, date, width));
+    lines.extend(screening_lines(&r, &patient.screening, date, width));
     lines
 }
 
-fn screening_lines(r: &ScreeningResult, date: chrono::NaiveDate, width: u16) -> Vec<Line<'static>> {
+fn screening_lines(
+    r: &ScreeningResult,
+    screening: &crate::domain::screening::Screening,
+    date: chrono::NaiveDate,
+    width: u16,
+) -> Vec<Line<'static>> {
     let mut lines = Vec::new();
+    let lapsed = |b: &crate::domain::screening::Block| screening.lapsed_override(&b.rule_id);
     let reviewed = match (r.reviewed_on, r.review_valid_until) {
         (Some(on), Some(until)) if r.rescreen_needed => format!("reviewed {on}, covers to {until}"),
         (Some(on), Some(until)) => format!("reviewed {on}, covers sessions to {until}"),
@@ -223,7 +229,16 @@ fn screening_lines(r: &ScreeningResult, date: chrono::NaiveDate, width: u16) -> 
     let cut = |s: String| super::fit(&s, max);
     for b in &r.blocks {
         match &b.overridden_by {
-            None => lines.push(Line::styled(cut(format!("✗ {}", b.message)), theme::error())),
+            None => {
+                lines.push(Line::styled(cut(format!("✗ {}", b.message)), theme::error()));
+                if let Some((judged, now)) = lapsed(b) {
+                    let now = now.map_or("none".to_string(), |d| d.to_string());
+                    lines.push(Line::styled(
+                        cut(format!("  override lapsed: exposure date changed from {judged} to {now}")),
+                        theme::error(),
+                    ));
+                }
+            }
             Some(o) => lines.push(Line::styled(
                 cut(format!("✓ overridden by {}: {} ({})", o.by, b.message, o.reason)),
                 theme::dim(),
@@ -254,6 +269,7 @@ fn follow_lines(model: &Model, patient: &Patient, wide: bool) -> Vec<Line<'stati
             label("Next"),
             Span::styled("no series yet", theme::dim()),
         ]));
+        lines.extend(history_lines(patient, if wide { 8 } else { 3 }));
         return lines;
     };
     let si = patient.series.len() - 1;
@@ -297,6 +313,7 @@ fn follow_lines(model: &Model, patient: &Patient, wide: bool) -> Vec<Line<'stati
             }
         }
     }
+    lines.extend(history_lines(patient, if wide { 8 } else { 3 }));
     let mut open = Vec::new();
     for (i, s) in series.sessions.iter().enumerate() {
         if s.status != SessionStatus::Done {
@@ -326,6 +343,37 @@ fn follow_lines(model: &Model, patient: &Patient, wide: bool) -> Vec<Line<'stati
             Span::raw(format!("{} open", open.len())),
         ]));
         lines.extend(open);
+    }
+    lines
+}
+
+/// The clinical history, latest first, at most `max` changes (none: no lines).
+fn history_lines(patient: &Patient, max: usize) -> Vec<Line<'static>> {
+    let n = patient.history.len();
+    if n == 0 {
+        return Vec::new();
+    }
+    let mut lines = vec![Line::from(vec![
+        label("History"),
+        Span::raw(if n > max {
+            format!("{n} changes, latest {max}:")
+        } else {
+            format!("{n} change(s), latest first:")
+        }),
+    ])];
+    for c in patient.history.iter().rev().take(max) {
+        let reason = c.reason.as_ref().map_or(String::new(), |r| format!(" · why: {r}"));
+        lines.push(Line::styled(
+            format!(
+                "{} {} {}: {} -> {}{reason}",
+                c.at.format("%Y-%m-%d %H:%M"),
+                c.by,
+                c.what,
+                c.old,
+                c.new
+            ),
+            theme::dim(),
+        ));
     }
     lines
 }
@@ -543,6 +591,14 @@ fn screening_popup(model: &Model, patient: &Patient, row: usize, frame: &mut Fra
                 let target = format!("{WASHOUT_PREFIX}{id}");
                 match r.blocks.iter().find(|b| b.rule_id == target) {
                     Some(b) => match &b.overridden_by {
+                        None if s.lapsed_override(&target).is_some() => {
+                            let (judged, now) = s.lapsed_override(&target).unwrap_or_default();
+                            let now = now.map_or("none".to_string(), |d| d.to_string());
+                            (
+                                format!("✗ override lapsed: exposure date changed from {judged} to {now}"),
+                                theme::error(),
+                            )
+                        }
                         None => (
                             format!(
                                 "✗ {period} washout: eligible from {}",

@@ -18,6 +18,38 @@ const EXPOSURE: &str = "last_exposure";
 const REVIEWED_BY: &str = "reviewed_by";
 const CLINICIAN: &str = "clinician";
 const REASON: &str = "reason";
+const CHANGE_REASON: &str = "change_reason";
+
+/// The form that asks why an absolute contraindication or a washout date is cleared.
+pub(super) fn reason_form(what: &str) -> Form {
+    let mut f = Form::new(
+        "Reason for this change",
+        vec![Field::text(
+            CHANGE_REASON,
+            "Reason",
+            "why (a few words, kept in the history)",
+            "",
+        )],
+    );
+    f.notes.push(what.to_string());
+    f.notes
+        .push("it clears a safety answer: the reason is kept with who and when".into());
+    f
+}
+
+/// The reason typed in `reason_form`, or `None` (the field says why).
+pub(super) fn read_reason(form: &mut Form) -> Option<String> {
+    match crate::domain::schedule::override_reason(form.text(CHANGE_REASON)) {
+        Ok(r) => Some(r),
+        Err(_) => {
+            form.fail(
+                CHANGE_REASON,
+                "reason: a few words at least (4 characters or more)",
+            );
+            None
+        }
+    }
+}
 
 /// One row of the screening list.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -119,8 +151,7 @@ pub fn screening_key(model: &mut Model, row: usize, key: KeyEvent) -> Vec<Effect
                 Some(false) => "no",
                 None => "unanswered",
             };
-            model.set_status(StatusKind::Saved, format!("{label}: {word}"));
-            return vec![model.put_patient(p)];
+            return super::commit(model, p, format!("{label}: {word}"));
         }
         (L::Toggle | L::Date, Some(ScreeningRow::Washout { id: w, label, .. })) => {
             let current = match patient.screening.exposures.get(w) {
