@@ -409,6 +409,7 @@ fn an_update_logs_what_changed_by_field_path_and_no_patient_value() {
         by: "Dr Hollowquill".into(),
         reason: "Zanzibar-flavoured justification".into(),
         at: today.and_hms_opt(9, 0, 0).unwrap(),
+        judged_on: None,
     });
     p.notes = "Allergic to marzipan frosting".into();
     save(&mut p);

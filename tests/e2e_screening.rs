@@ -232,10 +232,16 @@ fn clearing_a_washout_date_asks_a_reason_kept_in_the_history_and_audit_has_no_pa
             "7946",
             "misfiled",
             &last_dose.to_string(),
-            "isotretinoin",
         ] {
             assert!(!line.contains(secret), "{secret} in {line}");
         }
     }
+    // What happened, as a field path (the template's washout id, not a value).
+    assert!(
+        new_lines
+            .iter()
+            .any(|l| l.contains("screening_change screening.exposures.isotretinoin")),
+        "{new_lines:?}"
+    );
     sandbox.assert_nothing_leaked();
 }

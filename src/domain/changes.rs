@@ -518,6 +518,7 @@ mod tests {
             revision: 3,
             skin: Vec::new(),
             screening: Screening::default(),
+            history: Vec::new(),
         }
     }
 
@@ -712,6 +713,7 @@ mod tests {
             by: "Dr Somebody".into(),
             reason: "free text reason".into(),
             at,
+            judged_on: None,
         });
         e.screening.acknowledgements.push(Acknowledgement {
             rule_id: "retinoids".into(),
@@ -833,6 +835,7 @@ mod tests {
             by: "Dr A".into(),
             reason: "confidential remark".into(),
             at: d(2026, 1, 2).and_hms_opt(9, 0, 0).unwrap(),
+            judged_on: None,
         });
         let text = said(&a, &b).join("\n");
         for value in [
