@@ -15,6 +15,7 @@ pub use super::overlay::Overlay;
 use super::screen::ScreenId;
 use crate::domain::calendar::Calendar;
 use crate::domain::clinic::ClinicSettings;
+use crate::domain::staff::{Acting, Permission};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pane {
@@ -174,6 +175,10 @@ pub struct Model {
     pub calendar: Calendar,
     /// Each screen's own state (queues, agenda, consult, settings; see `app::screen`).
     pub screens: super::screen::ScreenStates,
+    /// The OS login of the process (from the effective uid, never an environment
+    /// variable); looked up in `clinic.staff` by [`Model::acting`]. Tests set it with
+    /// [`Model::with_acting`].
+    acting_login: String,
 }
 
 impl Model {
@@ -217,10 +222,45 @@ impl Model {
             clinic_read_only: false,
             calendar: Calendar::default(),
             screens: super::screen::ScreenStates::new(now.date()),
+            acting_login: crate::store::audit::os_user(),
         };
         m.calendar = Calendar::for_clinic(&m.clinic, &m.patients);
         m.refresh_visible(None);
         m
+    }
+
+    /// The same model acting as `login` (tests: the real login comes from the uid).
+    pub fn with_acting(mut self, login: &str) -> Self {
+        self.acting_login = login.to_string();
+        self
+    }
+
+    pub fn acting_login(&self) -> &str {
+        &self.acting_login
+    }
+
+    /// Who is acting, looked up in the current staff list (so a change of
+    /// `clinic.json` applies at once).
+    pub fn acting(&self) -> Acting {
+        Acting::resolve(&self.clinic.staff, &self.acting_login)
+    }
+
+    /// The name put on signatures and overrides: the acting staff member's name.
+    pub fn acting_name(&self) -> String {
+        self.acting().display_name().to_string()
+    }
+
+    /// When the acting person may not do `p`, says why on the status line (naming the
+    /// role it needs) and returns true: the caller then changes nothing and opens no
+    /// form.
+    pub fn refuse_unless(&mut self, p: Permission) -> bool {
+        match self.acting().refusal(p, &self.clinic.staff) {
+            Some(why) => {
+                self.set_status(StatusKind::Error, why);
+                true
+            }
+            None => false,
+        }
     }
 
     /// Replaces the status line. The quit warning, if it was shown, is gone with it: the
@@ -355,7 +395,7 @@ impl Model {
     /// behind the keys, which refuse before any form opens).
     pub fn put_patient(&mut self, patient: Patient) -> Effect {
         let id = patient.id.clone();
-        if self.refuse_read_only(&id) {
+        if self.refuse_read_only(&id) || self.refuse_unless(Permission::Patients) {
             return Effect::Save(id);
         }
         self.store_patient(patient);

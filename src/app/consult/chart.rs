@@ -87,6 +87,10 @@ pub(super) fn open_chart(model: &mut Model) {
         model.refuse_read_only(&id);
         return;
     }
+    if !model.acting().may(crate::domain::staff::Permission::Charts) {
+        model.refuse_unless(crate::domain::staff::Permission::Charts);
+        return;
+    }
     let areas = chart_areas(model, patient, si, ci);
     let protocol = model
         .templates

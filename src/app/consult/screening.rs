@@ -10,6 +10,7 @@ use crate::app::keymap::screen_action_for;
 use crate::app::model::{Effect, FormPurpose, Model, Overlay, StatusKind};
 use crate::domain::dates::parse_date;
 use crate::domain::patient::Patient;
+use crate::domain::staff::Permission;
 
 use super::ConsultForm;
 use super::keys::{ListAction as L, SCREENING_KEYS};
@@ -81,6 +82,14 @@ pub fn screening_key(model: &mut Model, row: usize, key: KeyEvent) -> Vec<Effect
     }
     model.overlay = Overlay::Screening { row };
     if !matches!(action, L::Up | L::Down) && model.refuse_selected_read_only() {
+        return Vec::new();
+    }
+    let needs = match action {
+        L::Override | L::Acknowledge => Some(Permission::ClinicalOverride),
+        L::Up | L::Down => None,
+        _ => Some(Permission::Screening),
+    };
+    if needs.is_some_and(|p| model.refuse_unless(p)) {
         return Vec::new();
     }
     let Some(patient) = model.selected_patient() else {
