@@ -25,6 +25,15 @@ impl Role {
         }
     }
 
+    /// "a clinician", "an admin".
+    pub fn with_article(self) -> &'static str {
+        match self {
+            Role::FrontDesk => "a front desk member",
+            Role::Clinician => "a clinician",
+            Role::Admin => "an admin",
+        }
+    }
+
     /// Whether this role grants `p`.
     pub fn grants(self, p: Permission) -> bool {
         use Permission as P;
@@ -171,8 +180,8 @@ impl Acting {
         }
         Some(match self {
             Acting::Staff(m) => format!(
-                "needs a {} to {}: you are {} ({})",
-                p.needs().label(),
+                "needs {} to {}: you are {} ({})",
+                p.needs().with_article(),
                 p.doing(),
                 m.name,
                 m.roles_text()
