@@ -17,7 +17,6 @@ use super::keys::{ListAction as L, SCREENING_KEYS};
 
 const EXPOSURE: &str = "last_exposure";
 const REVIEWED_BY: &str = "reviewed_by";
-const CLINICIAN: &str = "clinician";
 const REASON: &str = "reason";
 
 /// One row of the screening list.
@@ -178,13 +177,12 @@ pub fn screening_key(model: &mut Model, row: usize, key: KeyEvent) -> Vec<Effect
             match target {
                 Some(target) => {
                     let label = row_label(r);
-                    let f = Form::new(
+                    // Overridden by the acting clinician: only the reason is typed.
+                    let mut f = Form::new(
                         format!("Override · {label}"),
-                        vec![
-                            Field::text(CLINICIAN, "Clinician", "your name (required)", ""),
-                            Field::text(REASON, "Reason", "why booking is safe (required)", ""),
-                        ],
+                        vec![Field::text(REASON, "Reason", "why booking is safe (required)", "")],
                     );
+                    f.notes.push(format!("overridden by {}, now", model.acting_name()));
                     form(model, ConsultForm::Override(id, target), f);
                 }
                 None => model.set_status(
@@ -195,10 +193,9 @@ pub fn screening_key(model: &mut Model, row: usize, key: KeyEvent) -> Vec<Effect
         }
         (L::Acknowledge, Some(ScreeningRow::Relative { id: rule, label })) => {
             if clinical_rules::rule_present(&model.templates, patient, rule) {
-                let f = Form::new(
-                    format!("Acknowledge · {label}"),
-                    vec![Field::text(CLINICIAN, "Clinician", "your name (required)", "")],
-                );
+                let mut f = Form::new(format!("Acknowledge · {label}"), Vec::new());
+                f.notes.push(format!("acknowledged by {}, now", model.acting_name()));
+                f.enter_label = "acknowledge";
                 form(model, ConsultForm::Acknowledge(id, rule.clone()), f);
             } else {
                 model.set_status(StatusKind::Info, "nothing to acknowledge: the answer is not yes");
@@ -280,32 +277,23 @@ pub(super) fn save_override(
     target: &str,
     form: &mut Form,
 ) -> Option<String> {
-    // Both are checked before either refuses, so both messages show at once.
-    let mut r = form.reader();
-    if r.text(CLINICIAN).is_empty() {
-        r.fail(CLINICIAN, "override: enter the clinician's name");
-    }
-    if r.text(REASON).is_empty() {
-        r.fail(REASON, "override: enter the reason (it is kept with the record)");
-    }
-    if let Err(errors) = r.finish() {
-        form.set_errors(errors);
+    let by = model.acting_name();
+    if form.text(REASON).trim().is_empty() {
+        form.fail(REASON, "override: enter the reason (it is kept with the record)");
         return None;
     }
     let t = &model.templates.screening;
-    if let Err(e) =
-        patient
-            .screening
-            .add_override(t, target, form.text(CLINICIAN), form.text(REASON), model.now)
+    if let Err(e) = patient
+        .screening
+        .add_override(t, target, &by, form.text(REASON), model.now)
     {
-        let field = match e {
-            crate::domain::screening::ScreeningError::OverrideReason => REASON,
-            _ => CLINICIAN,
-        };
-        form.fail(field, e);
+        match e {
+            crate::domain::screening::ScreeningError::OverrideReason => form.fail(REASON, e),
+            _ => form.refusals = vec![e.to_string()],
+        }
         return None;
     }
-    Some(format!("block overridden by {}", form.text(CLINICIAN).trim()))
+    Some(format!("block overridden by {by}"))
 }
 
 pub(super) fn save_acknowledge(
@@ -315,12 +303,10 @@ pub(super) fn save_acknowledge(
     form: &mut Form,
 ) -> Option<String> {
     let t = &model.templates.screening;
-    if let Err(e) = patient
-        .screening
-        .acknowledge(t, rule, form.text(CLINICIAN), model.now)
-    {
-        form.fail(CLINICIAN, e);
+    let by = model.acting_name();
+    if let Err(e) = patient.screening.acknowledge(t, rule, &by, model.now) {
+        form.refusals = vec![e.to_string()];
         return None;
     }
-    Some(format!("warning acknowledged by {}", form.text(CLINICIAN).trim()))
+    Some(format!("warning acknowledged by {by}"))
 }
