@@ -360,7 +360,11 @@ fn space_answers_no_yes_unanswered_and_a_yes_to_an_absolute_rule_blocks_until_ov
     press(&mut m, &[Char('o')]);
     let (_, f) = form(&m);
     assert!(!f.has_field("clinician"), "no name is typed");
-    assert!(f.notes.iter().any(|n| n == "overridden by Dr Okafor, now"), "{:?}", f.notes);
+    assert!(
+        f.notes.iter().any(|n| n == "overridden by Dr Okafor, now"),
+        "{:?}",
+        f.notes
+    );
     press(&mut m, &[Enter]);
     let (_, f) = form(&m);
     assert_eq!(f.first_error().map(|e| e.0), Some("reason"));
@@ -502,7 +506,10 @@ fn a_relative_warning_is_acknowledged_with_a_name_and_review_marks_today() {
         "nothing to acknowledge while unanswered: the list stays, no form"
     );
     press(&mut m, &[Char(' '), Char(' '), Char('a')]);
-    assert!(form(&m).1.fields.is_empty(), "no name is typed: the acting clinician's");
+    assert!(
+        form(&m).1.fields.is_empty(),
+        "no name is typed: the acting clinician's"
+    );
     press(&mut m, &[Enter]);
     let ack = &selected(&m).screening.acknowledgements[0];
     assert_eq!(
@@ -707,9 +714,14 @@ fn a_signed_chart_is_read_only_and_an_amendment_is_appended_with_who_and_when() 
     press(&mut m, &[Char('c'), Enter]);
     press(&mut m, &[Char('S')]);
     let (_, f) = form(&m);
-    assert!(f.fields.is_empty(), "no name is typed: the acting clinician signs");
     assert!(
-        f.notes.iter().any(|n| n == "signed by Dr Okafor (login okafor), now"),
+        f.fields.is_empty(),
+        "no name is typed: the acting clinician signs"
+    );
+    assert!(
+        f.notes
+            .iter()
+            .any(|n| n == "signed by Dr Okafor (login okafor), now"),
         "{:?}",
         f.notes
     );

@@ -135,14 +135,20 @@ fn front_desk_cannot_override_acknowledge_assess_chart_or_sign() {
         "needs a clinician to override a clinical rule: you are Fred Reception (front desk)",
     );
     press(&mut m, &[Esc, Char('S')]);
-    refused(&m, "needs a clinician to sign charts: you are Fred Reception (front desk)");
+    refused(
+        &m,
+        "needs a clinician to sign charts: you are Fred Reception (front desk)",
+    );
     press(&mut m, &[Char('p')]);
     refused(
         &m,
         "needs a clinician to change the skin profile: you are Fred Reception (front desk)",
     );
     press(&mut m, &[Char('c')]);
-    refused(&m, "needs a clinician to change charts: you are Fred Reception (front desk)");
+    refused(
+        &m,
+        "needs a clinician to change charts: you are Fred Reception (front desk)",
+    );
     assert!(!matches!(m.overlay, Overlay::Form(..)), "no form opened");
 }
 
@@ -170,7 +176,10 @@ fn front_desk_adds_patients_and_books_but_cannot_change_settings() {
     );
     press(&mut m, &[Esc, Char('5'), Enter]);
     assert_eq!(m.screen, ScreenId::Settings);
-    refused(&m, "needs an admin to change settings: you are Fred Reception (front desk)");
+    refused(
+        &m,
+        "needs an admin to change settings: you are Fred Reception (front desk)",
+    );
     assert!(!matches!(m.overlay, Overlay::Form(..)));
 }
 
@@ -178,7 +187,8 @@ fn front_desk_adds_patients_and_books_but_cannot_change_settings() {
 fn a_login_not_on_the_list_is_read_only_and_told_who_can_add_it() {
     let dir = data_dir(true);
     let mut m = model(&dir, "bob");
-    let msg = "login 'bob' is not on the staff list: read-only; Amara Okafor (admin) can add it in Settings (5)";
+    let msg =
+        "login 'bob' is not on the staff list: read-only; Amara Okafor (admin) can add it in Settings (5)";
     press(&mut m, &[Char('a')]);
     refused(&m, msg);
     assert_eq!(m.overlay, Overlay::None);
@@ -238,5 +248,142 @@ fn a_new_data_dir_makes_its_first_user_admin_and_clinician() {
         !m.status.text.contains("staff list"),
         "no staff warning for the first user: {:?}",
         m.status
+    );
+}
+
+/// The settings screen with the cursor on the first row of the Staff section.
+fn on_staff_section(m: &mut Model) {
+    press(m, &[Char('5')]);
+    assert_eq!(m.screen, ScreenId::Settings);
+    for _ in 0..6 {
+        press(m, &[Tab]);
+    }
+}
+
+fn type_text(m: &mut Model, text: &str) {
+    for c in text.chars() {
+        press(m, &[Char(c)]);
+    }
+}
+
+#[test]
+fn an_admin_adds_a_front_desk_member_in_settings_and_they_act_as_front_desk() {
+    let dir = data_dir(true);
+    let mut m = model(&dir, "amara");
+    on_staff_section(&mut m);
+    press(&mut m, &[Char('a')]);
+    assert!(
+        matches!(m.overlay, Overlay::Form(FormPurpose::Settings(_), _)),
+        "{:?}",
+        m.status
+    );
+    type_text(&mut m, "gina");
+    press(&mut m, &[Tab]);
+    type_text(&mut m, "Gina Desk");
+    press(&mut m, &[Tab, KeyCode::Right]); // front desk: yes
+    let effects = press(&mut m, &[Enter]);
+    assert_eq!(effects, vec![Effect::SaveClinic], "{:?}", m.status);
+    let gina = m.clinic.staff.iter().find(|s| s.login == "gina").unwrap();
+    assert_eq!(
+        (gina.name.as_str(), gina.roles_text()),
+        ("Gina Desk", "front desk".into())
+    );
+    // The new entry applies at once to whoever runs as that login.
+    let mut g = m.with_acting("gina");
+    press(&mut g, &[Esc, Char('4'), Char('S')]);
+    refused(
+        &g,
+        "needs a clinician to sign charts: you are Gina Desk (front desk)",
+    );
+}
+
+#[test]
+fn a_staff_entry_without_a_role_or_with_a_login_taken_is_refused_on_its_field() {
+    let dir = data_dir(true);
+    let mut m = model(&dir, "amara");
+    on_staff_section(&mut m);
+    press(&mut m, &[Char('a')]);
+    type_text(&mut m, "gina");
+    press(&mut m, &[Tab]);
+    type_text(&mut m, "Gina Desk");
+    assert!(press(&mut m, &[Enter]).is_empty());
+    let Overlay::Form(_, f) = &m.overlay else {
+        panic!("the form stays open: {:?}", m.overlay)
+    };
+    assert_eq!(f.error_of("admin"), Some("at least one role is needed"));
+    press(&mut m, &[Esc, Char('a')]);
+    type_text(&mut m, "fred");
+    press(&mut m, &[Tab]);
+    type_text(&mut m, "Fred Again");
+    press(&mut m, &[Tab, Tab, Tab, KeyCode::Right]); // admin: yes
+    assert!(press(&mut m, &[Enter]).is_empty());
+    let Overlay::Form(_, f) = &m.overlay else {
+        panic!("the form stays open: {:?}", m.overlay)
+    };
+    assert_eq!(f.error_of("login"), Some("'fred' is listed twice"));
+    assert_eq!(m.clinic.staff.len(), 2, "nothing added");
+}
+
+#[test]
+fn an_admin_cannot_take_away_their_own_admin_role() {
+    let dir = data_dir(true);
+    let mut m = model(&dir, "amara");
+    on_staff_section(&mut m);
+    press(&mut m, &[Enter]);
+    // Login, name, front desk, clinician, admin: admin from yes to no.
+    press(&mut m, &[Tab, Tab, Tab, Tab, KeyCode::Left]);
+    assert!(press(&mut m, &[Enter]).is_empty());
+    let Overlay::Form(_, f) = &m.overlay else {
+        panic!("the form stays open: {:?}", m.overlay)
+    };
+    assert_eq!(
+        f.error_of("admin"),
+        Some("you cannot take away your own admin role: another admin can")
+    );
+}
+
+#[test]
+fn front_desk_cannot_add_staff() {
+    let dir = data_dir(true);
+    let mut m = model(&dir, "fred");
+    on_staff_section(&mut m);
+    press(&mut m, &[Char('a')]);
+    refused(
+        &m,
+        "needs an admin to change settings: you are Fred Reception (front desk)",
+    );
+    assert!(!matches!(m.overlay, Overlay::Form(..)));
+}
+
+#[test]
+fn an_admin_removes_a_staff_member_after_asking_but_never_themselves() {
+    let dir = data_dir(true);
+    let mut m = model(&dir, "amara");
+    on_staff_section(&mut m);
+    // Amara's own row: refused.
+    press(&mut m, &[Char('x')]);
+    refused(
+        &m,
+        "you cannot remove yourself from the staff list: another admin can",
+    );
+    // Fred's row: asked, n keeps him, y removes him.
+    press(&mut m, &[Down, Char('x')]);
+    assert_eq!(m.overlay, Overlay::ConfirmRemoveStaff(1));
+    assert!(press(&mut m, &[Char('n')]).is_empty());
+    assert_eq!(m.clinic.staff.len(), 2);
+    press(&mut m, &[Char('x')]);
+    assert_eq!(press(&mut m, &[Char('y')]), vec![Effect::SaveClinic]);
+    assert_eq!(m.clinic.staff.len(), 1);
+    assert_eq!(
+        m.status.text,
+        "Fred Reception (login fred) removed from the staff list"
+    );
+    // Fred now reads only.
+    let mut f = m.with_acting("fred");
+    press(&mut f, &[Esc, Char('a')]);
+    assert!(
+        f.status
+            .text
+            .starts_with("login 'fred' is not on the staff list: read-only")
     );
 }

@@ -97,6 +97,7 @@ fn overlay_key(model: &mut Model, top: Overlay, key: KeyEvent) -> Vec<Effect> {
             }
         },
         Overlay::ConfirmRemoveClosedDate(i) => super::settings::confirm_remove(model, i, key),
+        Overlay::ConfirmRemoveStaff(i) => super::settings::confirm_remove_staff(model, i, key),
         Overlay::Help { scroll } => {
             model.overlay = match screen_action_for(HELP_KEYS, &key) {
                 Some(HelpAction::Down) => Overlay::Help { scroll: scroll + 1 },

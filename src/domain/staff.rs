@@ -229,7 +229,10 @@ pub fn validate(staff: &[StaffMember], clinician_ids: &[&str]) -> Result<(), (St
             ));
         }
         if staff[..i].iter().any(|o| o.login == s.login) {
-            return Err((format!("staff[{i}].login"), format!("'{}' is listed twice", s.login)));
+            return Err((
+                format!("staff[{i}].login"),
+                format!("'{}' is listed twice", s.login),
+            ));
         }
         if s.name.trim().is_empty() {
             return Err((format!("staff[{i}].name"), "must not be empty".into()));

@@ -296,8 +296,8 @@ pub fn rebase(base: &ClinicSettings, mine: &ClinicSettings, theirs: &ClinicSetti
     rebase_resources(&base.rooms, &mine.rooms, &mut out.rooms);
     // Staff by login: mine removed, added or changed go on top of theirs.
     out.staff.retain(|s| {
-        let removed_by_me = base.staff.iter().any(|b| b.login == s.login)
-            && !mine.staff.iter().any(|m| m.login == s.login);
+        let removed_by_me =
+            base.staff.iter().any(|b| b.login == s.login) && !mine.staff.iter().any(|m| m.login == s.login);
         !removed_by_me
     });
     for m in &mine.staff {
