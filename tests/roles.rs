@@ -387,3 +387,51 @@ fn an_admin_removes_a_staff_member_after_asking_but_never_themselves() {
             .starts_with("login 'fred' is not on the staff list: read-only")
     );
 }
+
+#[test]
+fn a_login_taken_off_the_list_while_a_preview_is_open_books_nothing() {
+    let dir = data_dir(true);
+    let mut m = model(&dir, "fred");
+    // A new series for a second patient, without one yet; front desk may book.
+    let mut p = patient();
+    p.id = PatientId::new("p-0000role2").unwrap();
+    p.series.clear();
+    m.replace_from_disk(p);
+    let at = m
+        .patients
+        .iter()
+        .position(|p| p.id.as_str() == "p-0000role2")
+        .unwrap();
+    m.selected = m.visible.iter().position(|&i| i == at).unwrap();
+    press(&mut m, &[Char('n'), Tab]);
+    let date = (today() + TimeDelta::days(30)).format("%Y-%m-%d").to_string();
+    for c in date.chars() {
+        press(&mut m, &[Char(c)]);
+    }
+    press(
+        &mut m,
+        &[Tab, Char('1'), Char('0'), Char(':'), Char('0'), Char('0'), Enter],
+    );
+    assert!(
+        matches!(m.overlay, Overlay::SeriesPreview(_)),
+        "{:?} {:?}",
+        m.overlay,
+        m.status
+    );
+    // An admin takes Fred off the list (clinic.json changed by another instance).
+    let mut clinic = m.clinic.clone();
+    clinic.staff.retain(|s| s.login != "fred");
+    m.set_clinic(clinic);
+    assert!(press(&mut m, &[Char('c')]).is_empty());
+    assert!(
+        m.status.text.starts_with("login 'fred' is not on the staff list"),
+        "{:?}",
+        m.status
+    );
+    assert!(
+        m.patient(&PatientId::new("p-0000role2").unwrap())
+            .unwrap()
+            .series
+            .is_empty()
+    );
+}
