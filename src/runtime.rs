@@ -12,6 +12,7 @@ use crate::app::Model;
 use crate::app::message::{Msg, update};
 use crate::app::model::{ReadOnly, StatusKind};
 use crate::app::persist::{self, flush, run_effects};
+use crate::domain::staff::{self, Acting};
 use crate::store::templates::Templates;
 use crate::store::{LoadReport, PatientStore};
 use crate::store::{clinic_file, permissions};
@@ -61,7 +62,6 @@ pub fn load(data_dir: &Path, intro: Option<String>) -> Result<(Model, PatientSto
     // knows their sessions); the model refuses every change to them.
     let mut model = Model::new(Local::now().naive_local(), templates, patients);
     model.read_only = read_only;
-    model.acting_login = crate::store::audit::os_user();
     model.reserved_ids = store.protected_ids().clone();
     model.problems = report
         .problems
@@ -69,7 +69,12 @@ pub fn load(data_dir: &Path, intro: Option<String>) -> Result<(Model, PatientSto
         .map(|p| format!("{}: {}", p.file, p.message))
         .collect();
     model.problems.extend(template_problems);
-    let clinic = clinic_file::load(data_dir);
+    let mut clinic = clinic_file::load(data_dir);
+    if !clinic.exists {
+        // A new data dir (and the demo): whoever starts it is its admin and a clinician,
+        // written with the first settings save.
+        clinic.settings.staff = vec![staff::first_user(model.acting_login(), None)];
+    }
     model.problems.extend(clinic.problem);
     model.clinic_read_only = clinic.read_only;
     model.set_clinic(clinic.settings);
@@ -82,6 +87,8 @@ pub fn load(data_dir: &Path, intro: Option<String>) -> Result<(Model, PatientSto
         );
     } else if let Some(warning) = permissions::startup_warning(data_dir) {
         model.set_status(StatusKind::Error, warning);
+    } else if let Some((kind, text)) = staff_notice(&model) {
+        model.set_status(kind, text);
     } else if let Some(text) = intro {
         model.set_status(StatusKind::Info, text);
     } else if !model.read_only.is_empty() {
@@ -100,6 +107,22 @@ pub fn load(data_dir: &Path, intro: Option<String>) -> Result<(Model, PatientSto
         );
     }
     Ok((model, store))
+}
+
+/// What the acting person is told once at start about the staff list: nothing when they
+/// are on it.
+fn staff_notice(model: &Model) -> Option<(StatusKind, String)> {
+    match model.acting() {
+        Acting::Staff(_) => None,
+        Acting::NotListed(login) => Some((
+            StatusKind::Error,
+            staff::not_listed_message(&login, &model.clinic.staff),
+        )),
+        Acting::NoStaffList(_) => Some((
+            StatusKind::Info,
+            "no staff list yet: anyone can change anything; an admin adds staff in Settings (5)".into(),
+        )),
+    }
 }
 
 pub fn run(mut model: Model, store: PatientStore) -> Result<(), RuntimeError> {

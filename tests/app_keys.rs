@@ -867,10 +867,10 @@ fn a_too_close_session_is_refused_until_a_reason_is_typed_and_the_reason_is_stor
         json["patient"]["series"][0]["sessions"][1]["interval_override"],
         "patient flies abroad on the 12th"
     );
-    // Who (the acting login, "unknown" until the runtime sets it) and when, too.
+    // Who (the acting login: the OS account of the process) and when, too.
     assert_eq!(
         json["patient"]["series"][0]["sessions"][1]["interval_override_by"],
-        "unknown"
+        needleplan::store::audit::os_user()
     );
     assert_eq!(
         session.interval_override_at,

@@ -167,7 +167,19 @@ impl App {
         }
         let loaded = store.load_all().unwrap().patients;
         assert_eq!(loaded.len(), 4);
-        let model = Model::new(now(), Templates::builtin(), loaded);
+        // Acting as Dr Ama Osei (login `osei`): overrides carry that name.
+        let mut model = Model::new(now(), Templates::builtin(), loaded).with_acting("osei");
+        let mut clinic = model.clinic.clone();
+        clinic.staff = vec![needleplan::domain::staff::StaffMember {
+            login: "osei".into(),
+            name: "Dr Ama Osei".into(),
+            roles: vec![
+                needleplan::domain::staff::Role::Admin,
+                needleplan::domain::staff::Role::Clinician,
+            ],
+            clinician: None,
+        }];
+        model.set_clinic(clinic);
         Self {
             model,
             store,
@@ -250,7 +262,9 @@ fn override_by_keys(app: &mut App, label: &str, name: &str, reason: &str) {
         .position(|r| needleplan::app::consult::row_label(r) == label)
         .unwrap_or_else(|| panic!("no screening row {label}"));
     app.keys(&"j".repeat(row));
-    app.keys(&format!("o{name}<Tab>{reason}<Enter>"));
+    // The name is the acting clinician's, never typed: only the reason is.
+    assert_eq!(app.model.acting_name(), name);
+    app.keys(&format!("o{reason}<Enter>"));
     assert!(
         matches!(app.model.overlay, Overlay::Screening { .. }),
         "the override form saved, back on the screening list"
@@ -918,7 +932,7 @@ fn a_contraindication_recorded_after_booking_flags_the_row_until_a_clinician_ove
     override_by_keys(
         &mut app,
         "Pregnancy",
-        "Dr Okafor",
+        "Dr Ama Osei",
         "early, cleared by her obstetrician",
     );
     assert!(flags(&app, "p-dee").is_empty());

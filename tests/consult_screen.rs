@@ -13,6 +13,7 @@ use needleplan::domain::patient::{Patient, PatientDetails, PatientId};
 use needleplan::domain::readiness::PhotoView;
 use needleplan::domain::series::{Series, SeriesPlan, SessionStatus};
 use needleplan::domain::skin::{Area, Fitzpatrick, Iga, ScarFinding, ScarType, SkinAssessment};
+use needleplan::domain::staff::{Role, StaffMember};
 use needleplan::store::templates::Templates;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -171,8 +172,23 @@ fn clinic() -> Vec<Patient> {
     vec![amara, bruno, chloe]
 }
 
+/// Acting as Dr Okafor (login `okafor`, admin and clinician): signatures, overrides and
+/// acknowledgements carry that name, none is typed.
+fn as_okafor(m: Model) -> Model {
+    let mut m = m.with_acting("okafor");
+    let mut clinic = m.clinic.clone();
+    clinic.staff = vec![StaffMember {
+        login: "okafor".into(),
+        name: "Dr Okafor".into(),
+        roles: vec![Role::Admin, Role::Clinician],
+        clinician: None,
+    }];
+    m.set_clinic(clinic);
+    m
+}
+
 fn model() -> Model {
-    let mut m = Model::new(now(), Templates::builtin(), clinic());
+    let mut m = as_okafor(Model::new(now(), Templates::builtin(), clinic()));
     m.data_dir_label = "/clinic/data".into();
     m
 }
@@ -340,15 +356,15 @@ fn space_answers_no_yes_unanswered_and_a_yes_to_an_absolute_rule_blocks_until_ov
         "{refused:?}"
     );
 
-    // An override needs a name and a reason, both.
-    press(&mut m, &[Char('o'), Enter]);
+    // An override needs a reason; the name is the acting clinician's, never typed.
+    press(&mut m, &[Char('o')]);
     let (_, f) = form(&m);
-    assert_eq!(f.first_error().map(|e| e.0), Some("clinician"));
+    assert!(!f.has_field("clinician"), "no name is typed");
     assert!(
-        f.error_of("reason").is_some(),
-        "both missing fields are named at once"
+        f.notes.iter().any(|n| n == "overridden by Dr Okafor, now"),
+        "{:?}",
+        f.notes
     );
-    type_text(&mut m, "Dr Okafor");
     press(&mut m, &[Enter]);
     let (_, f) = form(&m);
     assert_eq!(f.first_error().map(|e| e.0), Some("reason"));
@@ -420,8 +436,6 @@ fn an_assessment_with_iga_3_blocks_booking_as_active_acne_until_a_clinician_over
         "{:?}",
         m.status
     );
-    type_text(&mut m, "Dr Okafor");
-    press(&mut m, &[Tab]);
     type_text(&mut m, "papules on the back only, face clear");
     assert_eq!(press(&mut m, &[Enter]).len(), 1);
     assert!(screening_refusals(&m, selected(&m), first).is_empty());
@@ -495,13 +509,11 @@ fn a_relative_warning_is_acknowledged_with_a_name_and_review_marks_today() {
         matches!(m.overlay, Overlay::Screening { .. }),
         "nothing to acknowledge while unanswered: the list stays, no form"
     );
-    press(&mut m, &[Char(' '), Char(' '), Char('a'), Enter]);
-    assert_eq!(
-        form(&m).1.first_error().map(|e| e.0),
-        Some("clinician"),
-        "the name is required"
+    press(&mut m, &[Char(' '), Char(' '), Char('a')]);
+    assert!(
+        form(&m).1.fields.is_empty(),
+        "no name is typed: the acting clinician's"
     );
-    type_text(&mut m, "Dr Okafor");
     press(&mut m, &[Enter]);
     let ack = &selected(&m).screening.acknowledgements[0];
     assert_eq!(
@@ -652,7 +664,6 @@ fn a_depth_outside_its_areas_usual_range_needs_the_clinicians_reason_named_as_it
     let screen = draw(&m, 160, 50);
     assert!(screen.contains(" 0.5!"), "{screen}");
     press(&mut m, &[Char('S')]);
-    type_text(&mut m, "Dr Okafor");
     assert_eq!(press(&mut m, &[Enter]).len(), 1);
     press(&mut m, &[Char('c')]);
     assert_eq!(m.overlay, Overlay::ChartView);
@@ -676,7 +687,7 @@ fn a_chart_saved_without_a_reason_before_the_rule_cannot_be_signed_until_charted
     let mut rec = record(150, 50);
     rec.depths.insert(Area::UnderEye, Depth::from_hundredths(50));
     patients[2].series[0].sessions[0].chart = Some(SessionChart::new(rec));
-    let mut m = Model::new(now(), Templates::builtin(), patients);
+    let mut m = as_okafor(Model::new(now(), Templates::builtin(), patients));
     press(&mut m, &[Down, Down, Char('4'), Char('S')]);
     let (_, f) = form(&m);
     assert!(
@@ -686,9 +697,8 @@ fn a_chart_saved_without_a_reason_before_the_rule_cannot_be_signed_until_charted
         "{:?}",
         f.warnings
     );
-    type_text(&mut m, "Dr Okafor");
     assert!(press(&mut m, &[Enter]).is_empty());
-    let message = form(&m).1.error_of("signed_by").unwrap().to_string();
+    let message = form(&m).1.refusals.join("; ");
     assert!(
         message.contains("the clinician's reason is needed (c, Depth reason)"),
         "{message}"
@@ -706,9 +716,19 @@ fn a_chart_saved_without_a_reason_before_the_rule_cannot_be_signed_until_charted
 fn a_signed_chart_is_read_only_and_an_amendment_is_appended_with_who_and_when() {
     let mut m = consult(2);
     press(&mut m, &[Char('c'), Enter]);
-    press(&mut m, &[Char('S'), Enter]);
-    assert!(form(&m).1.first_error().is_some(), "a signature needs a name");
-    type_text(&mut m, "Dr Okafor");
+    press(&mut m, &[Char('S')]);
+    let (_, f) = form(&m);
+    assert!(
+        f.fields.is_empty(),
+        "no name is typed: the acting clinician signs"
+    );
+    assert!(
+        f.notes
+            .iter()
+            .any(|n| n == "signed by Dr Okafor (login okafor), now"),
+        "{:?}",
+        f.notes
+    );
     assert_eq!(press(&mut m, &[Enter]).len(), 1);
     let signed = selected(&m).series[0].sessions[0].chart.clone().unwrap();
     assert_eq!(

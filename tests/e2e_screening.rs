@@ -226,13 +226,7 @@ fn clearing_a_washout_date_asks_a_reason_kept_in_the_history_and_audit_has_no_pa
     assert!(!new_lines.is_empty(), "the save has an audit line: {audit}");
     for line in &new_lines {
         assert!(line.contains(ID), "{line}");
-        for secret in [
-            "Iris",
-            "Tretinoin",
-            "7946",
-            "misfiled",
-            &last_dose.to_string(),
-        ] {
+        for secret in ["Iris", "Tretinoin", "7946", "misfiled", &last_dose.to_string()] {
             assert!(!line.contains(secret), "{secret} in {line}");
         }
     }

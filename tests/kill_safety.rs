@@ -103,7 +103,13 @@ impl Rng {
 /// For `id`: the last revision logged as saved and the last one logged as being saved.
 fn logged(log: &str, id: &str) -> (u64, u64) {
     let (mut saved, mut saving) = (1, 1);
-    for line in log.lines() {
+    // The child is killed at random, also while writing this log: its last line may be
+    // cut short (no newline yet), and then says nothing. Any other line must be whole.
+    let whole = match log.rfind('\n') {
+        Some(end) => &log[..end],
+        None => "",
+    };
+    for line in whole.lines() {
         let parts: Vec<&str> = line.split(' ').collect();
         if parts.len() == 3 && parts[1] == id {
             let r: u64 = parts[2].parse().unwrap();

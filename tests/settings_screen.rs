@@ -212,7 +212,7 @@ fn five_opens_the_screen_esc_goes_back_and_the_help_lists_its_keys() {
 #[test]
 fn tab_jumps_from_section_to_section() {
     let mut app = App::new();
-    let sections: Vec<_> = (0..6)
+    let sections: Vec<_> = (0..7)
         .map(|_| {
             app.keys("<Tab>");
             settings::selected_row(&app.model).unwrap()
@@ -226,11 +226,12 @@ fn tab_jumps_from_section_to_section() {
             Row::Resource(ResourceKind::Clinician, 0),
             Row::Resource(ResourceKind::Room, 0),
             Row::Protocol(0),
+            Row::NoStaff,
             Row::Name,
         ]
     );
     app.keys("<BackTab>");
-    assert_eq!(settings::selected_row(&app.model), Some(Row::Protocol(0)));
+    assert_eq!(settings::selected_row(&app.model), Some(Row::NoStaff));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1029,7 +1030,8 @@ fn snapshot_settings_screen() {
 fn snapshot_settings_scrolled_to_the_protocols() {
     let mut m = snapshot_model();
     let saver = FlakyClinicSaver::default();
-    keys(&mut m, &saver, "G");
+    // G goes to the last row (the Staff section's); k back up to the last protocol.
+    keys(&mut m, &saver, "Gk");
     let small = draw(&m, 80, 24);
     assert!(
         small.contains("Yearly maintenance") && small.contains("Protocols in use (3 of 4)"),

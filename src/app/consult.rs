@@ -30,6 +30,7 @@ mod screening;
 use ratatui::crossterm::event::KeyEvent;
 
 use crate::domain::patient::{Patient, PatientId};
+use crate::domain::staff::Permission;
 
 use super::form::Form;
 use super::keymap::screen_action_for;
@@ -91,6 +92,19 @@ impl ConsultForm {
         }
     }
 }
+
+/// What saving a consult form changes.
+pub fn permission_of(form: &ConsultForm) -> Permission {
+    match form {
+        ConsultForm::Profile(_) => Permission::SkinProfile,
+        // The reason form clears a contraindication or a washout date: a screening change.
+        ConsultForm::Exposure(..) | ConsultForm::Review(_) | ConsultForm::Reason(..) => Permission::Screening,
+        ConsultForm::Override(..) | ConsultForm::Acknowledge(..) => Permission::ClinicalOverride,
+        ConsultForm::Chart(..) | ConsultForm::Amend(..) => Permission::Charts,
+        ConsultForm::Sign(..) => Permission::Signing,
+    }
+}
+
 /// On entering the screen: the plan's selected session.
 pub fn enter(model: &mut Model) {
     model.screens.consult = ConsultState {
@@ -116,7 +130,7 @@ pub fn chart_view_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
         Some(L::Close) => {}
         Some(L::Amend) => {
             model.overlay = Overlay::ChartView;
-            if !model.refuse_selected_read_only() {
+            if !model.refuse_unless(Permission::Charts) && !model.refuse_selected_read_only() {
                 chart::open_amend(model);
             }
         }
@@ -132,6 +146,14 @@ pub fn handle_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
     // A read-only record is shown in full (popups and signed charts open to be read);
     // only what would change it is refused.
     if matches!(action, C::Profile | C::Sign) && model.refuse_selected_read_only() {
+        return Vec::new();
+    }
+    let needs = match action {
+        C::Profile => Some(Permission::SkinProfile),
+        C::Sign => Some(Permission::Signing),
+        _ => None,
+    };
+    if needs.is_some_and(|p| model.refuse_unless(p)) {
         return Vec::new();
     }
     let Some(patient) = model.selected_patient() else {

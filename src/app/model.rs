@@ -15,6 +15,7 @@ pub use super::overlay::Overlay;
 use super::screen::ScreenId;
 use crate::domain::calendar::Calendar;
 use crate::domain::clinic::ClinicSettings;
+use crate::domain::staff::{Acting, Permission};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pane {
@@ -174,10 +175,11 @@ pub struct Model {
     pub calendar: Calendar,
     /// Each screen's own state (queues, agenda, consult, settings; see `app::screen`).
     pub screens: super::screen::ScreenStates,
-    /// The acting person's OS login (from the process's uid, set by the runtime at
-    /// start; never typed, never an environment variable). Clinical changes are
-    /// recorded in the patient's history under it. "unknown" until set.
-    pub acting_login: String,
+    /// The OS login of the process (from the effective uid, never an environment
+    /// variable); clinical changes are recorded in the patient's history under it, and it
+    /// is looked up in `clinic.staff` by [`Model::acting`]. Tests set it with
+    /// [`Model::with_acting`].
+    acting_login: String,
 }
 
 impl Model {
@@ -221,11 +223,45 @@ impl Model {
             clinic_read_only: false,
             calendar: Calendar::default(),
             screens: super::screen::ScreenStates::new(now.date()),
-            acting_login: "unknown".to_string(),
+            acting_login: crate::store::audit::os_user(),
         };
         m.calendar = Calendar::for_clinic(&m.clinic, &m.patients);
         m.refresh_visible(None);
         m
+    }
+
+    /// The same model acting as `login` (tests: the real login comes from the uid).
+    pub fn with_acting(mut self, login: &str) -> Self {
+        self.acting_login = login.to_string();
+        self
+    }
+
+    pub fn acting_login(&self) -> &str {
+        &self.acting_login
+    }
+
+    /// Who is acting, looked up in the current staff list (so a change of
+    /// `clinic.json` applies at once).
+    pub fn acting(&self) -> Acting {
+        Acting::resolve(&self.clinic.staff, &self.acting_login)
+    }
+
+    /// The name put on signatures and overrides: the acting staff member's name.
+    pub fn acting_name(&self) -> String {
+        self.acting().display_name().to_string()
+    }
+
+    /// When the acting person may not do `p`, says why on the status line (naming the
+    /// role it needs) and returns true: the caller then changes nothing and opens no
+    /// form.
+    pub fn refuse_unless(&mut self, p: Permission) -> bool {
+        match self.acting().refusal(p, &self.clinic.staff) {
+            Some(why) => {
+                self.set_status(StatusKind::Error, why);
+                true
+            }
+            None => false,
+        }
     }
 
     /// Replaces the status line. The quit warning, if it was shown, is gone with it: the
@@ -368,7 +404,7 @@ impl Model {
     /// current time, with `reason` when one was asked for.
     pub fn put_patient_because(&mut self, mut patient: Patient, reason: Option<&str>) -> Effect {
         let id = patient.id.clone();
-        if self.refuse_read_only(&id) {
+        if self.refuse_read_only(&id) || self.refuse_unless(Permission::Patients) {
             return Effect::Save(id);
         }
         if let Some(before) = self.patient(&id).cloned() {

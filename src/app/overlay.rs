@@ -36,6 +36,8 @@ pub enum Overlay {
     ConfirmArchive(PatientId),
     /// "Remove this closed date?" (the index into the clinic's `closed_dates`).
     ConfirmRemoveClosedDate(usize),
+    /// "Remove this staff member?" (the index into the clinic's `staff`).
+    ConfirmRemoveStaff(usize),
     Help {
         scroll: usize,
     },
@@ -230,7 +232,9 @@ impl Overlay {
             Overlay::Form(_, f) => form_table(f),
             Overlay::SeriesPreview(p) if let Some(f) = &p.edit => form_table(f),
             Overlay::SeriesPreview(_) => Table::of::<PreviewAction>(PREVIEW_KEYS),
-            Overlay::ConfirmArchive(_) | Overlay::ConfirmRemoveClosedDate(_) => Table::of(CONFIRM_KEYS),
+            Overlay::ConfirmArchive(_)
+            | Overlay::ConfirmRemoveClosedDate(_)
+            | Overlay::ConfirmRemoveStaff(_) => Table::of(CONFIRM_KEYS),
             Overlay::Help { .. } => Table::of(HELP_KEYS),
             Overlay::Problems => Table::of(PROBLEMS_KEYS),
             Overlay::Conflict(_) => Table::of(CONFLICT_KEYS),
@@ -249,6 +253,7 @@ impl Overlay {
             Overlay::Form(_, f) => f.title.clone(),
             Overlay::ConfirmArchive(_) => "Archive or restore a patient".into(),
             Overlay::ConfirmRemoveClosedDate(_) => "Remove a closed date".into(),
+            Overlay::ConfirmRemoveStaff(_) => "Remove a staff member".into(),
             Overlay::Help { .. } => "Keys".into(),
             Overlay::Problems => "Problems".into(),
             Overlay::Conflict(_) => "Conflict: choose a version".into(),
@@ -276,7 +281,7 @@ impl Overlay {
             Overlay::SeriesPreview(p) => Record::Patient(p.patient.clone()),
             Overlay::Reschedule(r) => Record::Patient(r.patient.clone()),
             Overlay::Rebook(r) => Record::Patient(r.patient.clone()),
-            Overlay::ConfirmRemoveClosedDate(_) => Record::Clinic,
+            Overlay::ConfirmRemoveClosedDate(_) | Overlay::ConfirmRemoveStaff(_) => Record::Clinic,
             Overlay::Screening { .. } | Overlay::Prep { .. } | Overlay::ChartView => Record::Selected,
             Overlay::None | Overlay::Help { .. } | Overlay::Problems => Record::None,
         }

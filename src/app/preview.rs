@@ -223,6 +223,10 @@ pub fn handle_key(model: &mut Model, mut p: Box<Preview>, key: KeyEvent) -> Vec<
 
 /// Books the proposal when no row is refused; otherwise says which row and why.
 fn confirm(model: &mut Model, p: Box<Preview>) -> Vec<Effect> {
+    // A safety net behind the keys that opened it (the staff list may have changed).
+    if model.refuse_unless(crate::domain::staff::Permission::Bookings) {
+        return Vec::new();
+    }
     if let Some(&row) = p.refused_rows().first() {
         let why = p.row_refusals(row).first().cloned().unwrap_or_default();
         model.set_status(

@@ -694,7 +694,7 @@ fn tick(model: &mut Model) -> Vec<Effect> {
         );
         return Vec::new();
     };
-    if model.refuse_read_only(&patient.id) {
+    if model.refuse_unless(crate::domain::staff::Permission::Aftercare) || model.refuse_read_only(&patient.id) {
         return Vec::new();
     }
     let want_ticked = entry.ticked_at.is_none();

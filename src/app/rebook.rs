@@ -149,6 +149,10 @@ pub fn handle_key(model: &mut Model, r: Box<Rebook>, key: KeyEvent) -> Vec<Effec
 
 /// Adds the slot as a booked session, after checking it once more.
 fn book(model: &mut Model, r: &Rebook) -> Vec<Effect> {
+    // A safety net behind the keys that opened it (the staff list may have changed).
+    if model.refuse_unless(crate::domain::staff::Permission::Bookings) {
+        return Vec::new();
+    }
     let Some(mut patient) = model.patient(&r.patient).cloned() else {
         return Vec::new();
     };

@@ -256,6 +256,10 @@ pub fn handle_key(model: &mut Model, r: Box<Reschedule>, key: KeyEvent) -> Vec<E
 /// Applies the chosen moves (and the override reason, where the rule needed it) and
 /// saves the patient once.
 fn apply(model: &mut Model, r: &Reschedule, plan: &CascadePlan, together: bool) -> Vec<Effect> {
+    // A safety net behind the keys that opened it (the staff list may have changed).
+    if model.refuse_unless(crate::domain::staff::Permission::Bookings) {
+        return Vec::new();
+    }
     let mut patient = r.base.clone();
     let Some(series) = patient.current_series_mut() else {
         return Vec::new();

@@ -65,7 +65,7 @@ pub use ids::{slug, unique_id};
 pub use key_bar::bar_hints;
 pub use keys::{SETTINGS_KEYS, SettingsAction, handle_key};
 pub use read_only::file_problem;
-pub use remove::confirm_remove;
+pub use remove::{confirm_remove, confirm_remove_staff};
 pub use rows::{ResourceKind, Row, Section, WEEKDAYS, rows, selected_row};
 pub use save::{clinic_saved, hold_quit, save_clinic};
 pub use state::{CLOSES, DATE, Edit, OPENS, REASON, SettingsState, VALUE};

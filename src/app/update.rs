@@ -4,6 +4,7 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use crate::domain::aftercare::ChecklistEntry;
 use crate::domain::patient::PatientDetails;
+use crate::domain::staff::Permission;
 
 use super::action::Action;
 use super::form::{Form, FormEvent};
@@ -17,6 +18,13 @@ use super::{patient_form, persist, preview, rebook, reschedule, series_form, ses
 pub fn handle_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
     let mut effects = dispatch(model, key);
     effects.retain(|e| !matches!(e, Effect::Save(id) if model.read_only.contains_key(id)));
+    // A safety net behind the keys, which refuse before any form opens: a login not
+    // on the staff list saves nothing, and only an admin saves the settings.
+    let acting = model.acting();
+    effects.retain(|e| match e {
+        Effect::Save(_) => acting.may(Permission::Patients),
+        Effect::SaveClinic => acting.may(Permission::Settings),
+    });
     effects
 }
 
@@ -89,6 +97,7 @@ fn overlay_key(model: &mut Model, top: Overlay, key: KeyEvent) -> Vec<Effect> {
             }
         },
         Overlay::ConfirmRemoveClosedDate(i) => super::settings::confirm_remove(model, i, key),
+        Overlay::ConfirmRemoveStaff(i) => super::settings::confirm_remove_staff(model, i, key),
         Overlay::Help { scroll } => {
             model.overlay = match screen_action_for(HELP_KEYS, &key) {
                 Some(HelpAction::Down) => Overlay::Help { scroll: scroll + 1 },
@@ -218,6 +227,8 @@ fn main_action(model: &mut Model, action: Action) -> Vec<Effect> {
                 model.focus = Pane::Plan;
             }
         }
+        Action::Add | Action::Edit | Action::NewSeries | Action::Toggle | Action::Archive
+            if main_permission(model, action).is_some_and(|p| model.refuse_unless(p)) => {}
         Action::Add if model.focus != Pane::Patients && model.refuse_selected_read_only() => {}
         Action::Edit | Action::NewSeries | Action::Toggle | Action::Archive
             if model.refuse_selected_read_only() => {}
@@ -258,6 +269,29 @@ fn main_action(model: &mut Model, action: Action) -> Vec<Effect> {
         }
     }
     Vec::new()
+}
+
+/// What a main-screen key would change, by the pane it is pressed in (`None`: nothing).
+fn main_permission(model: &Model, action: Action) -> Option<Permission> {
+    match (action, model.focus) {
+        (Action::Add | Action::Edit, Pane::Patients) | (Action::Archive, _) => Some(Permission::Patients),
+        (Action::Add | Action::Edit, Pane::Plan) | (Action::NewSeries, _) => Some(Permission::Bookings),
+        (Action::Toggle, _) => Some(Permission::Aftercare),
+        _ => None,
+    }
+}
+
+/// The permission a form's save needs (checked again at the save: the staff list may
+/// have changed while it was open).
+fn form_permission(purpose: &FormPurpose) -> Option<Permission> {
+    match purpose {
+        FormPurpose::AddPatient | FormPurpose::EditPatient(_) => Some(Permission::Patients),
+        FormPurpose::NewSeries(_) | FormPurpose::AddSession(_) | FormPurpose::EditSession(..) => {
+            Some(Permission::Bookings)
+        }
+        FormPurpose::Consult(c) => Some(super::consult::permission_of(c)),
+        FormPurpose::Settings(_) | FormPurpose::FindSlot => None,
+    }
 }
 
 /// Moves the selection of the focused pane, clamped to its list.
@@ -356,6 +390,10 @@ fn form_key(model: &mut Model, purpose: FormPurpose, mut form: Form, key: KeyEve
             FormPurpose::Consult(c) => super::consult::changed(model, c, &mut form),
             _ => {}
         },
+        FormEvent::Submit if form_permission(&purpose).is_some_and(|p| model.refuse_unless(p)) => {
+            // The staff list changed while the form was open: nothing is saved.
+            return Vec::new();
+        }
         FormEvent::Submit if purpose.patient().is_some_and(|id| model.refuse_read_only(id)) => {
             // The record turned read-only while the form was open (a newer needleplan
             // saved it): what was typed cannot be saved by this version.

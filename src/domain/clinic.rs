@@ -125,6 +125,10 @@ pub struct ClinicSettings {
     /// Lock the screen after this many idle minutes (used by the lock feature).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub idle_lock_minutes: Option<u32>,
+    /// Who may change what (see `domain::staff`); empty in clinics from before roles:
+    /// then anyone may change anything.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub staff: Vec<crate::domain::staff::StaffMember>,
 }
 
 fn default_minutes() -> u32 {
@@ -185,6 +189,7 @@ impl Default for ClinicSettings {
             protocols_in_use: Vec::new(),
             review_months: default_review_months(),
             idle_lock_minutes: None,
+            staff: Vec::new(),
         }
     }
 }
@@ -303,6 +308,10 @@ impl ClinicSettings {
             && !(1..=1440).contains(&m)
         {
             return err("idle_lock_minutes".into(), "must be between 1 and 1440".into());
+        }
+        let ids: Vec<&str> = self.clinicians.iter().map(|c| c.id.as_str()).collect();
+        if let Err((field, message)) = crate::domain::staff::validate(&self.staff, &ids) {
+            return err(field, message);
         }
         Ok(())
     }

@@ -22,4 +22,5 @@ pub mod schedule;
 pub mod screening;
 pub mod series;
 pub mod skin;
+pub mod staff;
 pub mod status;

@@ -88,6 +88,7 @@ fn overlays(model: &Model, frame: &mut Frame, main: Rect) {
             Overlay::Form(_, f) => form::draw(f, frame, main),
             Overlay::ConfirmArchive(id) => popups::confirm_archive(model, id, frame, main),
             Overlay::ConfirmRemoveClosedDate(i) => settings::confirm_remove(model, *i, frame, main),
+            Overlay::ConfirmRemoveStaff(i) => settings::confirm_remove_staff(model, *i, frame, main),
             Overlay::Help { scroll } => popups::help(*scroll, frame, main),
             Overlay::Problems => popups::problems(model, frame, main),
             Overlay::Conflict(id) => popups::conflict(model, id, frame, main),

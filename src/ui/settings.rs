@@ -174,6 +174,7 @@ fn header_text(model: &Model, section: Section) -> String {
         Section::ClosedDates => format!("{} ({})", section.title(), c.closed_dates.len()),
         Section::Clinicians => count(ResourceKind::Clinician),
         Section::Rooms => count(ResourceKind::Room),
+        Section::Staff => format!("{} ({})", section.title(), c.staff.len()),
         Section::Protocols => {
             let all = model.templates.protocols.len();
             let on = model
@@ -273,6 +274,22 @@ fn row_line(model: &Model, row: Row, selected: bool, focused: bool, width: u16) 
             spans.push(Span::styled(format!("{:<18} ", fit(&r.id, 18)), theme::dim()));
             spans.push(Span::raw(if r.active { "active" } else { "inactive" }));
             dim = !r.active;
+        }
+        Row::Staff(i) => {
+            let Some(s) = c.staff.get(i) else {
+                return Line::raw("");
+            };
+            let name_w = if width >= 70 { 24 } else { 18 };
+            spans.push(Span::raw(format!("{:<14} ", fit(&s.login, 14))));
+            spans.push(Span::raw(format!("{:<name_w$} ", fit(&s.name, name_w))));
+            spans.push(Span::raw(s.roles_text()));
+            if let Some(linked) = &s.clinician {
+                spans.push(Span::styled(format!(" · books as {linked}"), theme::dim()));
+            }
+        }
+        Row::NoStaff => {
+            spans.push(Span::raw("none yet: anyone can change anything; a adds one"));
+            dim = true;
         }
         Row::Protocol(i) => {
             let Some(p) = model.templates.protocols.get(i) else {
@@ -431,6 +448,7 @@ fn short_about(row: Row) -> &'static str {
         }
         Row::Resource(..) => "Never deleted (sessions refer to the id); Space marks inactive.",
         Row::Protocol(_) => "Ticked protocols are offered for new series; series under way keep theirs.",
+        Row::Staff(_) | Row::NoStaff => "Who may change what, by OS login: front desk, clinician, admin.",
     }
 }
 
@@ -476,6 +494,13 @@ fn about_panel(model: &Model, row: Row, frame: &mut Frame, area: Rect) {
              at least one stays ticked.",
             "Series already under way keep their protocol whatever is ticked here.",
         ],
+        Row::Staff(_) | Row::NoStaff => &[
+            "Who may change what, by the OS login they run needleplan as. Front desk: patients, \
+             bookings, aftercare ticks. Clinician: also screening, skin profile, charts, signing, \
+             overrides. Admin: also the settings and this list.",
+            "a adds someone, Enter edits, x removes (never yourself). A login not listed reads everything and changes nothing; \
+             with no list at all anyone may change anything. At least one admin stays.",
+        ],
     };
     let mut lines: Vec<Line> = Vec::new();
     for paragraph in text {
@@ -516,6 +541,30 @@ pub(super) fn confirm_remove(model: &Model, i: usize, frame: &mut Frame, area: R
     let height = wrapped_height(&lines, width.saturating_sub(2)) + 2;
     let rect = centered(area, width, height);
     let block = super::popup_frame("Remove closed date?");
+    frame.render_widget(Clear, rect);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false })
+            .style(Style::default().remove_modifier(Modifier::REVERSED)),
+        rect,
+    );
+}
+
+pub(super) fn confirm_remove_staff(model: &Model, i: usize, frame: &mut Frame, area: Rect) {
+    let Some(s) = model.clinic.staff.get(i) else {
+        return;
+    };
+    let lines = vec![
+        Line::raw(format!("Remove {} (login {}) from the staff list?", s.name, s.login)),
+        Line::raw("That login can then read but not change anything."),
+        Line::raw(""),
+        super::hint_line(&Overlay::ConfirmRemoveStaff(i).keys().bar),
+    ];
+    let width = area.width.saturating_sub(4).min(70);
+    let height = wrapped_height(&lines, width.saturating_sub(2)) + 2;
+    let rect = centered(area, width, height);
+    let block = super::popup_frame("Remove staff member?");
     frame.render_widget(Clear, rect);
     frame.render_widget(
         Paragraph::new(lines)

@@ -28,7 +28,6 @@ const CHART_END_POINT: &str = "end_point";
 const CHART_REACTION: &str = "reaction";
 const CHART_NOTES: &str = "notes";
 pub const DEPTH_REASON: &str = "depth_reason";
-const SIGNED_BY: &str = "signed_by";
 const AMEND_BY: &str = "by";
 const AMEND_TEXT: &str = "what_changed";
 const AMEND_DEPTHS: &str = "depth_fixes";
@@ -85,6 +84,10 @@ pub(super) fn open_chart(model: &mut Model) {
     if model.read_only.contains_key(&patient.id) {
         let id = patient.id.clone();
         model.refuse_read_only(&id);
+        return;
+    }
+    if !model.acting().may(crate::domain::staff::Permission::Charts) {
+        model.refuse_unless(crate::domain::staff::Permission::Charts);
         return;
     }
     let areas = chart_areas(model, patient, si, ci);
@@ -335,10 +338,13 @@ pub(super) fn open_sign(model: &mut Model) {
             );
         }
         Some(c) => {
-            let mut form = Form::new(
-                format!("Sign the chart of session {}", ci + 1),
-                vec![Field::text(SIGNED_BY, "Signed by", "clinician's name", "")],
-            );
+            // Signed by the acting staff member: no name is typed.
+            let mut form = Form::new(format!("Sign the chart of session {}", ci + 1), Vec::new());
+            form.notes.push(format!(
+                "signed by {} (login {}), now",
+                model.acting_name(),
+                model.acting_login()
+            ));
             let problems = c.record()
                 .problems(&model.templates.devices, &model.templates.depth_ranges);
             form.warnings = problems.iter().map(ToString::to_string).collect();
@@ -402,19 +408,19 @@ pub(super) fn save_sign(
 ) -> Option<String> {
     let session = patient.series.get_mut(si)?.sessions.get_mut(ci)?;
     let chart = session.chart.as_mut()?;
+    let by = model.acting_name();
     if let Err(e) = chart.sign(
-        form.text(SIGNED_BY),
+        &by,
         model.now,
         &model.templates.devices,
         &model.templates.depth_ranges,
     ) {
-        form.fail(SIGNED_BY, e);
+        form.refusals = vec![e.to_string()];
         return None;
     }
     Some(format!(
-        "chart of session {} signed by {}; it is now read-only",
-        ci + 1,
-        form.text(SIGNED_BY).trim()
+        "chart of session {} signed by {by}; it is now read-only",
+        ci + 1
     ))
 }
 

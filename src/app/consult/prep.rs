@@ -61,6 +61,9 @@ pub fn prep_key(model: &mut Model, row: usize, key: KeyEvent) -> Vec<Effect> {
         return Vec::new();
     }
     model.overlay = Overlay::Prep { row };
+    if action == L::Toggle && model.refuse_unless(crate::domain::staff::Permission::Charts) {
+        return Vec::new();
+    }
     let Some((patient, si, ci)) = target(model) else {
         return Vec::new();
     };

@@ -10,13 +10,13 @@ use crate::app::keymap::screen_action_for;
 use crate::app::model::{Effect, FormPurpose, Model, Overlay, StatusKind};
 use crate::domain::dates::parse_date;
 use crate::domain::patient::Patient;
+use crate::domain::staff::Permission;
 
 use super::ConsultForm;
 use super::keys::{ListAction as L, SCREENING_KEYS};
 
 const EXPOSURE: &str = "last_exposure";
 const REVIEWED_BY: &str = "reviewed_by";
-const CLINICIAN: &str = "clinician";
 const REASON: &str = "reason";
 const CHANGE_REASON: &str = "change_reason";
 
@@ -115,6 +115,14 @@ pub fn screening_key(model: &mut Model, row: usize, key: KeyEvent) -> Vec<Effect
     if !matches!(action, L::Up | L::Down) && model.refuse_selected_read_only() {
         return Vec::new();
     }
+    let needs = match action {
+        L::Override | L::Acknowledge => Some(Permission::ClinicalOverride),
+        L::Up | L::Down => None,
+        _ => Some(Permission::Screening),
+    };
+    if needs.is_some_and(|p| model.refuse_unless(p)) {
+        return Vec::new();
+    }
     let Some(patient) = model.selected_patient() else {
         return Vec::new();
     };
@@ -200,13 +208,12 @@ pub fn screening_key(model: &mut Model, row: usize, key: KeyEvent) -> Vec<Effect
             match target {
                 Some(target) => {
                     let label = row_label(r);
-                    let f = Form::new(
+                    // Overridden by the acting clinician: only the reason is typed.
+                    let mut f = Form::new(
                         format!("Override · {label}"),
-                        vec![
-                            Field::text(CLINICIAN, "Clinician", "your name (required)", ""),
-                            Field::text(REASON, "Reason", "why booking is safe (required)", ""),
-                        ],
+                        vec![Field::text(REASON, "Reason", "why booking is safe (required)", "")],
                     );
+                    f.notes.push(format!("overridden by {}, now", model.acting_name()));
                     form(model, ConsultForm::Override(id, target), f);
                 }
                 None => model.set_status(
@@ -217,10 +224,9 @@ pub fn screening_key(model: &mut Model, row: usize, key: KeyEvent) -> Vec<Effect
         }
         (L::Acknowledge, Some(ScreeningRow::Relative { id: rule, label })) => {
             if clinical_rules::rule_present(&model.templates, patient, rule) {
-                let f = Form::new(
-                    format!("Acknowledge · {label}"),
-                    vec![Field::text(CLINICIAN, "Clinician", "your name (required)", "")],
-                );
+                let mut f = Form::new(format!("Acknowledge · {label}"), Vec::new());
+                f.notes.push(format!("acknowledged by {}, now", model.acting_name()));
+                f.enter_label = "acknowledge";
                 form(model, ConsultForm::Acknowledge(id, rule.clone()), f);
             } else {
                 model.set_status(StatusKind::Info, "nothing to acknowledge: the answer is not yes");
@@ -302,32 +308,23 @@ pub(super) fn save_override(
     target: &str,
     form: &mut Form,
 ) -> Option<String> {
-    // Both are checked before either refuses, so both messages show at once.
-    let mut r = form.reader();
-    if r.text(CLINICIAN).is_empty() {
-        r.fail(CLINICIAN, "override: enter the clinician's name");
-    }
-    if r.text(REASON).is_empty() {
-        r.fail(REASON, "override: enter the reason (it is kept with the record)");
-    }
-    if let Err(errors) = r.finish() {
-        form.set_errors(errors);
+    let by = model.acting_name();
+    if form.text(REASON).trim().is_empty() {
+        form.fail(REASON, "override: enter the reason (it is kept with the record)");
         return None;
     }
     let t = &model.templates.screening;
-    if let Err(e) =
-        patient
-            .screening
-            .add_override(t, target, form.text(CLINICIAN), form.text(REASON), model.now)
+    if let Err(e) = patient
+        .screening
+        .add_override(t, target, &by, form.text(REASON), model.now)
     {
-        let field = match e {
-            crate::domain::screening::ScreeningError::OverrideReason => REASON,
-            _ => CLINICIAN,
-        };
-        form.fail(field, e);
+        match e {
+            crate::domain::screening::ScreeningError::OverrideReason => form.fail(REASON, e),
+            _ => form.refusals = vec![e.to_string()],
+        }
         return None;
     }
-    Some(format!("block overridden by {}", form.text(CLINICIAN).trim()))
+    Some(format!("block overridden by {by}"))
 }
 
 pub(super) fn save_acknowledge(
@@ -337,12 +334,10 @@ pub(super) fn save_acknowledge(
     form: &mut Form,
 ) -> Option<String> {
     let t = &model.templates.screening;
-    if let Err(e) = patient
-        .screening
-        .acknowledge(t, rule, form.text(CLINICIAN), model.now)
-    {
-        form.fail(CLINICIAN, e);
+    let by = model.acting_name();
+    if let Err(e) = patient.screening.acknowledge(t, rule, &by, model.now) {
+        form.refusals = vec![e.to_string()];
         return None;
     }
-    Some(format!("warning acknowledged by {}", form.text(CLINICIAN).trim()))
+    Some(format!("warning acknowledged by {by}"))
 }

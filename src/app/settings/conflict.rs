@@ -208,7 +208,9 @@ pub fn look_at_file(model: &Model, data_dir: &Path, now: SystemTime) -> Option<C
     let editing = model.overlay_stack().any(|o| {
         matches!(
             o,
-            Overlay::Form(FormPurpose::Settings(_), _) | Overlay::ConfirmRemoveClosedDate(_)
+            Overlay::Form(FormPurpose::Settings(_), _)
+                | Overlay::ConfirmRemoveClosedDate(_)
+                | Overlay::ConfirmRemoveStaff(_)
         )
     });
     if (w.seen && w.stamp == stamp && w.settled) || editing {

@@ -45,6 +45,12 @@ pub fn bar_hints(model: &Model) -> Vec<KeyHint> {
             ));
             out.push(pair("a", "add"));
         }
+        Row::Staff(_) => {
+            out.push(pair("Enter", "edit"));
+            out.push(pair("a", "add"));
+            out.push(pair("x", "remove"));
+        }
+        Row::NoStaff => out.push(pair("a", "add")),
         Row::Protocol(i) => {
             let on = model
                 .templates

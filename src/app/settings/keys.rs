@@ -93,14 +93,14 @@ pub static SETTINGS_KEYS: &[Binding<SettingsAction>] = &[
         action: S::Add,
         scope: Scope::Everywhere,
         bar: Some("add"),
-        help: "add a closed date, a clinician or a room (in the section the cursor is in)",
+        help: "add a closed date, a clinician, a room or a staff member (in the section the cursor is in)",
     },
     Binding {
         keys: &[k('x')],
         action: S::Remove,
         scope: Scope::Everywhere,
         bar: Some("remove"),
-        help: "remove the selected closed date (asks y/n); clinicians and rooms stay",
+        help: "remove the selected closed date or staff member (asks y/n); clinicians and rooms stay",
     },
     Binding {
         keys: &[k(' ')],

@@ -3,15 +3,16 @@
 use chrono::NaiveDate;
 
 use crate::domain::dates::DATE_HINT;
+use crate::domain::staff::{Role, StaffMember};
 
-use super::super::form::{Field, Form};
+use super::super::form::{ChoiceOption, Field, Form};
 use super::super::model::{FormPurpose, Overlay};
 use super::super::model::{Model, StatusKind};
 use super::hours::{hhmm, reopening_hours};
 use super::ids::{id_note, ids_taken};
 use super::read_only::refused_read_only;
 use super::rows::{ResourceKind, Row, Section, WEEKDAYS};
-use super::state::{CLOSES, DATE, Edit, OPENS, REASON, VALUE};
+use super::state::{ADMIN, CLINICIAN, CLOSES, DATE, Edit, FRONT_DESK, LINKED, LOGIN, OPENS, REASON, STAFF_NAME, VALUE};
 
 pub(super) fn edit(model: &mut Model, row: Row) {
     let (edit, form) = match row {
@@ -19,7 +20,7 @@ pub(super) fn edit(model: &mut Model, row: Row) {
             model.set_status(StatusKind::Info, "Space ticks or unticks a protocol in use");
             return;
         }
-        Row::NoClosedDates => {
+        Row::NoClosedDates | Row::NoStaff => {
             add(model, Some(row));
             return;
         }
@@ -95,6 +96,13 @@ pub(super) fn edit(model: &mut Model, row: Row) {
             form.notes = vec![format!("the id {} stays: sessions refer to it", r.id)];
             (Edit::Resource(kind, Some(i)), form)
         }
+        Row::Staff(i) => {
+            let Some(s) = model.clinic.staff.get(i) else {
+                return;
+            };
+            let form = staff_form(model, &format!("Staff · {}", s.login), Some(s));
+            (Edit::Staff(Some(i)), form)
+        }
     };
     model.push_overlay(Overlay::Form(FormPurpose::Settings(edit), form));
 }
@@ -118,8 +126,42 @@ fn resource_form(kind: ResourceKind, title: &str, name: &str) -> Form {
     Form::new(title, vec![Field::text(VALUE, "Name", hint, name)])
 }
 
+/// Login, name, the three roles as yes/no, and the bookable clinician this person is.
+fn staff_form(model: &Model, title: &str, s: Option<&StaffMember>) -> Form {
+    let has = |r: Role| s.is_some_and(|s| s.has(r));
+    let mut options = vec![ChoiceOption::new(None::<String>, "none")];
+    options.extend(
+        model
+            .clinic
+            .clinicians
+            .iter()
+            .map(|c| ChoiceOption::new(Some(c.id.clone()), format!("{} ({})", c.name, c.id))),
+    );
+    let mut form = Form::new(
+        title,
+        vec![
+            Field::text(LOGIN, "Login", "their OS account name, e.g. fred", s.map_or("", |s| s.login.as_str())),
+            Field::text(STAFF_NAME, "Name", "as signatures show it", s.map_or("", |s| s.name.as_str())),
+            Field::yes_no(FRONT_DESK, "Front desk", has(Role::FrontDesk)),
+            Field::yes_no(CLINICIAN, "Clinician", has(Role::Clinician)),
+            Field::yes_no(ADMIN, "Admin", has(Role::Admin)),
+            Field::choice(LINKED, "Bookable as", options, s.and_then(|s| s.clinician.clone())),
+        ],
+    );
+    form.notes = vec!["the login is the account they run needleplan as (not typed at start)".into()];
+    form
+}
+
 pub(super) fn add(model: &mut Model, row: Option<Row>) {
     let section = row.map_or(Section::General, Row::section);
+    if section == Section::Staff {
+        if refused_read_only(model) {
+            return;
+        }
+        let form = staff_form(model, "New staff member", None);
+        model.push_overlay(Overlay::Form(FormPurpose::Settings(Edit::Staff(None)), form));
+        return;
+    }
     let kind = match section {
         Section::ClosedDates => None,
         Section::Clinicians => Some(ResourceKind::Clinician),
@@ -127,7 +169,7 @@ pub(super) fn add(model: &mut Model, row: Option<Row>) {
         _ => {
             model.set_status(
                 StatusKind::Info,
-                "a adds a closed date, a clinician or a room: move to that section first (Tab)",
+                "a adds a closed date, a clinician, a room or a staff member: move to that section first (Tab)",
             );
             return;
         }

@@ -14,8 +14,12 @@ pub fn file_problem(model: &Model) -> Option<&str> {
         .map(String::as_str)
 }
 
-/// Refuses a change when `clinic.json` cannot be read (returns true).
+/// Refuses a change when the acting person is not an admin (the message names the
+/// role) or `clinic.json` cannot be read (returns true).
 pub(super) fn refused_read_only(model: &mut Model) -> bool {
+    if model.refuse_unless(crate::domain::staff::Permission::Settings) {
+        return true;
+    }
     if model.clinic_read_only {
         model.set_status(
             StatusKind::Error,

@@ -24,16 +24,18 @@ pub enum Section {
     Clinicians,
     Rooms,
     Protocols,
+    Staff,
 }
 
 impl Section {
-    pub const ALL: [Section; 6] = [
+    pub const ALL: [Section; 7] = [
         Section::General,
         Section::Hours,
         Section::ClosedDates,
         Section::Clinicians,
         Section::Rooms,
         Section::Protocols,
+        Section::Staff,
     ];
 
     pub fn title(self) -> &'static str {
@@ -44,6 +46,7 @@ impl Section {
             Section::Clinicians => "Clinicians",
             Section::Rooms => "Rooms",
             Section::Protocols => "Protocols in use",
+            Section::Staff => "Staff",
         }
     }
 }
@@ -101,6 +104,10 @@ pub enum Row {
     Resource(ResourceKind, usize),
     /// An index into `model.templates.protocols`.
     Protocol(usize),
+    /// An index into `clinic.staff`.
+    Staff(usize),
+    /// The "none yet" row of an empty staff list, so that `a` can be used there.
+    NoStaff,
 }
 
 impl Row {
@@ -112,6 +119,7 @@ impl Row {
             Row::Resource(ResourceKind::Clinician, _) => Section::Clinicians,
             Row::Resource(ResourceKind::Room, _) => Section::Rooms,
             Row::Protocol(_) => Section::Protocols,
+            Row::Staff(_) | Row::NoStaff => Section::Staff,
         }
     }
 }
@@ -131,6 +139,11 @@ pub fn rows(model: &Model) -> Vec<Row> {
         out.extend((0..kind.list(c).len()).map(|i| Row::Resource(kind, i)));
     }
     out.extend((0..model.templates.protocols.len()).map(Row::Protocol));
+    if c.staff.is_empty() {
+        out.push(Row::NoStaff);
+    } else {
+        out.extend((0..c.staff.len()).map(Row::Staff));
+    }
     out
 }
 

@@ -14,6 +14,13 @@ pub const OPENS: &str = "opens";
 pub const CLOSES: &str = "closes";
 pub const DATE: &str = "date";
 pub const REASON: &str = "reason";
+/// Fields of the staff form.
+pub const LOGIN: &str = "login";
+pub const STAFF_NAME: &str = "name";
+pub const FRONT_DESK: &str = "front_desk";
+pub const CLINICIAN: &str = "clinician";
+pub const ADMIN: &str = "admin";
+pub const LINKED: &str = "linked_clinician";
 
 /// What a form, once saved, changes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,6 +33,8 @@ pub enum Edit {
     ClosedDate(Option<usize>),
     /// `None`: a new clinician or room.
     Resource(ResourceKind, Option<usize>),
+    /// `None`: a new staff member.
+    Staff(Option<usize>),
 }
 
 /// The screen's state.

@@ -15,7 +15,8 @@ use super::ids::{id_note, new_id};
 use super::read_only::refused_read_only;
 use super::rows::{Row, WEEKDAYS, rows};
 use super::save::commit;
-use super::state::{CLOSES, DATE, Edit, OPENS, REASON, VALUE};
+use super::state::{ADMIN, CLINICIAN, CLOSES, DATE, Edit, FRONT_DESK, LINKED, LOGIN, OPENS, REASON, STAFF_NAME, VALUE};
+use crate::domain::staff::{Role, StaffMember};
 
 pub fn form_key(model: &mut Model, edit: Edit, mut form: Form, key: KeyEvent) -> Vec<Effect> {
     match form.handle_key(&key) {
@@ -133,6 +134,20 @@ fn submit(model: &Model, edit: &Edit, form: &mut Form) -> Option<(ClinicSettings
             }
             (text, Some(Row::Closed(at)))
         }
+        Edit::Staff(index) => {
+            let member = staff_member(model, index, form)?;
+            let text = format!("staff {} ({}): {}", member.name, member.login, member.roles_text());
+            match index {
+                Some(i) => {
+                    *new.staff.get_mut(i)? = member;
+                    (format!("{text}; saved"), None)
+                }
+                None => {
+                    new.staff.push(member);
+                    (format!("{text}; added"), Some(Row::Staff(new.staff.len() - 1)))
+                }
+            }
+        }
         Edit::Resource(kind, index) => {
             let name = form.text(VALUE).trim().to_string();
             let list = kind.list(&model.clinic);
@@ -171,11 +186,65 @@ fn submit(model: &Model, edit: &Edit, form: &mut Form) -> Option<(ClinicSettings
         }
     };
     if let Err(e) = new.validate() {
+        if let Edit::Staff(_) = edit {
+            let (field, message) = place_staff_error(&e);
+            form.fail(field, message);
+            return None;
+        }
         let (field, message) = place_error(edit, &e);
         form.fail(field, message);
         return None;
     }
     Some((new, text, select))
+}
+
+/// The staff form's values; `None` (messages on their fields) when one is refused.
+fn staff_member(model: &Model, index: Option<usize>, form: &mut Form) -> Option<StaffMember> {
+    let yes = |form: &Form, f: &str| form.choice(f) == Some("yes");
+    let roles: Vec<Role> = [(FRONT_DESK, Role::FrontDesk), (CLINICIAN, Role::Clinician), (ADMIN, Role::Admin)]
+        .into_iter()
+        .filter(|(f, _)| yes(form, f))
+        .map(|(_, r)| r)
+        .collect();
+    let member = StaffMember {
+        login: form.text(LOGIN).trim().to_string(),
+        name: form.text(STAFF_NAME).trim().to_string(),
+        roles,
+        clinician: form.choice(LINKED).map(str::to_string),
+    };
+    // An admin never takes away their own admin role (nobody might be left to undo it).
+    let me = model.acting_login();
+    let mine = index
+        .and_then(|i| model.clinic.staff.get(i))
+        .is_some_and(|s| s.login == me && s.has(Role::Admin));
+    if mine && !member.has(Role::Admin) {
+        form.fail(ADMIN, "you cannot take away your own admin role: another admin can");
+        return None;
+    }
+    if mine && member.login != me {
+        form.fail(LOGIN, "you cannot change your own login: another admin can");
+        return None;
+    }
+    Some(member)
+}
+
+/// The staff form's field a validation error belongs to.
+fn place_staff_error(e: &SettingsError) -> (&'static str, String) {
+    let field = if e.field.ends_with(".login") {
+        LOGIN
+    } else if e.field.ends_with(".name") {
+        STAFF_NAME
+    } else if e.field.ends_with(".clinician") {
+        LINKED
+    } else {
+        ADMIN
+    };
+    let message = if e.field.starts_with("staff") {
+        e.message.clone()
+    } else {
+        e.to_string()
+    };
+    (field, message)
 }
 
 fn parse_time(form: &mut Form, field: &str) -> Option<NaiveTime> {
@@ -204,6 +273,7 @@ fn place_error(edit: &Edit, e: &SettingsError) -> (&'static str, String) {
         Edit::Day(day) => format!("hours.{}", WEEKDAY_KEYS[*day]),
         Edit::ClosedDate(_) => "closed_dates".to_string(),
         Edit::Resource(kind, _) => kind.list_name().to_string(),
+        Edit::Staff(_) => "staff".to_string(),
     };
     let field = match edit {
         Edit::Day(_) if e.field.ends_with(".open") => OPENS,

@@ -186,6 +186,41 @@ pub fn changes(from: &ClinicSettings, to: &ClinicSettings) -> Vec<Change> {
             ),
         );
     }
+    for m in &to.staff {
+        let key = format!("staff.{}", m.login);
+        match from.staff.iter().find(|o| o.login == m.login) {
+            None => push(
+                key,
+                "Staff",
+                format!("staff added: {} ({}), {}", m.name, m.login, m.roles_text()),
+            ),
+            Some(o) if o != m => push(
+                key,
+                "Staff",
+                format!(
+                    "staff {}: {} ({}) → {} ({}){}",
+                    m.login,
+                    o.name,
+                    o.roles_text(),
+                    m.name,
+                    m.roles_text(),
+                    m.clinician
+                        .as_deref()
+                        .map_or(String::new(), |c| format!(", clinician {c}"))
+                ),
+            ),
+            Some(_) => {}
+        }
+    }
+    for o in &from.staff {
+        if !to.staff.iter().any(|m| m.login == o.login) {
+            push(
+                format!("staff.{}", o.login),
+                "Staff",
+                format!("staff removed: {} ({})", o.name, o.login),
+            );
+        }
+    }
     out
 }
 
@@ -259,6 +294,21 @@ pub fn rebase(base: &ClinicSettings, mine: &ClinicSettings, theirs: &ClinicSetti
     out.closed_dates.sort_by_key(|c| c.date);
     rebase_resources(&base.clinicians, &mine.clinicians, &mut out.clinicians);
     rebase_resources(&base.rooms, &mine.rooms, &mut out.rooms);
+    // Staff by login: mine removed, added or changed go on top of theirs.
+    out.staff.retain(|s| {
+        let removed_by_me =
+            base.staff.iter().any(|b| b.login == s.login) && !mine.staff.iter().any(|m| m.login == s.login);
+        !removed_by_me
+    });
+    for m in &mine.staff {
+        if base.staff.contains(m) {
+            continue;
+        }
+        match out.staff.iter_mut().find(|s| s.login == m.login) {
+            Some(s) => *s = m.clone(),
+            None => out.staff.push(m.clone()),
+        }
+    }
     out.revision = theirs.revision;
     out
 }
