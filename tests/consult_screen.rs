@@ -370,6 +370,12 @@ fn space_answers_no_yes_unanswered_and_a_yes_to_an_absolute_rule_blocks_until_ov
     assert_eq!(f.first_error().map(|e| e.0), Some("reason"));
     assert!(f.first_error().unwrap().1.contains("reason"));
     assert_eq!(f.focused(), "reason", "the reason field has the focus");
+    // "x" explains nothing: a reason of a few words at least.
+    type_text(&mut m, "x");
+    assert!(press(&mut m, &[Enter]).is_empty(), "not saved");
+    let (_, f) = form(&m);
+    assert_eq!(f.first_error().map(|e| e.0), Some("reason"));
+    press(&mut m, &[Backspace]);
     type_text(&mut m, "healed, checked today");
     assert_eq!(press(&mut m, &[Enter]).len(), 1);
     let o = &selected(&m).screening.overrides[0];
@@ -521,9 +527,16 @@ fn a_relative_warning_is_acknowledged_with_a_name_and_review_marks_today() {
         (t.relative[0].id.as_str(), "Dr Okafor", now())
     );
 
-    press(&mut m, &[Char('r'), Enter]);
-    assert!(form(&m).1.first_error().is_some());
-    type_text(&mut m, "Dr Okafor");
+    // The review too is the acting clinician's: no name is typed.
+    press(&mut m, &[Char('r')]);
+    assert!(form(&m).1.fields.is_empty(), "no name field");
+    assert!(
+        form(&m)
+            .1
+            .notes
+            .iter()
+            .any(|n| n.contains("reviewed by Dr Okafor"))
+    );
     press(&mut m, &[Enter]);
     let s = &selected(&m).screening;
     assert_eq!(
@@ -752,8 +765,7 @@ fn a_signed_chart_is_read_only_and_an_amendment_is_appended_with_who_and_when() 
 
     press(&mut m, &[Char('m')]);
     assert!(matches!(form(&m).0, ConsultForm::Amend(_, 0, 0)));
-    type_text(&mut m, "Dr Adeyemi");
-    press(&mut m, &[Tab]);
+    // By the acting clinician (no name typed): what changed, then the depth fix.
     type_text(&mut m, "cheeks at 1.25 mm");
     press(&mut m, &[Tab]);
     type_text(&mut m, "cheeks=2.6");
@@ -770,7 +782,7 @@ fn a_signed_chart_is_read_only_and_an_amendment_is_appended_with_who_and_when() 
     let a = &chart.amendments()[0];
     assert_eq!(
         (a.by.as_str(), a.at, a.text.as_str()),
-        ("Dr Adeyemi", now(), "cheeks at 1.25 mm")
+        ("Dr Okafor", now(), "cheeks at 1.25 mm")
     );
     assert_eq!(chart.current_depths()[&Area::Cheeks].to_string(), "1.25");
     assert_eq!(chart.record(), signed.record(), "the signed record is unchanged");

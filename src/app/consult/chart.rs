@@ -28,7 +28,6 @@ const CHART_END_POINT: &str = "end_point";
 const CHART_REACTION: &str = "reaction";
 const CHART_NOTES: &str = "notes";
 pub const DEPTH_REASON: &str = "depth_reason";
-const AMEND_BY: &str = "by";
 const AMEND_TEXT: &str = "what_changed";
 const AMEND_DEPTHS: &str = "depth_fixes";
 
@@ -367,14 +366,15 @@ pub(super) fn open_amend(model: &mut Model) {
     let mut form = Form::new(
         format!("Amend the chart of session {}", ci + 1),
         vec![
-            Field::text(AMEND_BY, "By", "clinician's name", ""),
             Field::text(AMEND_TEXT, "What changed", "and why", ""),
             Field::text(AMEND_DEPTHS, "Depth fixes", "optional, e.g. cheeks=1.25", ""),
         ],
     );
     form.enter_label = "append";
     form.notes.push(format!(
-        "dated {} and appended; the signed chart stays as it was",
+        "by {} (login {}), dated {} and appended; the signed chart stays as it was",
+        model.acting_name(),
+        model.acting_login(),
         model.now.format("%Y-%m-%d %H:%M")
     ));
     let id = patient.id.clone();
@@ -443,7 +443,7 @@ pub(super) fn save_amend(
     let chart = session.chart.as_mut()?;
     let amendment = Amendment {
         at: model.now,
-        by: form.text(AMEND_BY).to_string(),
+        by: model.acting_name(),
         text: form.text(AMEND_TEXT).to_string(),
         depths,
     };
@@ -453,7 +453,7 @@ pub(super) fn save_amend(
     }
     Some(format!(
         "amendment by {} added to the chart of session {}",
-        form.text(AMEND_BY).trim(),
+        model.acting_name(),
         ci + 1
     ))
 }
@@ -462,7 +462,8 @@ pub(super) fn save_amend(
 /// the text (1).
 fn amend_field(e: &ChartError) -> &'static str {
     match e {
-        ChartError::AmendmentBy => AMEND_BY,
+        // The acting person's name is never empty; were it, the text is what is refused.
+        ChartError::AmendmentBy => AMEND_TEXT,
         ChartError::AmendmentDepth { .. } => AMEND_DEPTHS,
         _ => AMEND_TEXT,
     }
@@ -475,7 +476,7 @@ mod tests {
 
     #[test]
     fn each_amendment_error_lands_on_its_field() {
-        assert_eq!(amend_field(&ChartError::AmendmentBy), AMEND_BY);
+        assert_eq!(amend_field(&ChartError::AmendmentBy), AMEND_TEXT);
         assert_eq!(amend_field(&ChartError::AmendmentText), AMEND_TEXT);
         let at = chrono::NaiveDate::from_ymd_opt(2026, 12, 1)
             .unwrap()

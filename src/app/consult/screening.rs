@@ -16,7 +16,6 @@ use super::ConsultForm;
 use super::keys::{ListAction as L, SCREENING_KEYS};
 
 const EXPOSURE: &str = "last_exposure";
-const REVIEWED_BY: &str = "reviewed_by";
 const REASON: &str = "reason";
 const CHANGE_REASON: &str = "change_reason";
 
@@ -185,10 +184,14 @@ pub fn screening_key(model: &mut Model, row: usize, key: KeyEvent) -> Vec<Effect
             "dates are typed on the washout rows (Space answers a question)",
         ),
         (L::Review, _) => {
-            let f = Form::new(
-                "Screening reviewed today",
-                vec![Field::text(REVIEWED_BY, "Reviewed by", "clinician's name", "")],
-            );
+            // Reviewed by the acting staff member: no name is typed.
+            let mut f = Form::new("Screening reviewed today", Vec::new());
+            f.notes.push(format!(
+                "reviewed by {} (login {}), today",
+                model.acting_name(),
+                model.acting_login()
+            ));
+            f.enter_label = "mark reviewed";
             form(model, ConsultForm::Review(id), f);
         }
         (L::Override, Some(r)) => {
@@ -290,8 +293,8 @@ pub(super) fn save_exposure(
 }
 
 pub(super) fn save_review(model: &Model, patient: &mut Patient, form: &mut Form) -> Option<String> {
-    if let Err(e) = patient.screening.review(form.text(REVIEWED_BY), model.today) {
-        form.fail(REVIEWED_BY, e);
+    if let Err(e) = patient.screening.review(&model.acting_name(), model.today) {
+        form.refusals = vec![e.to_string()];
         return None;
     }
     Some(format!(
@@ -311,6 +314,11 @@ pub(super) fn save_override(
     let by = model.acting_name();
     if form.text(REASON).trim().is_empty() {
         form.fail(REASON, "override: enter the reason (it is kept with the record)");
+        return None;
+    }
+    // A reason of a few words, as for an interval override: "x" explains nothing.
+    if let Err(e) = crate::domain::schedule::override_reason(form.text(REASON)) {
+        form.fail(REASON, format!("override: {e}"));
         return None;
     }
     let t = &model.templates.screening;
