@@ -537,18 +537,7 @@ pub(super) fn confirm_remove(model: &Model, i: usize, frame: &mut Frame, area: R
         Line::raw(""),
         super::hint_line(&Overlay::ConfirmRemoveClosedDate(i).keys().bar),
     ];
-    let width = area.width.saturating_sub(4).min(70);
-    let height = wrapped_height(&lines, width.saturating_sub(2)) + 2;
-    let rect = centered(area, width, height);
-    let block = super::popup_frame("Remove closed date?");
-    frame.render_widget(Clear, rect);
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(block)
-            .wrap(Wrap { trim: false })
-            .style(Style::default().remove_modifier(Modifier::REVERSED)),
-        rect,
-    );
+    question("Remove closed date?", lines, frame, area);
 }
 
 pub(super) fn confirm_remove_staff(model: &Model, i: usize, frame: &mut Frame, area: Rect) {
@@ -561,10 +550,15 @@ pub(super) fn confirm_remove_staff(model: &Model, i: usize, frame: &mut Frame, a
         Line::raw(""),
         super::hint_line(&Overlay::ConfirmRemoveStaff(i).keys().bar),
     ];
+    question("Remove staff member?", lines, frame, area);
+}
+
+/// A y/n question over the screen: its lines in a popup titled `title`.
+fn question(title: &str, lines: Vec<Line>, frame: &mut Frame, area: Rect) {
     let width = area.width.saturating_sub(4).min(70);
     let height = wrapped_height(&lines, width.saturating_sub(2)) + 2;
     let rect = centered(area, width, height);
-    let block = super::popup_frame("Remove staff member?");
+    let block = super::popup_frame(title);
     frame.render_widget(Clear, rect);
     frame.render_widget(
         Paragraph::new(lines)

@@ -46,23 +46,29 @@ pub(super) fn remove(model: &mut Model, row: Option<Row>) {
     }
 }
 
+/// The answer to a "remove ...?" question (`question`, taken off the model): true for
+/// yes, when the settings may be changed; no says "nothing removed"; another key leaves
+/// the question open.
+fn answered_yes(model: &mut Model, key: KeyEvent, question: Overlay) -> bool {
+    match screen_action_for(CONFIRM_KEYS, &key) {
+        Some(ConfirmAction::Yes) => !refused_read_only(model),
+        Some(ConfirmAction::No) => {
+            model.set_status(StatusKind::Info, "nothing removed");
+            false
+        }
+        None => {
+            model.overlay = question;
+            false
+        }
+    }
+}
+
 /// A key in the "remove this closed date?" question (`Overlay::ConfirmRemoveClosedDate`).
 pub fn confirm_remove(model: &mut Model, i: usize, key: KeyEvent) -> Vec<Effect> {
     let Some(gone) = model.clinic.closed_dates.get(i).cloned() else {
         return Vec::new();
     };
-    match screen_action_for(CONFIRM_KEYS, &key) {
-        Some(ConfirmAction::Yes) => {}
-        Some(ConfirmAction::No) => {
-            model.set_status(StatusKind::Info, "nothing removed");
-            return Vec::new();
-        }
-        None => {
-            model.overlay = Overlay::ConfirmRemoveClosedDate(i);
-            return Vec::new();
-        }
-    }
-    if refused_read_only(model) {
+    if !answered_yes(model, key, Overlay::ConfirmRemoveClosedDate(i)) {
         return Vec::new();
     }
     let mut new = model.clinic.clone();
@@ -80,18 +86,7 @@ pub fn confirm_remove_staff(model: &mut Model, i: usize, key: KeyEvent) -> Vec<E
     let Some(gone) = model.clinic.staff.get(i).cloned() else {
         return Vec::new();
     };
-    match screen_action_for(CONFIRM_KEYS, &key) {
-        Some(ConfirmAction::Yes) => {}
-        Some(ConfirmAction::No) => {
-            model.set_status(StatusKind::Info, "nothing removed");
-            return Vec::new();
-        }
-        None => {
-            model.overlay = Overlay::ConfirmRemoveStaff(i);
-            return Vec::new();
-        }
-    }
-    if refused_read_only(model) {
+    if !answered_yes(model, key, Overlay::ConfirmRemoveStaff(i)) {
         return Vec::new();
     }
     let mut new = model.clinic.clone();
