@@ -51,8 +51,7 @@ impl Saver for PatientStore {
 /// Carries out what a key asked for. The changes are already marked unsaved in the
 /// model (by `Model::put_patient`, `keep_mine` and the settings' `commit`), so this only
 /// writes: every pending save, retried after every key.
-pub fn run_effects(model: &mut Model, effects: Vec<Effect>, saver: &dyn Saver) {
-    let _ = effects;
+pub fn run_effects(model: &mut Model, _effects: Vec<Effect>, saver: &dyn Saver) {
     flush(model, saver);
 }
 

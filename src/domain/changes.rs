@@ -360,27 +360,43 @@ fn status_word(s: SessionStatus) -> &'static str {
     }
 }
 
-fn session(a: &Session, b: &Session, path: &str, out: &mut Vec<Change>) {
-    let n = out.len();
-    status(a.status, b.status, path, out);
-    if a.date != b.date {
-        out.push(Change::new(ChangeKind::Move, format!("{path}.date")));
+/// What a session and a review visit have in common: the status, a move (date or
+/// time) and the fields that change only the visit (`field` names, no values).
+fn visit(
+    statuses: (SessionStatus, SessionStatus),
+    places: &[(&str, bool)],
+    fields: &[(&str, bool)],
+    path: &str,
+    out: &mut Vec<Change>,
+) {
+    status(statuses.0, statuses.1, path, out);
+    for (field, changed) in places {
+        if *changed {
+            out.push(Change::new(ChangeKind::Move, format!("{path}.{field}")));
+        }
     }
-    if a.time != b.time {
-        out.push(Change::new(ChangeKind::Move, format!("{path}.time")));
-    }
-    let fields: [(&str, bool); 5] = [
-        ("clinician", a.clinician != b.clinician),
-        ("room", a.room != b.room),
-        ("minutes", a.minutes != b.minutes),
-        ("notes", a.notes != b.notes),
-        ("cancelled_late", a.cancelled_late != b.cancelled_late),
-    ];
     for (field, changed) in fields {
-        if changed {
+        if *changed {
             out.push(Change::new(ChangeKind::Session, format!("{path}.{field}")));
         }
     }
+}
+
+fn session(a: &Session, b: &Session, path: &str, out: &mut Vec<Change>) {
+    let n = out.len();
+    visit(
+        (a.status, b.status),
+        &[("date", a.date != b.date), ("time", a.time != b.time)],
+        &[
+            ("clinician", a.clinician != b.clinician),
+            ("room", a.room != b.room),
+            ("minutes", a.minutes != b.minutes),
+            ("notes", a.notes != b.notes),
+            ("cancelled_late", a.cancelled_late != b.cancelled_late),
+        ],
+        path,
+        out,
+    );
     if a.interval_override != b.interval_override {
         out.push(Change::new(
             ChangeKind::Override,
@@ -415,25 +431,19 @@ fn session(a: &Session, b: &Session, path: &str, out: &mut Vec<Change>) {
 
 fn review(a: &ReviewVisit, b: &ReviewVisit, path: &str, out: &mut Vec<Change>) {
     let n = out.len();
-    status(a.status, b.status, path, out);
-    if a.date != b.date {
-        out.push(Change::new(ChangeKind::Move, format!("{path}.date")));
-    }
-    if a.time != b.time {
-        out.push(Change::new(ChangeKind::Move, format!("{path}.time")));
-    }
-    let fields: [(&str, bool); 5] = [
-        ("month", a.month != b.month),
-        ("clinician", a.clinician != b.clinician),
-        ("room", a.room != b.room),
-        ("minutes", a.minutes != b.minutes),
-        ("notes", a.notes != b.notes),
-    ];
-    for (field, changed) in fields {
-        if changed {
-            out.push(Change::new(ChangeKind::Session, format!("{path}.{field}")));
-        }
-    }
+    visit(
+        (a.status, b.status),
+        &[("date", a.date != b.date), ("time", a.time != b.time)],
+        &[
+            ("month", a.month != b.month),
+            ("clinician", a.clinician != b.clinician),
+            ("room", a.room != b.room),
+            ("minutes", a.minutes != b.minutes),
+            ("notes", a.notes != b.notes),
+        ],
+        path,
+        out,
+    );
     if out.len() == n && a != b {
         out.push(Change::new(ChangeKind::Other, path));
     }
