@@ -20,6 +20,7 @@ pub mod queues;
 pub mod readiness;
 pub mod schedule;
 pub mod screening;
+pub mod search;
 pub mod series;
 pub mod skin;
 pub mod staff;

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::dates::parse_date;
 use super::history::ClinicalChange;
 use super::screening::Screening;
+use super::search;
 use super::series::{Series, add_days};
 use super::skin::SkinAssessment;
 
@@ -295,27 +296,11 @@ impl Patient {
         self.series.last_mut()
     }
 
-    /// Case-insensitive match of the filter against name, phone and email. Phone digits
-    /// match whatever the spacing, so "0612" finds "06 12 34 56 78".
-    pub fn matches(&self, needle_lower: &str) -> bool {
-        if needle_lower.is_empty() {
-            return true;
-        }
-        if self.full_name.to_lowercase().contains(needle_lower)
-            || self.email.to_lowercase().contains(needle_lower)
-            || self.phone.contains(needle_lower)
-        {
-            return true;
-        }
-        let digits: String = needle_lower.chars().filter(char::is_ascii_digit).collect();
-        digits.len() >= 3
-            && digits.len() == needle_lower.chars().filter(|c| !c.is_whitespace()).count()
-            && self
-                .phone
-                .chars()
-                .filter(char::is_ascii_digit)
-                .collect::<String>()
-                .contains(&digits)
+    /// Whether the filter finds this patient: case- and accent-folded name, e-mail,
+    /// phone digits whatever the spacing, birth date (see `domain::search`).
+    pub fn matches(&self, filter: &str) -> bool {
+        let query = search::Query::new(filter);
+        query.is_empty() || query.matches(&search::SearchKey::of(self))
     }
 }
 
