@@ -14,6 +14,7 @@ pub mod diff;
 pub mod handout;
 pub mod history;
 pub mod ics;
+pub mod import_csv;
 pub mod patient;
 pub mod protocol;
 pub mod queues;
