@@ -252,7 +252,8 @@ pub fn plan_import(
         columns
             .get(&field)
             .and_then(|&i| row.fields.get(i))
-            .map(|s| s.trim().to_string())
+            // A quoted newline from Windows is kept as a plain newline.
+            .map(|s| s.trim().replace("\r\n", "\n"))
             .unwrap_or_default()
     };
     let mut kept = Vec::new();
@@ -795,7 +796,7 @@ mod tests {
     fn line_numbers_count_the_header_and_quoted_newlines() {
         let p = plan("Name,Notes\r\nA,\"one\r\ntwo\"\r\nB,x\r\n,\r\n").unwrap();
         assert_eq!(p.new.iter().map(|r| r.line).collect::<Vec<_>>(), vec![2, 4]);
-        assert_eq!(p.new[0].details.notes, "one\r\ntwo");
+        assert_eq!(p.new[0].details.notes, "one\ntwo");
         assert_eq!(p.blank_rows, 1);
     }
 

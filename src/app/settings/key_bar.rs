@@ -11,7 +11,7 @@ pub fn bar_hints(model: &Model) -> Vec<KeyHint> {
     if model.screens.settings.conflict.is_some() {
         return conflict::bar_hints();
     }
-    let mut out = vec![pair("j/k", "move"), pair("Tab", "section")];
+    let mut out = vec![pair("j/k", "move"), pair("Tab", "section"), pair("E", "export CSV")];
     let Some(row) = selected_row(model) else {
         return out;
     };
