@@ -86,6 +86,19 @@ pub fn import(
         dir: data_dir.to_path_buf(),
         error,
     };
+    if mode.dry_run && !data_dir.exists() {
+        // Nothing there to compare with, and a dry run creates no data dir.
+        let plan = plan_import(&bytes, options, &[], now.date()).map_err(|error| ImportError::File {
+            path: file.to_path_buf(),
+            error,
+        })?;
+        return Ok(ImportRun {
+            plan,
+            created: Vec::new(),
+            stopped: false,
+            failed: None,
+        });
+    }
     let mut store = PatientStore::open(data_dir).map_err(open_error)?;
     let report = store.load_all().map_err(open_error)?;
     let mut existing = report.patients;
