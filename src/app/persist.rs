@@ -85,14 +85,14 @@ pub fn csv_exported(model: &mut Model, result: Result<crate::transfer::ExportedF
             let counts: Vec<String> = files
                 .rows
                 .iter()
-                .map(|(what, n)| format!("{n} {}", what.file_name().trim_end_matches(".csv")))
+                .map(|(what, n)| format!("{} {n} {}", what.file_name(), if *n == 1 { "row" } else { "rows" }))
                 .collect();
             model.set_status(
                 StatusKind::Info,
                 format!(
-                    "exported {} to {}/ (patient data: keep it private)",
-                    counts.join(", "),
-                    files.dir.display()
+                    "CSV export (patient data: keep it private) in {}/: {}",
+                    files.dir.display(),
+                    counts.join(", ")
                 ),
             );
         }
