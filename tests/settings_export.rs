@@ -52,7 +52,7 @@ fn e_writes_patients_sessions_and_aftercare_into_exports_and_says_where() {
     assert_eq!(
         model.status.text,
         format!(
-            "CSV export (patient data: keep it private) in {}/: patients.csv 1 row, sessions.csv 0 rows, aftercare.csv 0 rows",
+            "CSV export in {}/ (patient data: keep it private): patients.csv 1 row, sessions.csv 0 rows, aftercare.csv 0 rows",
             folder.display()
         )
     );

@@ -90,7 +90,7 @@ pub fn csv_exported(model: &mut Model, result: Result<crate::transfer::ExportedF
             model.set_status(
                 StatusKind::Info,
                 format!(
-                    "CSV export (patient data: keep it private) in {}/: {}",
+                    "CSV export in {}/ (patient data: keep it private): {}",
                     files.dir.display(),
                     counts.join(", ")
                 ),

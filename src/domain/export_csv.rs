@@ -297,6 +297,38 @@ mod tests {
     }
 
     #[test]
+    fn aftercare_items_are_listed_by_due_day_with_when_they_were_ticked() {
+        let mut p = patient();
+        let session = &mut p.series[0].sessions[0];
+        session.status = SessionStatus::Done;
+        session.checklist = vec![
+            crate::domain::aftercare::ChecklistEntry {
+                item_id: "spf".into(),
+                day: 2,
+                text: "Sunscreen, SPF 50".into(),
+                ticked_at: None,
+            },
+            crate::domain::aftercare::ChecklistEntry {
+                item_id: "wash".into(),
+                day: 0,
+                text: "No make-up".into(),
+                ticked_at: d("2026-12-01").and_hms_opt(18, 5, 0),
+            },
+        ];
+        let o = ExportOptions {
+            names: false,
+            ..opts(What::Aftercare)
+        };
+        let t = text(export(&[p], &ClinicSettings::default(), &o).unwrap());
+        assert_eq!(
+            t,
+            "patient_id,session_date,item,due,done,done_at\n\
+             p-1,2026-12-01,No make-up,2026-12-01,yes,2026-12-01 18:05\n\
+             p-1,2026-12-01,\"Sunscreen, SPF 50\",2026-12-03,no,\n"
+        );
+    }
+
+    #[test]
     fn a_range_backwards_or_for_patients_is_refused() {
         let o = ExportOptions {
             from: Some(d("2026-12-10")),
