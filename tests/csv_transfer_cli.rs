@@ -281,7 +281,7 @@ fn sessions_and_aftercare_go_to_stdout_by_date_with_or_without_names() {
     let mut lines = csv.lines();
     assert_eq!(
         lines.next(),
-        Some("patient_id,name,date,time,status,clinician,room,series,session,depths_mm")
+        Some("patient_id,name,date,time,status,clinician,room,series,series_number,session,depths_mm")
     );
     let rows: Vec<&str> = lines.collect();
     assert!(!rows.is_empty());

@@ -115,7 +115,8 @@ pub fn export(patients: &[Patient], clinic: &ClinicSettings, options: &ExportOpt
                             s.status.label().to_string(),
                             s.clinician.as_deref().map(|c| clinic.clinician_name(c).to_string()).unwrap_or_default(),
                             s.room.as_deref().map(|r| clinic.room_name(r).to_string()).unwrap_or_default(),
-                            format!("{} ({})", series.protocol_name, si + 1),
+                            series.protocol_name.clone(),
+                            (si + 1).to_string(),
                             format!("{} of {}", k + 1, series.sessions.len()),
                             depth_summary(s),
                         ]);
@@ -129,7 +130,17 @@ pub fn export(patients: &[Patient], clinic: &ClinicSettings, options: &ExportOpt
             if names {
                 h.push("name");
             }
-            h.extend(["date", "time", "status", "clinician", "room", "series", "session", "depths_mm"]);
+            h.extend([
+                "date",
+                "time",
+                "status",
+                "clinician",
+                "room",
+                "series",
+                "series_number",
+                "session",
+                "depths_mm",
+            ]);
             h
         }
         What::Aftercare => {
@@ -291,8 +302,8 @@ mod tests {
         let t = text(export(&[patient()], &clinic, &o).unwrap());
         assert_eq!(
             t,
-            "patient_id,name,date,time,status,clinician,room,series,session,depths_mm\n\
-             p-1,\"Ana \"\"Nina\"\" Lima, Jr\",2026-12-01,09:30,booked,Dr X,,Atrophic (1),1 of 2,\n"
+            "patient_id,name,date,time,status,clinician,room,series,series_number,session,depths_mm\n\
+             p-1,\"Ana \"\"Nina\"\" Lima, Jr\",2026-12-01,09:30,booked,Dr X,,Atrophic,1,1 of 2,\n"
         );
     }
 
