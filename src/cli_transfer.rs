@@ -120,6 +120,7 @@ fn exit(ok: bool) -> ExitCode {
 
 fn stdout(bytes: &[u8]) -> Result<(), TransferCliError> {
     let mut out = std::io::stdout().lock();
-    out.write_all(bytes).and_then(|()| out.flush()).map_err(TransferCliError::Stdout)
+    out.write_all(bytes)
+        .and_then(|()| out.flush())
+        .map_err(TransferCliError::Stdout)
 }
-

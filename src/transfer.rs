@@ -204,7 +204,11 @@ pub fn import_report(run: &ImportRun, file: &Path, mode: ImportMode) -> String {
             if let Some(dob) = d.date_of_birth {
                 parts.push(format!("born {dob}"));
             }
-            parts.extend([d.phone.clone(), d.email.clone()].into_iter().filter(|s| !s.is_empty()));
+            parts.extend(
+                [d.phone.clone(), d.email.clone()]
+                    .into_iter()
+                    .filter(|s| !s.is_empty()),
+            );
             parts.join(", ")
         })
     };
@@ -227,25 +231,41 @@ pub fn import_report(run: &ImportRun, file: &Path, mode: ImportMode) -> String {
         ));
     }
     if plan.blank_rows > 0 {
-        line(format!("{} skipped", count(plan.blank_rows, "empty row", "empty rows")));
+        line(format!(
+            "{} skipped",
+            count(plan.blank_rows, "empty row", "empty rows")
+        ));
     }
     if mode.dry_run || run.stopped {
         line(String::new());
-        let verb = if run.stopped { "would have created" } else { "would create" };
-        line(format!("{verb} {}:", count(plan.new.len(), "patient", "patients")));
+        let verb = if run.stopped {
+            "would have created"
+        } else {
+            "would create"
+        };
+        line(format!(
+            "{verb} {}:",
+            count(plan.new.len(), "patient", "patients")
+        ));
         for r in &plan.new {
             line(format!("  line {}: {}", r.line, who(r.line)));
         }
     } else {
         line(String::new());
-        line(format!("created {}:", count(run.created.len(), "patient", "patients")));
+        line(format!(
+            "created {}:",
+            count(run.created.len(), "patient", "patients")
+        ));
         for (l, id) in &run.created {
             line(format!("  line {l}: {id} {}", who(*l)));
         }
     }
     if !plan.already.is_empty() {
         line(String::new());
-        line(format!("already there, nothing created ({}):", plan.already.len()));
+        line(format!(
+            "already there, nothing created ({}):",
+            plan.already.len()
+        ));
         for a in &plan.already {
             line(match a {
                 AlreadyThere::Patient { line, id } => format!("  line {line}: same as {id}"),
@@ -257,7 +277,11 @@ pub fn import_report(run: &ImportRun, file: &Path, mode: ImportMode) -> String {
         line(String::new());
         line(format!(
             "likely duplicates, {} all the same: check them ({}):",
-            if mode.dry_run { "would be created" } else { "created" },
+            if mode.dry_run {
+                "would be created"
+            } else {
+                "created"
+            },
             plan.duplicates.len()
         ));
         for d in &plan.duplicates {
@@ -295,7 +319,10 @@ pub fn import_report(run: &ImportRun, file: &Path, mode: ImportMode) -> String {
     } else if mode.dry_run {
         line("Run again without --dry-run to import.".to_string());
     } else if !plan.refused.is_empty() {
-        line(format!("Done; {} left out.", count(plan.refused.len(), "refused row was", "refused rows were")));
+        line(format!(
+            "Done; {} left out.",
+            count(plan.refused.len(), "refused row was", "refused rows were")
+        ));
     } else {
         line("Done.".to_string());
     }
@@ -412,7 +439,10 @@ pub fn exec_each(cmd: &str, list: &[Reminder]) -> Vec<Sent> {
             Sent {
                 patient_id: r.patient_id.clone(),
                 date: r.date,
-                time: r.time.map(|t| t.format("%H:%M").to_string()).unwrap_or_else(|| "--:--".into()),
+                time: r
+                    .time
+                    .map(|t| t.format("%H:%M").to_string())
+                    .unwrap_or_else(|| "--:--".into()),
                 result,
             }
         })

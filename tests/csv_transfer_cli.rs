@@ -85,17 +85,32 @@ fn a_dry_run_reports_every_row_by_its_line_and_writes_nothing() {
         "{report}"
     );
     assert!(report.contains("would create 4 patients:"), "{report}");
-    assert!(report.contains("  line 2: Ana Lima, born 1990-04-03, ana.lima@example.com\n"), "{report}");
-    assert!(report.contains("  line 3: Zoë Åström, born 1985-12-25, zoe@example.org\n"), "{report}");
+    assert!(
+        report.contains("  line 2: Ana Lima, born 1990-04-03, ana.lima@example.com\n"),
+        "{report}"
+    );
+    assert!(
+        report.contains("  line 3: Zoë Åström, born 1985-12-25, zoe@example.org\n"),
+        "{report}"
+    );
     // Line 4's notes hold a quoted newline: the next row starts on line 6.
-    assert!(report.contains("  line 4: Jean-Luc Martin, Jr, born 1979-07-14\n"), "{report}");
+    assert!(
+        report.contains("  line 4: Jean-Luc Martin, Jr, born 1979-07-14\n"),
+        "{report}"
+    );
     assert!(report.contains("  line 6: Mei Chen, born 2001-02-01"), "{report}");
     assert_eq!(snapshot(&data_dir(&tmp)), before, "a dry run writes nothing");
 
     let none = tmp.path().join("none");
     let out = run(
         tmp.path(),
-        &["--data-dir", none.to_str().unwrap(), "import-csv", &fixture("pms_export.csv"), "--dry-run"],
+        &[
+            "--data-dir",
+            none.to_str().unwrap(),
+            "import-csv",
+            &fixture("pms_export.csv"),
+            "--dry-run",
+        ],
     );
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stdout(&out).contains("would create 4 patients:"));
@@ -108,7 +123,10 @@ fn an_import_saves_through_the_store_with_one_audit_line_per_patient_and_no_name
     let dir = data_dir(&tmp);
     let patients = patients_in(&dir);
     assert_eq!(patients.len(), 4);
-    let jean = patients.iter().find(|p| p.full_name == "Jean-Luc Martin, Jr").unwrap();
+    let jean = patients
+        .iter()
+        .find(|p| p.full_name == "Jean-Luc Martin, Jr")
+        .unwrap();
     assert_eq!(jean.phone, "06 98 76 54 32");
     assert_eq!(jean.notes, "Allergic to lidocaine.\nSee letter of 2024.");
     assert_eq!(jean.date_of_birth, Some(d("1979-07-14")));
@@ -151,7 +169,10 @@ fn a_refused_row_stops_the_whole_import_unless_skip_bad() {
     let out = import(&tmp, &[&file, "--dry-run"]);
     assert_eq!(out.status.code(), Some(1), "a dry run with refused rows fails");
     let report = stdout(&out);
-    let ana = patients_in(&dir).into_iter().find(|p| p.full_name == "Ana Lima").unwrap();
+    let ana = patients_in(&dir)
+        .into_iter()
+        .find(|p| p.full_name == "Ana Lima")
+        .unwrap();
     for expected in [
         "would create 3 patients:",
         "  line 3: Olu Adeyemi, born 1988-09-30, 07700 900123, olu@example.com\n",
@@ -171,7 +192,10 @@ fn a_refused_row_stops_the_whole_import_unless_skip_bad() {
     assert_eq!(out.status.code(), Some(1));
     let report = stdout(&out);
     assert!(report.contains("would have created 3 patients:"), "{report}");
-    assert!(report.contains("Nothing was written: 1 row is refused."), "{report}");
+    assert!(
+        report.contains("Nothing was written: 1 row is refused."),
+        "{report}"
+    );
     assert_eq!(snapshot(&dir), before, "all or nothing");
 
     let out = import(&tmp, &[&file, "--skip-bad"]);
@@ -195,7 +219,11 @@ fn a_refused_row_stops_the_whole_import_unless_skip_bad() {
     let out = import(&tmp, &[&file, "--skip-bad"]);
     assert!(out.status.success());
     assert!(stdout(&out).contains("created 0 patients:"), "{}", stdout(&out));
-    assert!(stdout(&out).contains("already there, nothing created (5):"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("already there, nothing created (5):"),
+        "{}",
+        stdout(&out)
+    );
     assert_eq!(patients_in(&dir).len(), 7);
 }
 
@@ -207,15 +235,24 @@ fn an_ambiguous_file_is_refused_with_its_rows_and_read_as_told() {
     let out = import(&tmp, &[&fixture("ambiguous_dates.csv")]);
     assert_eq!(out.status.code(), Some(1));
     let said = stderr(&out);
-    assert!(said.contains("line 2: 03/04/1990 could be 3 April or 4 March"), "{said}");
-    assert!(said.contains("line 4: 05/06/1970 could be 5 June or 6 May"), "{said}");
+    assert!(
+        said.contains("line 2: 03/04/1990 could be 3 April or 4 March"),
+        "{said}"
+    );
+    assert!(
+        said.contains("line 4: 05/06/1970 could be 5 June or 6 May"),
+        "{said}"
+    );
     assert!(said.contains("--date-format dmy"), "{said}");
     assert!(said.contains("nothing imported"), "{said}");
     assert_eq!(snapshot(&dir), before);
 
     let out = import(&tmp, &[&fixture("ambiguous_dates.csv"), "--date-format", "mdy"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    let ana = patients_in(&dir).into_iter().find(|p| p.full_name == "Ana Lima").unwrap();
+    let ana = patients_in(&dir)
+        .into_iter()
+        .find(|p| p.full_name == "Ana Lima")
+        .unwrap();
     assert_eq!(ana.date_of_birth, Some(d("1990-03-04")));
 }
 
@@ -224,10 +261,18 @@ fn a_missing_file_or_unknown_map_column_is_a_clear_refusal() {
     let tmp = temp_clinic(&[]);
     let out = import(&tmp, &["nope.csv"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("nope.csv does not exist"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("nope.csv does not exist"),
+        "{}",
+        stderr(&out)
+    );
     let out = import(&tmp, &[&fixture("pms_export.csv"), "--map", "Cell=phone"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("the file has no column 'Cell'"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("the file has no column 'Cell'"),
+        "{}",
+        stderr(&out)
+    );
     let out = import(&tmp, &[&fixture("pms_export.csv"), "--map", "Mobile=fax"]);
     assert_eq!(out.status.code(), Some(2), "clap refuses the argument");
     assert!(stderr(&out).contains("'fax' is not a field"), "{}", stderr(&out));
@@ -245,18 +290,44 @@ fn demo_clinic() -> TempDir {
 fn the_demo_clinics_patients_exported_and_imported_into_an_empty_dir_are_the_same() {
     let tmp = demo_clinic();
     let file = tmp.path().join("patients.csv");
-    let out = run_on(&tmp, &["export-csv", "--what", "patients", "--out", file.to_str().unwrap()]);
+    let out = run_on(
+        &tmp,
+        &[
+            "export-csv",
+            "--what",
+            "patients",
+            "--out",
+            file.to_str().unwrap(),
+        ],
+    );
     assert!(out.status.success(), "{}", stderr(&out));
     let demo = patients_in(&data_dir(&tmp));
-    assert!(stdout(&out).contains(&format!("wrote {} row(s)", demo.len())), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains(&format!("wrote {} row(s)", demo.len())),
+        "{}",
+        stdout(&out)
+    );
 
     let empty = tmp.path().join("empty");
     let out = run(
         tmp.path(),
-        &["--data-dir", empty.to_str().unwrap(), "import-csv", file.to_str().unwrap()],
+        &[
+            "--data-dir",
+            empty.to_str().unwrap(),
+            "import-csv",
+            file.to_str().unwrap(),
+        ],
     );
     assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
-    let key = |p: &Patient| (p.full_name.clone(), p.date_of_birth, p.phone.clone(), p.email.clone(), p.notes.clone());
+    let key = |p: &Patient| {
+        (
+            p.full_name.clone(),
+            p.date_of_birth,
+            p.phone.clone(),
+            p.email.clone(),
+            p.notes.clone(),
+        )
+    };
     let mut before: Vec<_> = demo.iter().map(key).collect();
     let mut after: Vec<_> = patients_in(&empty).iter().map(key).collect();
     before.sort();
@@ -264,7 +335,16 @@ fn the_demo_clinics_patients_exported_and_imported_into_an_empty_dir_are_the_sam
     assert_eq!(after, before);
 
     // An existing --out is never replaced without --force.
-    let out = run_on(&tmp, &["export-csv", "--what", "patients", "--out", file.to_str().unwrap()]);
+    let out = run_on(
+        &tmp,
+        &[
+            "export-csv",
+            "--what",
+            "patients",
+            "--out",
+            file.to_str().unwrap(),
+        ],
+    );
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("already exists"), "{}", stderr(&out));
 }
@@ -274,7 +354,15 @@ fn sessions_and_aftercare_go_to_stdout_by_date_with_or_without_names() {
     let tmp = demo_clinic();
     let out = run_on(
         &tmp,
-        &["export-csv", "--what", "sessions", "--from", "2026-06-02", "--to", "2026-06-02"],
+        &[
+            "export-csv",
+            "--what",
+            "sessions",
+            "--from",
+            "2026-06-02",
+            "--to",
+            "2026-06-02",
+        ],
     );
     assert!(out.status.success(), "{}", stderr(&out));
     let csv = stdout(&out);
@@ -290,14 +378,24 @@ fn sessions_and_aftercare_go_to_stdout_by_date_with_or_without_names() {
     let out = run_on(&tmp, &["export-csv", "--what", "aftercare", "--no-names"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let csv = stdout(&out);
-    assert!(csv.starts_with("patient_id,session_date,item,due,done,done_at\n"), "{csv}");
+    assert!(
+        csv.starts_with("patient_id,session_date,item,due,done,done_at\n"),
+        "{csv}"
+    );
     for p in patients_in(&data_dir(&tmp)) {
         assert!(!csv.contains(&p.full_name), "no names with --no-names");
     }
 
-    let out = run_on(&tmp, &["export-csv", "--what", "patients", "--from", "2026-06-02"]);
+    let out = run_on(
+        &tmp,
+        &["export-csv", "--what", "patients", "--from", "2026-06-02"],
+    );
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("an export of patients takes every patient"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("an export of patients takes every patient"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
@@ -320,13 +418,29 @@ fn reminders_list_the_booked_sessions_of_a_day_as_text_or_csv() {
     let mut reader = csv::Reader::from_reader(csv.as_bytes());
     assert_eq!(
         reader.headers().unwrap().iter().collect::<Vec<_>>(),
-        vec!["name", "phone", "email", "date", "time", "clinician", "clinic", "address", "patient_id"]
+        vec![
+            "name",
+            "phone",
+            "email",
+            "date",
+            "time",
+            "clinician",
+            "clinic",
+            "address",
+            "patient_id"
+        ]
     );
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
     assert!(rows.len() >= booked.len());
     for p in &booked {
-        let row = rows.iter().find(|r| &r[8] == p.id.as_str()).expect("every booked patient");
-        assert_eq!((&row[0], &row[1], &row[2]), (p.full_name.as_str(), p.phone.as_str(), p.email.as_str()));
+        let row = rows
+            .iter()
+            .find(|r| &r[8] == p.id.as_str())
+            .expect("every booked patient");
+        assert_eq!(
+            (&row[0], &row[1], &row[2]),
+            (p.full_name.as_str(), p.phone.as_str(), p.email.as_str())
+        );
         assert_eq!(&row[3], "2026-06-02");
         assert!(!row[5].is_empty(), "the clinician's name");
     }
@@ -338,11 +452,18 @@ fn reminders_list_the_booked_sessions_of_a_day_as_text_or_csv() {
     let out = run_on(&tmp, &["reminders", "--date", "2026-06-02"]);
     let text = stdout(&out);
     assert!(text.starts_with("Reminders for 2026-06-02 (Tuesday): "), "{text}");
-    assert!(text.contains(&format!("{} ({})", booked[0].full_name, booked[0].id)), "{text}");
+    assert!(
+        text.contains(&format!("{} ({})", booked[0].full_name, booked[0].id)),
+        "{text}"
+    );
 
     let out = run_on(&tmp, &["reminders", "--date", "02/06/2026"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("or 'today', 'tomorrow'"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("or 'today', 'tomorrow'"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
@@ -363,7 +484,12 @@ fn exec_runs_the_command_once_per_reminder_with_the_fields_in_its_environment() 
     .unwrap();
     let cmd = format!("sh '{}'", script.display());
     let out = run_on(&tmp, &["reminders", "--date", "2026-06-02", "--exec", &cmd]);
-    assert_eq!(out.status.code(), Some(1), "one reminder failed: {}", stdout(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "one reminder failed: {}",
+        stdout(&out)
+    );
     let report = stdout(&out);
     let list = needleplan::domain::reminders::reminders(
         &patients_in(&data_dir(&tmp)),
@@ -373,12 +499,23 @@ fn exec_runs_the_command_once_per_reminder_with_the_fields_in_its_environment() 
     assert!(list.len() >= 2);
     let first = &list[0];
     assert!(
-        report.contains(&format!("2026-06-02 {} {}: FAILED, exit status 3", first.time.unwrap().format("%H:%M"), first.patient_id)),
+        report.contains(&format!(
+            "2026-06-02 {} {}: FAILED, exit status 3",
+            first.time.unwrap().format("%H:%M"),
+            first.patient_id
+        )),
         "{report}"
     );
-    assert!(report.contains(&format!("{}: ok, exit status 0", list[1].patient_id)), "{report}");
     assert!(
-        report.contains(&format!("{} reminder(s) for 2026-06-02: {} ok, 1 failed", list.len(), list.len() - 1)),
+        report.contains(&format!("{}: ok, exit status 0", list[1].patient_id)),
+        "{report}"
+    );
+    assert!(
+        report.contains(&format!(
+            "{} reminder(s) for 2026-06-02: {} ok, 1 failed",
+            list.len(),
+            list.len() - 1
+        )),
         "{report}"
     );
     for p in &list {

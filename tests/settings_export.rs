@@ -20,7 +20,10 @@ use ratatui::backend::TestBackend;
 use common::keys::*;
 
 fn now() -> NaiveDateTime {
-    NaiveDate::from_ymd_opt(2026, 11, 25).unwrap().and_hms_opt(10, 0, 0).unwrap()
+    NaiveDate::from_ymd_opt(2026, 11, 25)
+        .unwrap()
+        .and_hms_opt(10, 0, 0)
+        .unwrap()
 }
 
 fn patients() -> Vec<Patient> {
@@ -29,7 +32,11 @@ fn patients() -> Vec<Patient> {
         phone: "06 12".into(),
         ..PatientDetails::default()
     };
-    vec![Patient::new(PatientId::new("p-1").unwrap(), details, now().date())]
+    vec![Patient::new(
+        PatientId::new("p-1").unwrap(),
+        details,
+        now().date(),
+    )]
 }
 
 fn draw(model: &Model, w: u16, h: u16) -> String {
@@ -45,7 +52,11 @@ fn e_writes_patients_sessions_and_aftercare_into_exports_and_says_where() {
     let mut model = Model::new(now(), Templates::builtin(), patients());
     type_keys(&mut model, &store, "5");
     assert_eq!(model.screen, ScreenId::Settings);
-    assert!(draw(&model, 80, 24).contains("E  export CSV"), "{}", draw(&model, 80, 24));
+    assert!(
+        draw(&model, 80, 24).contains("E  export CSV"),
+        "{}",
+        draw(&model, 80, 24)
+    );
     type_keys(&mut model, &store, "E");
     let folder = dir.path().join("exports").join("2026-11-25_100000");
     assert_eq!(model.status.kind, StatusKind::Info, "{}", model.status.text);
@@ -72,10 +83,19 @@ fn e_writes_patients_sessions_and_aftercare_into_exports_and_says_where() {
 
     // A second export the same second goes into a folder of its own.
     type_keys(&mut model, &store, "E");
-    assert!(dir.path().join("exports/2026-11-25_100000-2/patients.csv").is_file(), "{}", model.status.text);
+    assert!(
+        dir.path()
+            .join("exports/2026-11-25_100000-2/patients.csv")
+            .is_file(),
+        "{}",
+        model.status.text
+    );
 
     let sections = needleplan::app::screen::help_sections();
-    let (_, rows) = sections.iter().find(|(title, _)| title.starts_with("Settings")).unwrap();
+    let (_, rows) = sections
+        .iter()
+        .find(|(title, _)| title.starts_with("Settings"))
+        .unwrap();
     assert!(
         rows.iter()
             .any(|(k, what)| k == "E" && what.starts_with("export patients, sessions and aftercare as CSV")),
@@ -100,7 +120,10 @@ fn an_export_that_cannot_be_written_says_so() {
     let mut model = Model::new(now(), Templates::builtin(), patients());
     type_keys(&mut model, &NoFiles, "5E");
     assert_eq!(model.status.kind, StatusKind::Error);
-    assert_eq!(model.status.text, "CSV export NOT written: no data dir to export into");
+    assert_eq!(
+        model.status.text,
+        "CSV export NOT written: no data dir to export into"
+    );
 
     // A file where the exports folder should be.
     let dir = tempfile::tempdir().unwrap();
@@ -108,5 +131,9 @@ fn an_export_that_cannot_be_written_says_so() {
     let store = PatientStore::open(dir.path()).unwrap();
     type_keys(&mut model, &store, "E");
     assert_eq!(model.status.kind, StatusKind::Error);
-    assert!(model.status.text.starts_with("CSV export NOT written: "), "{}", model.status.text);
+    assert!(
+        model.status.text.starts_with("CSV export NOT written: "),
+        "{}",
+        model.status.text
+    );
 }

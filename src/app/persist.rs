@@ -85,7 +85,13 @@ pub fn csv_exported(model: &mut Model, result: Result<crate::transfer::ExportedF
             let counts: Vec<String> = files
                 .rows
                 .iter()
-                .map(|(what, n)| format!("{} {n} {}", what.file_name(), if *n == 1 { "row" } else { "rows" }))
+                .map(|(what, n)| {
+                    format!(
+                        "{} {n} {}",
+                        what.file_name(),
+                        if *n == 1 { "row" } else { "rows" }
+                    )
+                })
                 .collect();
             model.set_status(
                 StatusKind::Info,

@@ -47,7 +47,9 @@ pub struct ExportOptions {
 pub enum ExportError {
     #[error("--from {from} is after --to {to}")]
     FromAfterTo { from: NaiveDate, to: NaiveDate },
-    #[error("--from and --to choose sessions and aftercare items by date; an export of patients takes every patient")]
+    #[error(
+        "--from and --to choose sessions and aftercare items by date; an export of patients takes every patient"
+    )]
     RangeForPatients,
 }
 
@@ -65,7 +67,11 @@ fn sorted(patients: &[Patient]) -> Vec<&Patient> {
     v
 }
 
-pub fn export(patients: &[Patient], clinic: &ClinicSettings, options: &ExportOptions) -> Result<Export, ExportError> {
+pub fn export(
+    patients: &[Patient],
+    clinic: &ClinicSettings,
+    options: &ExportOptions,
+) -> Result<Export, ExportError> {
     if let (Some(from), Some(to)) = (options.from, options.to)
         && from > to
     {
@@ -92,7 +98,16 @@ pub fn export(patients: &[Patient], clinic: &ClinicSettings, options: &ExportOpt
                 rows.push(row);
             }
             if names {
-                vec!["id", "name", "date_of_birth", "phone", "email", "notes", "created", "archived"]
+                vec![
+                    "id",
+                    "name",
+                    "date_of_birth",
+                    "phone",
+                    "email",
+                    "notes",
+                    "created",
+                    "archived",
+                ]
             } else {
                 vec!["id", "date_of_birth", "created", "archived"]
             }
@@ -113,8 +128,14 @@ pub fn export(patients: &[Patient], clinic: &ClinicSettings, options: &ExportOpt
                             s.date.to_string(),
                             s.time.map(|t| t.format("%H:%M").to_string()).unwrap_or_default(),
                             s.status.label().to_string(),
-                            s.clinician.as_deref().map(|c| clinic.clinician_name(c).to_string()).unwrap_or_default(),
-                            s.room.as_deref().map(|r| clinic.room_name(r).to_string()).unwrap_or_default(),
+                            s.clinician
+                                .as_deref()
+                                .map(|c| clinic.clinician_name(c).to_string())
+                                .unwrap_or_default(),
+                            s.room
+                                .as_deref()
+                                .map(|r| clinic.room_name(r).to_string())
+                                .unwrap_or_default(),
                             series.protocol_name.clone(),
                             (si + 1).to_string(),
                             format!("{} of {}", k + 1, series.sessions.len()),
@@ -124,7 +145,7 @@ pub fn export(patients: &[Patient], clinic: &ClinicSettings, options: &ExportOpt
                     }
                 }
             }
-            all.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+            all.sort_by_key(|a| (a.0, a.1));
             rows = all.into_iter().map(|(_, _, r)| r).collect();
             let mut h = vec!["patient_id"];
             if names {
@@ -172,7 +193,7 @@ pub fn export(patients: &[Patient], clinic: &ClinicSettings, options: &ExportOpt
                     }
                 }
             }
-            all.sort_by(|a, b| a.0.cmp(&b.0));
+            all.sort_by_key(|a| a.0);
             rows = all.into_iter().map(|(_, r)| r).collect();
             let mut h = vec!["patient_id"];
             if names {
@@ -194,7 +215,8 @@ pub fn write_csv<S: AsRef<str>>(header: &[&str], rows: &[Vec<S>]) -> Vec<u8> {
     // Writing into memory cannot fail.
     w.write_record(header).expect("CSV into memory");
     for row in rows {
-        w.write_record(row.iter().map(AsRef::as_ref)).expect("CSV into memory");
+        w.write_record(row.iter().map(AsRef::as_ref))
+            .expect("CSV into memory");
     }
     w.into_inner().expect("CSV into memory")
 }
@@ -287,14 +309,19 @@ mod tests {
                 )
                 .unwrap(),
             );
-            assert!(!t.contains("Lima") && !t.contains("06 12") && !t.contains("ana@"), "{t}");
+            assert!(
+                !t.contains("Lima") && !t.contains("06 12") && !t.contains("ana@"),
+                "{t}"
+            );
         }
     }
 
     #[test]
     fn sessions_are_chosen_by_date_and_name_their_clinician() {
-        let mut clinic = ClinicSettings::default();
-        clinic.clinicians = vec![crate::domain::clinic::Resource::new("dr-x", "Dr X")];
+        let clinic = ClinicSettings {
+            clinicians: vec![crate::domain::clinic::Resource::new("dr-x", "Dr X")],
+            ..ClinicSettings::default()
+        };
         let o = ExportOptions {
             to: Some(d("2026-12-10")),
             ..opts(What::Sessions)
@@ -346,11 +373,17 @@ mod tests {
             to: Some(d("2026-12-01")),
             ..opts(What::Sessions)
         };
-        assert!(matches!(export(&[], &ClinicSettings::default(), &o), Err(ExportError::FromAfterTo { .. })));
+        assert!(matches!(
+            export(&[], &ClinicSettings::default(), &o),
+            Err(ExportError::FromAfterTo { .. })
+        ));
         let o = ExportOptions {
             from: Some(d("2026-12-10")),
             ..opts(What::Patients)
         };
-        assert_eq!(export(&[], &ClinicSettings::default(), &o), Err(ExportError::RangeForPatients));
+        assert_eq!(
+            export(&[], &ClinicSettings::default(), &o),
+            Err(ExportError::RangeForPatients)
+        );
     }
 }

@@ -284,7 +284,11 @@ pub fn plan_import(
         }
     };
     for row in &kept {
-        let name = full_name(&cell(row, Field::FullName), &cell(row, Field::FirstName), &cell(row, Field::LastName));
+        let name = full_name(
+            &cell(row, Field::FullName),
+            &cell(row, Field::FirstName),
+            &cell(row, Field::LastName),
+        );
         let dob_text = cell(row, Field::DateOfBirth);
         let mut reasons = Vec::new();
         let dob_iso = if dob_text.is_empty() {
@@ -303,7 +307,11 @@ pub fn plan_import(
                 }
             }
         };
-        let (phone, email, notes) = (cell(row, Field::Phone), cell(row, Field::Email), cell(row, Field::Notes));
+        let (phone, email, notes) = (
+            cell(row, Field::Phone),
+            cell(row, Field::Email),
+            cell(row, Field::Notes),
+        );
         let typed = TypedDetails {
             full_name: &name,
             date_of_birth: &dob_iso,
@@ -396,7 +404,10 @@ impl<'a> LineCounter<'a> {
             start += 1;
         }
         if start >= self.offset {
-            self.newlines += self.bytes[self.offset..start].iter().filter(|&&b| b == b'\n').count() as u64;
+            self.newlines += self.bytes[self.offset..start]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count() as u64;
             self.offset = start;
         }
         self.newlines + 1
@@ -404,7 +415,9 @@ impl<'a> LineCounter<'a> {
 }
 
 fn csv_error(e: csv::Error, bytes: &[u8]) -> FileError {
-    let line = e.position().map_or(1, |p| LineCounter::new(bytes).line_at(p.byte()));
+    let line = e
+        .position()
+        .map_or(1, |p| LineCounter::new(bytes).line_at(p.byte()));
     match e.kind() {
         csv::ErrorKind::Utf8 { .. } => FileError::NotUtf8 { line },
         _ => FileError::Unreadable {
@@ -499,7 +512,11 @@ fn is_iso(text: &str) -> bool {
 /// The three numbers of a date written with `/`, `.` or `-`, as written.
 fn date_parts(text: &str) -> Option<[u32; 3]> {
     let parts: Vec<&str> = text.split(['/', '.', '-']).map(str::trim).collect();
-    if parts.len() != 3 || parts.iter().any(|p| p.is_empty() || !p.chars().all(|c| c.is_ascii_digit())) {
+    if parts.len() != 3
+        || parts
+            .iter()
+            .any(|p| p.is_empty() || !p.chars().all(|c| c.is_ascii_digit()))
+    {
         return None;
     }
     let n: Vec<u32> = parts.iter().map(|p| p.parse().ok()).collect::<Option<_>>()?;
@@ -590,11 +607,18 @@ fn read_date(text: &str, format: DateFormat) -> Result<NaiveDate, String> {
     let Some([a, b, c]) = date_parts(text) else {
         return Err("not a date; write it as YYYY-MM-DD, DD/MM/YYYY or MM/DD/YYYY".to_string());
     };
-    let year_first = text.split(['/', '.', '-']).next().is_some_and(|p| p.trim().len() == 4);
+    let year_first = text
+        .split(['/', '.', '-'])
+        .next()
+        .is_some_and(|p| p.trim().len() == 4);
     let (y, m, d) = if year_first {
         (a, b, c)
     } else {
-        if text.split(['/', '.', '-']).nth(2).is_some_and(|p| p.trim().len() != 4) {
+        if text
+            .split(['/', '.', '-'])
+            .nth(2)
+            .is_some_and(|p| p.trim().len() != 4)
+        {
             return Err("the year needs four digits (a two-digit year could be 19.. or 20..)".to_string());
         }
         match format {
@@ -706,7 +730,8 @@ mod tests {
 
     #[test]
     fn header_names_are_matched_whatever_their_case_accents_and_punctuation() {
-        let p = plan("Full Name,E-Mail,Date of Birth,Téléphone\nAna Lima,ana@example.com,1990-04-03,06 12\n").unwrap();
+        let p = plan("Full Name,E-Mail,Date of Birth,Téléphone\nAna Lima,ana@example.com,1990-04-03,06 12\n")
+            .unwrap();
         let d = &p.new[0].details;
         assert_eq!(d.full_name, "Ana Lima");
         assert_eq!(d.email, "ana@example.com");
@@ -736,17 +761,37 @@ mod tests {
         let p = plan_import(b"Name,Mobile\nAna,0612\n", &opts, &[], today()).unwrap();
         assert_eq!(p.new[0].details.phone, "0612");
         let e = plan_import(b"Name,Phone,Mobile\nAna,1,2\n", &opts, &[], today()).unwrap_err();
-        assert!(matches!(e, FileError::TwoColumns { field: Field::Phone, .. }), "{e}");
-        assert!("Mobile=fax".parse::<ColumnMap>().unwrap_err().contains("not a field"));
+        assert!(
+            matches!(
+                e,
+                FileError::TwoColumns {
+                    field: Field::Phone,
+                    ..
+                }
+            ),
+            "{e}"
+        );
+        assert!(
+            "Mobile=fax"
+                .parse::<ColumnMap>()
+                .unwrap_err()
+                .contains("not a field")
+        );
     }
 
     #[test]
     fn day_first_dates_are_told_by_a_day_over_twelve() {
         let p = plan("Name,DOB\nA,03/04/1990\nB,25/12/1985\n").unwrap();
-        assert_eq!(p.new[0].details.date_of_birth, NaiveDate::from_ymd_opt(1990, 4, 3));
+        assert_eq!(
+            p.new[0].details.date_of_birth,
+            NaiveDate::from_ymd_opt(1990, 4, 3)
+        );
         assert_eq!(p.date_format, Some(DateFormat::Dmy));
         let p = plan("Name,DOB\nA,03/04/1990\nB,12/25/1985\n").unwrap();
-        assert_eq!(p.new[0].details.date_of_birth, NaiveDate::from_ymd_opt(1990, 3, 4));
+        assert_eq!(
+            p.new[0].details.date_of_birth,
+            NaiveDate::from_ymd_opt(1990, 3, 4)
+        );
     }
 
     #[test]
@@ -756,13 +801,19 @@ mod tests {
             panic!("{e}")
         };
         assert_eq!(lines.iter().map(|l| l.0).collect::<Vec<_>>(), vec![2, 4]);
-        assert!(e.to_string().contains("03/04/1990 could be 3 April or 4 March"), "{e}");
+        assert!(
+            e.to_string().contains("03/04/1990 could be 3 April or 4 March"),
+            "{e}"
+        );
         let opts = ImportOptions {
             date_format: Some(DateFormat::Mdy),
             ..Default::default()
         };
         let p = plan_import(b"Name,DOB\nA,03/04/1990\n", &opts, &[], today()).unwrap();
-        assert_eq!(p.new[0].details.date_of_birth, NaiveDate::from_ymd_opt(1990, 3, 4));
+        assert_eq!(
+            p.new[0].details.date_of_birth,
+            NaiveDate::from_ymd_opt(1990, 3, 4)
+        );
     }
 
     #[test]
@@ -777,10 +828,22 @@ mod tests {
         assert_eq!(p.refused.len(), 1);
         let r = &p.refused[0];
         assert_eq!(r.line, 2);
-        assert!(r.reasons.iter().any(|m| m.contains("no day 31")), "{:?}", r.reasons);
+        assert!(
+            r.reasons.iter().any(|m| m.contains("no day 31")),
+            "{:?}",
+            r.reasons
+        );
         assert!(r.reasons.iter().any(|m| m.starts_with("name")), "{:?}", r.reasons);
-        assert!(r.reasons.iter().any(|m| m.starts_with("email 'x'")), "{:?}", r.reasons);
-        assert!(r.reasons.iter().any(|m| m.starts_with("phone 'abc'")), "{:?}", r.reasons);
+        assert!(
+            r.reasons.iter().any(|m| m.starts_with("email 'x'")),
+            "{:?}",
+            r.reasons
+        );
+        assert!(
+            r.reasons.iter().any(|m| m.starts_with("phone 'abc'")),
+            "{:?}",
+            r.reasons
+        );
         assert_eq!(p.new.len(), 1);
     }
 
@@ -802,7 +865,13 @@ mod tests {
 
     #[test]
     fn text_that_is_not_utf8_is_refused_with_its_line() {
-        let e = plan_import(b"Name\r\nAna\r\nZo\xeb\r\n", &ImportOptions::default(), &[], today()).unwrap_err();
+        let e = plan_import(
+            b"Name\r\nAna\r\nZo\xeb\r\n",
+            &ImportOptions::default(),
+            &[],
+            today(),
+        )
+        .unwrap_err();
         assert_eq!(e, FileError::NotUtf8 { line: 3 });
     }
 
@@ -827,7 +896,10 @@ mod tests {
         assert_eq!(
             p.already,
             vec![
-                AlreadyThere::Patient { line: 2, id: id.clone() },
+                AlreadyThere::Patient {
+                    line: 2,
+                    id: id.clone()
+                },
                 AlreadyThere::Row { line: 5, earlier: 4 }
             ]
         );

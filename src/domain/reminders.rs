@@ -43,16 +43,26 @@ pub fn reminders(patients: &[Patient], clinic: &ClinicSettings, date: NaiveDate)
                 email: p.email.clone(),
                 date,
                 time,
-                clinician: clinician.map(|c| clinic.clinician_name(c).to_string()).unwrap_or_default(),
+                clinician: clinician
+                    .map(|c| clinic.clinician_name(c).to_string())
+                    .unwrap_or_default(),
                 clinic: clinic.name.clone(),
                 address: address.clone(),
             })
         };
         for series in &p.series {
-            for s in series.sessions.iter().filter(|s| s.date == date && s.status == SessionStatus::Booked) {
+            for s in series
+                .sessions
+                .iter()
+                .filter(|s| s.date == date && s.status == SessionStatus::Booked)
+            {
                 add(s.time, s.clinician.as_deref());
             }
-            for r in series.reviews.iter().filter(|r| r.date == date && r.status == SessionStatus::Booked) {
+            for r in series
+                .reviews
+                .iter()
+                .filter(|r| r.date == date && r.status == SessionStatus::Booked)
+            {
                 add(r.time, r.clinician.as_deref());
             }
         }
@@ -91,7 +101,10 @@ pub fn env_vars(r: &Reminder) -> Vec<(String, String)> {
 
 pub fn to_csv(list: &[Reminder]) -> Vec<u8> {
     let header: Vec<&str> = fields(&empty()).iter().map(|(k, _)| *k).collect();
-    let rows: Vec<Vec<String>> = list.iter().map(|r| fields(r).into_iter().map(|(_, v)| v).collect()).collect();
+    let rows: Vec<Vec<String>> = list
+        .iter()
+        .map(|r| fields(r).into_iter().map(|(_, v)| v).collect())
+        .collect();
     write_csv(&header, &rows)
 }
 
@@ -131,7 +144,10 @@ pub fn to_text(list: &[Reminder], date: NaiveDate) -> String {
         } else {
             format!(" with {}", r.clinician)
         };
-        out.push_str(&format!("{time}  {} ({}){with}: {contact}\n", r.name, r.patient_id));
+        out.push_str(&format!(
+            "{time}  {} ({}){with}: {contact}\n",
+            r.name, r.patient_id
+        ));
     }
     out
 }
@@ -156,9 +172,11 @@ mod tests {
 
     #[test]
     fn only_the_booked_sessions_of_the_day_in_time_order() {
-        let mut clinic = ClinicSettings::default();
-        clinic.name = "Skin Studio".into();
-        clinic.clinicians = vec![Resource::new("dr-x", "Dr X")];
+        let clinic = ClinicSettings {
+            name: "Skin Studio".into(),
+            clinicians: vec![Resource::new("dr-x", "Dr X")],
+            ..ClinicSettings::default()
+        };
         let details = PatientDetails {
             full_name: "Ana Lima".into(),
             phone: "06 12".into(),
@@ -189,6 +207,9 @@ mod tests {
             "name,phone,email,date,time,clinician,clinic,address,patient_id\n\
              Ana Lima,06 12,,2026-12-05,09:00,Dr X,Skin Studio,,p-1\n"
         );
-        assert_eq!(env_vars(&list[0])[0], ("NEEDLEPLAN_NAME".to_string(), "Ana Lima".to_string()));
+        assert_eq!(
+            env_vars(&list[0])[0],
+            ("NEEDLEPLAN_NAME".to_string(), "Ana Lima".to_string())
+        );
     }
 }
