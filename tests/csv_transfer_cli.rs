@@ -597,3 +597,34 @@ proptest! {
         prop_assert_eq!(back, people);
     }
 }
+
+#[test]
+fn an_import_needs_a_login_allowed_to_change_patients() {
+    use needleplan::domain::clinic::ClinicSettings;
+    use needleplan::domain::staff::{Role, StaffMember};
+    let tmp = temp_clinic(&[]);
+    let dir = data_dir(&tmp);
+    let settings = ClinicSettings {
+        staff: vec![StaffMember {
+            login: "someone-else".into(),
+            name: "Someone Else".into(),
+            roles: vec![Role::Admin],
+            clinician: None,
+        }],
+        ..ClinicSettings::default()
+    };
+    needleplan::store::clinic_file::save(&dir, &settings).unwrap();
+    let before = snapshot(&dir);
+    let out = import(&tmp, &[&fixture("pms_export.csv")]);
+    assert_eq!(out.status.code(), Some(1));
+    let said = stderr(&out);
+    assert!(said.contains("is not on the staff list"), "{said}");
+    assert!(said.ends_with("; nothing imported\n"), "{said}");
+    assert_eq!(snapshot(&dir), before);
+    // A dry run only reads: it is allowed.
+    assert!(
+        import(&tmp, &[&fixture("pms_export.csv"), "--dry-run"])
+            .status
+            .success()
+    );
+}
