@@ -301,10 +301,16 @@ pub fn import_report(run: &ImportRun, file: &Path, mode: ImportMode) -> String {
     }
     line(String::new());
     if let Some((l, e)) = &run.failed {
+        let saved = match run.created.len() {
+            0 => "Nothing was saved".to_string(),
+            n => format!(
+                "The {} above {} saved",
+                count(n, "patient", "patients"),
+                if n == 1 { "is" } else { "are" }
+            ),
+        };
         line(format!(
-            "STOPPED at line {l}: {e}. The {} above {} saved; run the same command again to import the rest.",
-            count(run.created.len(), "patient", "patients"),
-            if run.created.len() == 1 { "is" } else { "are" }
+            "STOPPED at line {l}: {e}. {saved}; once the problem is fixed, run the same command again to import the rest."
         ));
     } else if run.stopped {
         line(format!(

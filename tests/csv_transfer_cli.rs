@@ -628,3 +628,25 @@ fn an_import_needs_a_login_allowed_to_change_patients() {
             .success()
     );
 }
+
+#[test]
+fn a_save_that_fails_stops_the_import_and_says_what_was_saved() {
+    let tmp = temp_clinic(&[]);
+    let dir = data_dir(&tmp);
+    // Where audit.log should be, a dir: no save can write its audit line.
+    std::fs::create_dir(audit::audit_path(&dir)).unwrap();
+    let out = import(&tmp, &[&fixture("pms_export.csv"), "--map", "Mobile=phone"]);
+    assert_eq!(out.status.code(), Some(1));
+    let report = stdout(&out);
+    assert!(report.contains("created 0 patients:"), "{report}");
+    assert!(
+        report.contains("STOPPED at line 2: patients/p-")
+            && report.contains("not saved: audit.log cannot be written"),
+        "{report}"
+    );
+    assert!(
+        report.contains("Nothing was saved; once the problem is fixed, run the same command again"),
+        "{report}"
+    );
+    assert!(patients_in(&dir).is_empty());
+}
