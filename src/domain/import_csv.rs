@@ -278,7 +278,7 @@ pub fn plan_import(
         None => {
             let dates: Vec<(u64, String)> = kept
                 .iter()
-                .map(|r| (r.line, cell(r, Field::DateOfBirth)))
+                .map(|r| (r.line, without_midnight(&cell(r, Field::DateOfBirth)).to_string()))
                 .collect();
             detect_format(&dates)?
         }
@@ -289,7 +289,8 @@ pub fn plan_import(
             &cell(row, Field::FirstName),
             &cell(row, Field::LastName),
         );
-        let dob_text = cell(row, Field::DateOfBirth);
+        let dob_cell = cell(row, Field::DateOfBirth);
+        let dob_text = without_midnight(&dob_cell).to_string();
         let mut reasons = Vec::new();
         let dob_iso = if dob_text.is_empty() {
             String::new()
@@ -353,6 +354,7 @@ pub fn plan_import(
 fn read_rows(bytes: &[u8]) -> Result<(Vec<String>, Vec<RawRow>), FileError> {
     // The csv crate skips a UTF-8 byte order mark at the start.
     let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter(bytes))
         .flexible(true)
         .has_headers(true)
         .from_reader(bytes);
@@ -376,6 +378,21 @@ fn read_rows(bytes: &[u8]) -> Result<(Vec<String>, Vec<RawRow>), FileError> {
         });
     }
     Ok((headers, rows))
+}
+
+/// The separator of the file: a comma, unless the header row holds more semicolons
+/// (spreadsheets set to a language with a decimal comma write those) or tabs.
+fn delimiter(bytes: &[u8]) -> u8 {
+    let header = bytes.split(|&b| b == b'\n').next().unwrap_or_default();
+    let n = |c: u8| header.iter().filter(|&&b| b == c).count();
+    let (commas, semicolons, tabs) = (n(b','), n(b';'), n(b'\t'));
+    if semicolons > commas && semicolons >= tabs {
+        b';'
+    } else if tabs > commas && tabs > semicolons {
+        b'\t'
+    } else {
+        b','
+    }
 }
 
 /// The line a record starts on. The csv crate's own line count lags by one after a
@@ -503,6 +520,17 @@ pub fn fold(text: &str) -> String {
 /// The digits of a phone number, whatever the spacing and punctuation.
 fn phone_digits(phone: &str) -> String {
     phone.chars().filter(char::is_ascii_digit).collect()
+}
+
+/// A date as spreadsheets often export one, with a midnight time after it
+/// (`1990-04-03 00:00:00`, `03/04/1990 00:00`), without that time.
+fn without_midnight(text: &str) -> &str {
+    for suffix in [" 00:00:00", " 00:00", "T00:00:00", "T00:00"] {
+        if let Some(date) = text.strip_suffix(suffix) {
+            return date.trim_end();
+        }
+    }
+    text
 }
 
 fn is_iso(text: &str) -> bool {
@@ -791,6 +819,29 @@ mod tests {
         assert_eq!(
             p.new[0].details.date_of_birth,
             NaiveDate::from_ymd_opt(1990, 3, 4)
+        );
+    }
+
+    #[test]
+    fn semicolon_and_tab_separated_files_are_read_too() {
+        let p = plan("Name;DOB;Notes\r\nAna Lima;25/12/1985;\"a, b; c\"\r\n").unwrap();
+        assert_eq!(p.new[0].details.full_name, "Ana Lima");
+        assert_eq!(p.new[0].details.notes, "a, b; c");
+        let p = plan("Name\tPhone\nAna Lima\t06 12\n").unwrap();
+        assert_eq!(p.new[0].details.phone, "06 12");
+    }
+
+    #[test]
+    fn a_midnight_time_after_a_date_is_dropped() {
+        let p = plan("Name,DOB\nA,1990-04-03 00:00:00\nB,25/12/1985 00:00\n").unwrap();
+        assert!(p.refused.is_empty(), "{:?}", p.refused);
+        assert_eq!(
+            p.new[0].details.date_of_birth,
+            NaiveDate::from_ymd_opt(1990, 4, 3)
+        );
+        assert_eq!(
+            p.new[1].details.date_of_birth,
+            NaiveDate::from_ymd_opt(1985, 12, 25)
         );
     }
 
