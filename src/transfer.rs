@@ -225,8 +225,12 @@ pub fn import_report(run: &ImportRun, file: &Path, mode: ImportMode) -> String {
         line(format!("dates read {}", f.label()));
     }
     if !plan.unused_columns.is_empty() {
+        let how = match &plan.phone_column {
+            Some(h) => format!("give --map '{h}=phone' to import the phone from {h}"),
+            None => "give --map 'COLUMN=FIELD' to import one".to_string(),
+        };
         line(format!(
-            "columns not imported: {} (give --map 'COLUMN=FIELD' to import one)",
+            "columns not imported: {} ({how})",
             plan.unused_columns.join(", ")
         ));
     }

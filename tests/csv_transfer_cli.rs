@@ -81,7 +81,7 @@ fn a_dry_run_reports_every_row_by_its_line_and_writes_nothing() {
     assert!(report.contains("dates read day first (dmy)"), "{report}");
     // The Mobile column is not known without --map: named, with how to use it.
     assert!(
-        report.contains("columns not imported: Patient ID, Mobile (give --map 'COLUMN=FIELD'"),
+        report.contains("columns not imported: Patient ID, Mobile (give --map 'Mobile=phone' to import the phone from Mobile)"),
         "{report}"
     );
     assert!(report.contains("would create 4 patients:"), "{report}");

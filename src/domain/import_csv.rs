@@ -221,6 +221,9 @@ pub struct ImportPlan {
     pub date_format: Option<DateFormat>,
     /// Rows with every field empty (spreadsheets leave them at the end).
     pub blank_rows: usize,
+    /// A column not imported that looks like the phone ("Mobile", "Cell") while no
+    /// column gives the phone: the report suggests `--map 'Mobile=phone'`.
+    pub phone_column: Option<String>,
 }
 
 /// A row read from the file, before validation.
@@ -248,6 +251,18 @@ pub fn plan_import(
             .collect(),
         ..ImportPlan::default()
     };
+    if !columns.contains_key(&Field::Phone) {
+        plan.phone_column = plan
+            .unused_columns
+            .iter()
+            .find(|h| {
+                matches!(
+                    header_key(h).as_str(),
+                    "mobile" | "mobilephone" | "mobilenumber" | "cell" | "cellphone" | "gsm" | "portable"
+                )
+            })
+            .cloned();
+    }
     let cell = |row: &RawRow, field: Field| -> String {
         columns
             .get(&field)
