@@ -91,7 +91,7 @@ and a second run of the same file creates nothing new: rows whose patient is alr
 Lines are numbered as in the file, the header being line 1."
     )]
     ImportCsv {
-        /// The CSV file (UTF-8, with or without BOM; comma-separated).
+        /// The CSV file (UTF-8, with or without BOM; separated by commas, semicolons or tabs).
         #[arg(value_name = "FILE")]
         file: PathBuf,
         /// Take a column under another name, e.g. --map 'Mobile=phone'; fields: name, first_name, last_name,
