@@ -84,6 +84,122 @@ pub enum Command {
         #[arg(long, requires = "out")]
         force: bool,
     },
+    /// Add patients from a CSV file with a header row (Name or First/Last name, Date of birth, Phone, Email, Notes).
+    #[command(
+        after_help = "Every row is checked first. A real run writes nothing if any row is refused (unless --skip-bad), \
+and a second run of the same file creates nothing new: rows whose patient is already there are reported as such.\n\
+Lines are numbered as in the file, the header being line 1."
+    )]
+    ImportCsv {
+        /// The CSV file (UTF-8, with or without BOM; separated by commas, semicolons or tabs).
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// Take a column under another name, e.g. --map 'Mobile=phone'; fields: name, first_name, last_name,
+        /// date_of_birth, phone, email, notes, ignore. May be given several times.
+        #[arg(long = "map", value_name = "COLUMN=FIELD")]
+        maps: Vec<crate::domain::import_csv::ColumnMap>,
+        /// How to read dates such as 03/04/1990, when the file does not tell [default: found from the file].
+        #[arg(long, value_enum, value_name = "dmy|mdy|ymd")]
+        date_format: Option<DateFormatArg>,
+        /// Print what would be created, refused and possibly duplicated; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Import the good rows even when some rows are refused (those are listed).
+        #[arg(long)]
+        skip_bad: bool,
+    },
+    /// Write patients, sessions or aftercare items as CSV (for spreadsheets and reports): to --out, or stdout.
+    ExportCsv {
+        /// What one row is.
+        #[arg(long, value_enum)]
+        what: ExportWhatArg,
+        /// Sessions (aftercare items due) on or after this day.
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = crate::domain::dates::parse_date)]
+        from: Option<chrono::NaiveDate>,
+        /// Sessions (aftercare items due) on or before this day.
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = crate::domain::dates::parse_date)]
+        to: Option<chrono::NaiveDate>,
+        /// File to write; an existing one is not replaced without --force [default: stdout].
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Replace the --out file if it already exists.
+        #[arg(long, requires = "out")]
+        force: bool,
+        /// Leave out names and contact details (phone, email, notes): patient ids only.
+        #[arg(long)]
+        no_names: bool,
+    },
+    /// List a day's booked sessions with the patients' contacts, for a mail merge or SMS tool (patient data).
+    Reminders {
+        /// `tomorrow`, `today` or a day as YYYY-MM-DD.
+        #[arg(long, value_name = "tomorrow|YYYY-MM-DD", default_value = "tomorrow")]
+        date: String,
+        /// CSV (with a header row) or plain text.
+        #[arg(long, value_enum, default_value_t = ReminderFormatArg::Text)]
+        format: ReminderFormatArg,
+        /// Run this command (with sh -c) once per reminder, the fields in NEEDLEPLAN_NAME, NEEDLEPLAN_PHONE,
+        /// NEEDLEPLAN_EMAIL, NEEDLEPLAN_DATE, NEEDLEPLAN_TIME, NEEDLEPLAN_CLINICIAN, NEEDLEPLAN_CLINIC,
+        /// NEEDLEPLAN_ADDRESS, NEEDLEPLAN_PATIENT_ID; each exit status is reported, and the exit status is 1
+        /// if any failed. needleplan itself sends nothing.
+        #[arg(long, value_name = "CMD")]
+        exec: Option<String>,
+    },
+}
+
+/// `--date-format` of `needleplan import-csv`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DateFormatArg {
+    /// Day first: 31/12/1990.
+    Dmy,
+    /// Month first: 12/31/1990.
+    Mdy,
+    /// Year first: 1990-12-31.
+    Ymd,
+}
+
+impl From<DateFormatArg> for crate::domain::import_csv::DateFormat {
+    fn from(a: DateFormatArg) -> Self {
+        match a {
+            DateFormatArg::Dmy => Self::Dmy,
+            DateFormatArg::Mdy => Self::Mdy,
+            DateFormatArg::Ymd => Self::Ymd,
+        }
+    }
+}
+
+/// `--what` of `needleplan export-csv`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportWhatArg {
+    Patients,
+    Sessions,
+    Aftercare,
+}
+
+impl From<ExportWhatArg> for crate::domain::export_csv::What {
+    fn from(a: ExportWhatArg) -> Self {
+        match a {
+            ExportWhatArg::Patients => Self::Patients,
+            ExportWhatArg::Sessions => Self::Sessions,
+            ExportWhatArg::Aftercare => Self::Aftercare,
+        }
+    }
+}
+
+/// `--format` of `needleplan reminders`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReminderFormatArg {
+    Text,
+    Csv,
+}
+
+/// The day `--date` names: `today`, `tomorrow`, or an ISO date.
+pub fn reminder_date(text: &str, today: chrono::NaiveDate) -> Result<chrono::NaiveDate, String> {
+    match text.trim() {
+        "tomorrow" => Ok(today + chrono::Days::new(1)),
+        "today" => Ok(today),
+        other => crate::domain::dates::parse_date(other)
+            .map_err(|e| format!("--date: {e} (or 'today', 'tomorrow')")),
+    }
 }
 
 /// The format of `needleplan handout`.

@@ -5,4 +5,5 @@ pub mod cli;
 pub mod domain;
 pub mod runtime;
 pub mod store;
+pub mod transfer;
 pub mod ui;

@@ -14,6 +14,8 @@ use needleplan::store::paths::DataDirError;
 use needleplan::store::{atomic, clinic_file};
 use needleplan::store::{backup, demo, doctor, paths};
 
+mod cli_transfer;
+
 fn main() -> ExitCode {
     restore_sigpipe();
     let cli = Cli::parse();
@@ -73,6 +75,8 @@ enum CliError {
     Write { path: PathBuf, error: std::io::Error },
     #[error("{} already exists and was left as it is (give --force to replace it)", .0.display())]
     Exists(PathBuf),
+    #[error(transparent)]
+    Transfer(#[from] cli_transfer::TransferCliError),
 }
 
 fn start(cli: Cli) -> Result<ExitCode, CliError> {
@@ -178,6 +182,43 @@ fn start(cli: Cli) -> Result<ExitCode, CliError> {
             let (path, events) = export_ics(&patients, &clinic, &data_dir, &patient_id, out, force)?;
             println!("wrote {events} session(s) of {patient_id} to {}", path.display());
             Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::ImportCsv {
+            file,
+            maps,
+            date_format,
+            dry_run,
+            skip_bad,
+        }) => {
+            let args = cli_transfer::ImportArgs {
+                file,
+                maps,
+                date_format,
+                dry_run,
+                skip_bad,
+            };
+            cli_transfer::import_csv(cli.demo, cli.data_dir, args)
+        }
+        Some(Command::ExportCsv {
+            what,
+            from,
+            to,
+            out,
+            force,
+            no_names,
+        }) => {
+            let args = cli_transfer::ExportArgs {
+                what,
+                from,
+                to,
+                out,
+                force,
+                no_names,
+            };
+            cli_transfer::export_csv(cli.demo, cli.data_dir, args)
+        }
+        Some(Command::Reminders { date, format, exec }) => {
+            cli_transfer::reminders(cli.demo, cli.data_dir, &date, format, exec)
         }
     }
 }

@@ -30,6 +30,8 @@ pub enum Msg {
     PatientsSaved(Vec<(PatientId, Result<u64, SaveError>)>),
     /// What became of writing the clinic's settings.
     ClinicSaved(ClinicSaved),
+    /// Where the settings screen's CSV export went, or why it was not written.
+    CsvExported(Result<crate::transfer::ExportedFiles, String>),
 }
 
 /// The outcome of writing `clinic.json`.
@@ -70,6 +72,10 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
         }
         Msg::ClinicSaved(outcome) => {
             super::settings::clinic_saved(model, outcome);
+            Vec::new()
+        }
+        Msg::CsvExported(result) => {
+            super::persist::csv_exported(model, result);
             Vec::new()
         }
     }

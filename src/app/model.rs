@@ -110,6 +110,9 @@ pub enum Effect {
     Save(PatientId),
     /// Write `clinic` to `clinic.json` (the settings screen changed it).
     SaveClinic,
+    /// Write the patients, sessions and aftercare CSV files into the data dir's
+    /// `exports/` (the settings screen's `E`).
+    ExportCsv,
 }
 
 #[derive(Debug)]

@@ -31,6 +31,11 @@ pub trait Saver {
     fn save_clinic_revision(&self, settings: &ClinicSettings) -> Result<u64, ClinicSaveError> {
         self.save_clinic(settings).map(|()| settings.revision + 1)
     }
+    /// The data dir, where the settings screen's CSV export writes (`exports/`); savers
+    /// that keep no files (test fakes) have none, and the export says so.
+    fn data_dir(&self) -> Option<&std::path::Path> {
+        None
+    }
 }
 
 impl Saver for PatientStore {
@@ -46,13 +51,59 @@ impl Saver for PatientStore {
     fn save_clinic_revision(&self, settings: &ClinicSettings) -> Result<u64, ClinicSaveError> {
         clinic_file::save_revision(self.data_dir(), settings, crate::store::lock::DEFAULT_WAIT)
     }
+
+    fn data_dir(&self) -> Option<&std::path::Path> {
+        Some(PatientStore::data_dir(self))
+    }
 }
 
 /// Carries out what a key asked for. The changes are already marked unsaved in the
 /// model (by `Model::put_patient`, `keep_mine` and the settings' `commit`), so this only
 /// writes: every pending save, retried after every key.
-pub fn run_effects(model: &mut Model, _effects: Vec<Effect>, saver: &dyn Saver) {
+pub fn run_effects(model: &mut Model, effects: Vec<Effect>, saver: &dyn Saver) {
     flush(model, saver);
+    if effects.contains(&Effect::ExportCsv) {
+        let msg = export_csv(model, saver);
+        update(model, msg);
+    }
+}
+
+/// Writes the CSV exports of every loaded patient (IO only, reading the model).
+pub fn export_csv(model: &Model, saver: &dyn Saver) -> Msg {
+    let result = match saver.data_dir() {
+        None => Err("no data dir to export into".to_string()),
+        Some(dir) => crate::transfer::export_all(dir, &model.patients, &model.clinic, model.now)
+            .map_err(|e| format!("{}: {e}", crate::transfer::exports_dir(dir).display())),
+    };
+    Msg::CsvExported(result)
+}
+
+/// Takes in the outcome of [`export_csv`]: where the files went, or why they did not.
+pub fn csv_exported(model: &mut Model, result: Result<crate::transfer::ExportedFiles, String>) {
+    match result {
+        Ok(files) => {
+            let counts: Vec<String> = files
+                .rows
+                .iter()
+                .map(|(what, n)| {
+                    format!(
+                        "{} {n} {}",
+                        what.file_name(),
+                        if *n == 1 { "row" } else { "rows" }
+                    )
+                })
+                .collect();
+            model.set_status(
+                StatusKind::Info,
+                format!(
+                    "CSV export in {}/ (patient data: keep it private): {}",
+                    files.dir.display(),
+                    counts.join(", ")
+                ),
+            );
+        }
+        Err(why) => model.set_status(StatusKind::Error, format!("CSV export NOT written: {why}")),
+    }
 }
 
 /// Tries to write every patient with unsaved changes, then the clinic's settings: the

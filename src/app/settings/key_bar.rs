@@ -12,10 +12,13 @@ pub fn bar_hints(model: &Model) -> Vec<KeyHint> {
         return conflict::bar_hints();
     }
     let mut out = vec![pair("j/k", "move"), pair("Tab", "section")];
+    let export = pair("E", "export CSV");
     let Some(row) = selected_row(model) else {
+        out.push(export);
         return out;
     };
     if model.clinic_read_only {
+        out.push(export);
         return out;
     }
     let c = &model.clinic;
@@ -60,5 +63,6 @@ pub fn bar_hints(model: &Model) -> Vec<KeyHint> {
             out.push(pair("Space", if on { "stop offering" } else { "offer" }));
         }
     }
+    out.push(export);
     out
 }

@@ -30,6 +30,8 @@ pub enum SettingsAction {
     TakeTheirs,
     /// In a conflict: keep my changes, put on top of theirs.
     KeepMine,
+    /// Write patients, sessions and aftercare as CSV files into `exports/`.
+    ExportCsv,
 }
 
 use SettingsAction as S;
@@ -123,6 +125,13 @@ pub static SETTINGS_KEYS: &[Binding<SettingsAction>] = &[
         bar: None,
         help: "when another user saved the settings first: keep your changes, put on top of theirs",
     },
+    Binding {
+        keys: &[k('E')],
+        action: S::ExportCsv,
+        scope: Scope::Everywhere,
+        bar: Some("export CSV"),
+        help: "export patients, sessions and aftercare as CSV files (patient data) into exports/ in the data dir",
+    },
 ];
 
 pub fn handle_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
@@ -171,6 +180,7 @@ pub fn handle_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
         S::Add => add(model, row),
         S::Remove => remove(model, row),
         S::Toggle => return row.map_or_else(Vec::new, |r| toggle(model, r)),
+        S::ExportCsv => return vec![Effect::ExportCsv],
         S::TakeTheirs | S::KeepMine => model.set_status(
             StatusKind::Info,
             "no conflict: nobody else changed the settings meanwhile",
