@@ -13,6 +13,7 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 
 use super::patient::{DetailsField, Patient, PatientDetails, PatientId, TypedDetails};
+use super::search;
 
 /// A detail a column can hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -518,23 +519,13 @@ fn full_name(full: &str, first: &str, last: &str) -> String {
         .join(" ")
 }
 
-/// Text compared for duplicates: accents removed (NFD, combining marks dropped), case
-/// folded, runs of spaces made one. (There is no shared fold function in the code yet;
-/// this one is private to the import.)
+/// A name folded for comparison: case and accents as `domain::search::fold`, and runs
+/// of spaces as one ("Zoë  Åström" and "zoe astrom" are one person).
 pub fn fold(text: &str) -> String {
-    use unicode_normalization::UnicodeNormalization;
-    use unicode_normalization::char::is_combining_mark;
-    let stripped: String = text.nfd().filter(|c| !is_combining_mark(*c)).collect();
-    stripped
-        .to_lowercase()
+    search::fold(text)
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")
-}
-
-/// The digits of a phone number, whatever the spacing and punctuation.
-fn phone_digits(phone: &str) -> String {
-    phone.chars().filter(char::is_ascii_digit).collect()
 }
 
 /// A date as spreadsheets often export one, with a midnight time after it
@@ -689,7 +680,7 @@ impl Identity {
         Self {
             name: fold(&d.full_name),
             dob: d.date_of_birth,
-            phone: phone_digits(&d.phone),
+            phone: search::phone_digits(&d.phone),
             email: d.email.to_lowercase(),
         }
     }
