@@ -35,7 +35,7 @@ fn now() -> NaiveDateTime {
 }
 
 fn settings() -> ClinicSettings {
-    let mut c = ClinicSettings::default();
+    let mut c = needleplan::store::demo::demo_settings();
     c.closed_dates.push(ClosedDate {
         date: d("2026-12-24"),
         reason: "Christmas Eve".into(),

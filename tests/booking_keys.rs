@@ -136,7 +136,7 @@ struct App {
 impl App {
     fn new() -> Self {
         let mut model = Model::new(now(), Templates::builtin(), clinic());
-        let mut settings = ClinicSettings::default();
+        let mut settings = needleplan::store::demo::demo_settings();
         settings.closed_dates.push(ClosedDate {
             date: d("2026-12-25"),
             reason: "Christmas".into(),

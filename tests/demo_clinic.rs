@@ -15,7 +15,7 @@ use needleplan::domain::schedule::{BookingRequest, check_slot};
 use needleplan::domain::series::SessionStatus;
 use needleplan::domain::status::{Badge, badge, overdue_items};
 use needleplan::store::PatientStore;
-use needleplan::store::clinic_file::builtin;
+use needleplan::store::demo::demo_settings as builtin;
 use needleplan::store::demo::{demo_patients, install};
 
 fn d(s: &str) -> NaiveDate {

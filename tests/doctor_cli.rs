@@ -434,7 +434,7 @@ fn files_in(dir: &Path) -> Vec<(String, Vec<u8>)> {
 #[test]
 fn fix_removes_old_temp_files_and_keeps_fresh_ones_and_every_record() {
     let (_tmp, data) = clinic();
-    needleplan::store::clinic_file::save(&data, &Default::default()).unwrap();
+    needleplan::store::clinic_file::save(&data, &needleplan::store::demo::demo_settings()).unwrap();
     temp_file(
         &data.join("patients/.tmp-old1.json"),
         Duration::from_secs(3 * 3600),

@@ -32,7 +32,7 @@ fn now() -> NaiveDateTime {
 
 /// The built-in clinic with a third clinician, Cleo, last in the list.
 fn clinic_with_cleo() -> ClinicSettings {
-    let mut c = clinic_file::builtin();
+    let mut c = needleplan::store::demo::demo_settings();
     c.clinicians.push(Resource::new("cleo", "Cleo Diaz"));
     c
 }

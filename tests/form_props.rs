@@ -51,7 +51,7 @@ fn ann() -> Patient {
 
 fn model() -> Model {
     let mut m = Model::new(now(), Templates::builtin(), vec![ann()]);
-    m.set_clinic(clinic_file::builtin());
+    m.set_clinic(needleplan::store::demo::demo_settings());
     m
 }
 

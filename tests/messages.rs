@@ -30,7 +30,7 @@ fn ann() -> Patient {
 
 fn model() -> Model {
     let mut m = Model::new(at("2026-11-25", 10), Templates::builtin(), vec![ann()]);
-    m.set_clinic(clinic_file::builtin());
+    m.set_clinic(needleplan::store::demo::demo_settings());
     m
 }
 

@@ -53,7 +53,7 @@ fn ann() -> Patient {
 
 fn base() -> Model {
     let mut m = Model::new(now(), Templates::builtin(), vec![ann()]);
-    let mut clinic = clinic_file::builtin();
+    let mut clinic = needleplan::store::demo::demo_settings();
     clinic.closed_dates.push(ClosedDate {
         date: d("2026-12-24"),
         reason: "Christmas Eve".into(),

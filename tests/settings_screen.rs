@@ -141,7 +141,12 @@ impl App {
         let load = clinic_file::load(dir.path());
         model.problems.extend(load.problem);
         model.clinic_read_only = load.read_only;
-        model.set_clinic(load.settings);
+        // No file yet: the demo's people at revision 0, so that edits have a valid base.
+        model.set_clinic(if load.exists {
+            load.settings
+        } else {
+            needleplan::store::demo::demo_settings()
+        });
         keys(&mut model, &store, "5");
         assert_eq!(model.screen, ScreenId::Settings);
         Self { model, store, dir }
@@ -279,7 +284,7 @@ fn esc_in_a_form_cancels_it_and_changes_nothing() {
         ScreenId::Settings,
         "Esc closed the form, not the screen"
     );
-    assert_eq!(app.model.clinic, ClinicSettings::default());
+    assert_eq!(app.model.clinic, needleplan::store::demo::demo_settings());
     assert!(!clinic_file::path(app.dir.path()).exists());
     app.keys("<Esc>");
     assert_eq!(app.model.screen, ScreenId::Main);

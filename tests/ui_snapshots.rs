@@ -344,7 +344,7 @@ fn booked_model() -> Model {
     }
     let mut m = Model::new(now(), Templates::builtin(), patients);
     m.data_dir_label = "/clinic/data".into();
-    let mut clinic = ClinicSettings::default();
+    let mut clinic = needleplan::store::demo::demo_settings();
     clinic.closed_dates.push(ClosedDate {
         date: d("2026-12-31"),
         reason: "New Year's Eve".into(),

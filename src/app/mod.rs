@@ -19,6 +19,7 @@ pub mod screen;
 pub mod series_form;
 pub mod session_form;
 pub mod settings_follow;
+pub mod setup;
 pub mod standing;
 pub mod update;
 

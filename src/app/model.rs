@@ -50,6 +50,8 @@ pub enum FormPurpose {
     Settings(super::settings::Edit),
     /// The agenda's "find the next free slot" form.
     FindSlot,
+    /// The first-run set-up of a new data dir (`app::setup`).
+    SetUp(super::setup::Step),
 }
 
 impl FormPurpose {
@@ -57,7 +59,10 @@ impl FormPurpose {
     /// slot search.
     pub fn patient(&self) -> Option<&PatientId> {
         match self {
-            FormPurpose::AddPatient | FormPurpose::Settings(_) | FormPurpose::FindSlot => None,
+            FormPurpose::AddPatient
+            | FormPurpose::Settings(_)
+            | FormPurpose::FindSlot
+            | FormPurpose::SetUp(_) => None,
             FormPurpose::EditPatient(id)
             | FormPurpose::NewSeries(id)
             | FormPurpose::AddSession(id)
@@ -68,7 +73,7 @@ impl FormPurpose {
 
     /// Whether the form changes the clinic's settings.
     pub fn is_clinic(&self) -> bool {
-        matches!(self, FormPurpose::Settings(_))
+        matches!(self, FormPurpose::Settings(_) | FormPurpose::SetUp(_))
     }
 }
 
@@ -180,6 +185,9 @@ pub struct Model {
     /// is looked up in `clinic.staff` by [`Model::acting`]. Tests set it with
     /// [`Model::with_acting`].
     acting_login: String,
+    /// Said on stderr once the terminal is restored (e.g. an unfinished first-run set-up
+    /// wrote nothing).
+    pub exit_message: Option<String>,
 }
 
 impl Model {
@@ -224,6 +232,7 @@ impl Model {
             calendar: Calendar::default(),
             screens: super::screen::ScreenStates::new(now.date()),
             acting_login: crate::store::audit::os_user(),
+            exit_message: None,
         };
         m.calendar = Calendar::for_clinic(&m.clinic, &m.patients);
         m.refresh_visible(None);

@@ -155,6 +155,11 @@ fn overlay_key(model: &mut Model, top: Overlay, key: KeyEvent) -> Vec<Effect> {
 /// the status line quits (a status that replaced it, such as a new conflict, arms it
 /// again: the user must have seen what a quit loses).
 fn request_quit(model: &mut Model) {
+    if super::setup::pending(model) {
+        model.exit_message = Some(super::setup::NOT_SET_UP.into());
+        model.quit = true;
+        return;
+    }
     if super::settings::hold_quit(model) {
         return;
     }
@@ -290,7 +295,7 @@ fn form_permission(purpose: &FormPurpose) -> Option<Permission> {
             Some(Permission::Bookings)
         }
         FormPurpose::Consult(c) => Some(super::consult::permission_of(c)),
-        FormPurpose::Settings(_) | FormPurpose::FindSlot => None,
+        FormPurpose::Settings(_) | FormPurpose::FindSlot | FormPurpose::SetUp(_) => None,
     }
 }
 
@@ -376,6 +381,7 @@ fn form_key(model: &mut Model, purpose: FormPurpose, mut form: Form, key: KeyEve
     match purpose {
         FormPurpose::Settings(edit) => return super::settings::form_key(model, edit, form, key),
         FormPurpose::FindSlot => return super::agenda::find_key(model, form, key),
+        FormPurpose::SetUp(step) => return super::setup::form_key(model, step, form, key),
         _ => {}
     }
     match form.handle_key(&key) {
@@ -409,7 +415,7 @@ fn form_key(model: &mut Model, purpose: FormPurpose, mut form: Form, key: KeyEve
                 FormPurpose::AddSession(id) => session_form::submit(model, id, None, &mut form),
                 FormPurpose::EditSession(id, i) => session_form::submit(model, id, Some(*i), &mut form),
                 FormPurpose::Consult(c) => super::consult::submit(model, c, &mut form),
-                FormPurpose::Settings(_) | FormPurpose::FindSlot => None,
+                FormPurpose::Settings(_) | FormPurpose::FindSlot | FormPurpose::SetUp(_) => None,
             };
             if let Some(effects) = done {
                 return effects;

@@ -165,7 +165,7 @@ mod tests {
 
     #[test]
     fn prints_bookings_in_time_order_with_gaps_and_closed_days() {
-        let settings = ClinicSettings::default();
+        let settings = crate::store::demo::demo_settings();
         let mk = |id: &str, name: &str, sessions| {
             let details = PatientDetails {
                 full_name: name.into(),
