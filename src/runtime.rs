@@ -88,10 +88,11 @@ pub fn load(data_dir: &Path, intro: Option<String>) -> Result<(Model, PatientSto
         );
     } else if let Some(warning) = permissions::startup_warning(data_dir) {
         model.set_status(StatusKind::Error, warning);
+    } else if let Some(text) = intro {
+        // The demo: where its temporary copy is, before anything about its staff list.
+        model.set_status(StatusKind::Info, text);
     } else if let Some((kind, text)) = staff_notice(&model) {
         model.set_status(kind, text);
-    } else if let Some(text) = intro {
-        model.set_status(StatusKind::Info, text);
     } else if !model.read_only.is_empty() {
         model.set_status(
             StatusKind::Info,

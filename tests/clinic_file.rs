@@ -122,7 +122,7 @@ fn a_file_that_is_not_json_is_reported_with_its_line_and_kept() {
 #[test]
 fn a_bad_time_is_reported_with_its_line_and_kept() {
     let text = good_text().replacen("\"09:00\"", "\"9 o'clock\"", 1);
-    assert_broken_file_is_kept(&text, &["'9 o'clock' is not a time", "line 7"]);
+    assert_broken_file_is_kept(&text, &["'9 o'clock' is not a time", "line 9"]);
 }
 
 #[test]

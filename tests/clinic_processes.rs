@@ -15,8 +15,8 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use chrono::NaiveDate;
+use needleplan::domain::clinic::ClosedDate;
 use needleplan::domain::clinic::changes::rebase;
-use needleplan::domain::clinic::{ClinicSettings, ClosedDate};
 use needleplan::store::audit;
 use needleplan::store::clinic_file::{self, ClinicSaveError};
 

@@ -30,6 +30,11 @@ pub enum Msg {
     PatientsSaved(Vec<(PatientId, Result<u64, SaveError>)>),
     /// What became of writing the clinic's settings.
     ClinicSaved(ClinicSaved),
+    /// What became of writing an export (`.ics`, handout): where it went, or why not.
+    Exported(
+        Box<super::exports::Export>,
+        Result<std::path::PathBuf, super::exports::ExportError>,
+    ),
 }
 
 /// The outcome of writing `clinic.json`.
@@ -70,6 +75,10 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
         }
         Msg::ClinicSaved(outcome) => {
             super::settings::clinic_saved(model, outcome);
+            Vec::new()
+        }
+        Msg::Exported(export, outcome) => {
+            super::exports::exported(model, export, outcome);
             Vec::new()
         }
     }

@@ -115,6 +115,8 @@ pub enum Effect {
     Save(PatientId),
     /// Write `clinic` to `clinic.json` (the settings screen changed it).
     SaveClinic,
+    /// Write a file made from the plan (`.ics`, handout) into the exports folder.
+    Export(Box<super::exports::Export>),
 }
 
 #[derive(Debug)]
@@ -239,6 +241,12 @@ impl Model {
         m
     }
 
+    /// The same model with `clinic`'s settings (tests: the runtime loads `clinic.json`).
+    pub fn with_clinic(mut self, clinic: ClinicSettings) -> Self {
+        self.set_clinic(clinic);
+        self
+    }
+
     /// The same model acting as `login` (tests: the real login comes from the uid).
     pub fn with_acting(mut self, login: &str) -> Self {
         self.acting_login = login.to_string();
@@ -298,6 +306,17 @@ impl Model {
 
     pub fn patient(&self, id: &PatientId) -> Option<&Patient> {
         self.patient_index(id).map(|i| &self.patients[i])
+    }
+
+    /// A scheduling rule's message with the people in the way named by their names
+    /// ("Ben is already booked 10:00-11:00 (Zoë Adams, session 2)"), not their ids.
+    pub fn explain(&self, v: &crate::domain::schedule::Violation) -> String {
+        v.text(&|id| {
+            self.patients
+                .iter()
+                .find(|p| p.id.as_str() == id)
+                .map(|p| p.full_name.clone())
+        })
     }
 
     pub fn current_series(&self) -> Option<&Series> {

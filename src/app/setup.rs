@@ -42,7 +42,7 @@ pub fn open(model: &mut Model) {
     model.push_overlay(Overlay::Form(FormPurpose::SetUp(Step::Clinic), form));
     model.set_status(
         StatusKind::Info,
-        "new data dir: set up the clinic first (Enter goes on, Esc quits without writing anything)",
+        "new data dir: set up the clinic first; Esc quits and writes nothing",
     );
 }
 
@@ -162,7 +162,7 @@ pub fn form_key(
                     model.overlay = Overlay::Form(FormPurpose::SetUp(Step::Hours(Box::new(draft))), hours);
                     model.set_status(
                         StatusKind::Info,
-                        "step 2 of 2: opening hours (Enter saves them as shown; Esc goes back)",
+                        "step 2 of 2: Enter saves the hours as shown; Esc goes back to step 1",
                     );
                 }
                 Err(errors) => {

@@ -24,6 +24,8 @@ pub fn handle_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
     effects.retain(|e| match e {
         Effect::Save(_) => acting.may(Permission::Patients),
         Effect::SaveClinic => acting.may(Permission::Settings),
+        // Reading the record into a file changes nothing stored.
+        Effect::Export(_) => true,
     });
     effects
 }
@@ -147,6 +149,8 @@ fn overlay_key(model: &mut Model, top: Overlay, key: KeyEvent) -> Vec<Effect> {
         Overlay::Screening { row } => super::consult::screening_key(model, row, key),
         Overlay::Prep { row } => super::consult::prep_key(model, row, key),
         Overlay::ChartView => super::consult::chart_view_key(model, key),
+        Overlay::PickPatient(p) => super::picker::handle_key(model, p, key),
+        Overlay::ConfirmReplaceExport(e) => super::exports::confirm_replace(model, e, key),
     }
 }
 
@@ -247,6 +251,8 @@ fn main_action(model: &mut Model, action: Action) -> Vec<Effect> {
             None => model.set_status(StatusKind::Info, "add a patient first (a in the patient list)"),
         },
         Action::Toggle => return toggle_item(model),
+        Action::ExportIcs => return super::exports::export_ics(model),
+        Action::SaveHandout => return super::exports::save_handout(model),
         Action::Archive => {
             if let Some(id) = model.selected_id() {
                 model.overlay = Overlay::ConfirmArchive(id);
