@@ -299,7 +299,10 @@ fn enter_on_a_to_book_row_opens_the_form_that_books_for_that_patient() {
     let f = app.form();
     assert_eq!(f.choice(session_form::STATUS), Some("booked"));
     assert_eq!(f.focused(), session_form::TIME);
-    app.keys("11:00<Tab><Tab><Right><Tab><Right><Enter>");
+    // The clinician and room her series had last are filled in.
+    assert_eq!(f.choice(session_form::CLINICIAN), Some("ben"));
+    assert_eq!(f.choice(session_form::ROOM), Some("room-2"));
+    app.keys("11:00<Enter>");
     assert_eq!(
         app.model.overlay,
         Overlay::None,
@@ -311,6 +314,10 @@ fn enter_on_a_to_book_row_opens_the_form_that_books_for_that_patient() {
     assert_eq!(
         (s.status, s.time.map(|t| t.to_string())),
         (Booked, Some("11:00:00".into()))
+    );
+    assert_eq!(
+        (s.clinician.as_deref(), s.room.as_deref()),
+        (Some("ben"), Some("room-2"))
     );
 }
 

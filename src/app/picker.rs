@@ -253,6 +253,22 @@ pub fn book_planned(model: &mut Model, id: &PatientId, index: usize) {
         return;
     };
     choose(&mut form, session_form::STATUS, SessionStatus::Booked.label());
+    // No clinician or room yet: those the series had last, as a new session gets them.
+    if let Some(series) = model.patient(id).and_then(|p| p.current_series()) {
+        let last = |pick: fn(&crate::domain::series::Session) -> Option<&String>| {
+            series.sessions.iter().rev().find_map(|s| pick(s).cloned())
+        };
+        if form.choice(session_form::CLINICIAN).is_none()
+            && let Some(c) = last(|s| s.clinician.as_ref())
+        {
+            choose(&mut form, session_form::CLINICIAN, &c);
+        }
+        if form.choice(session_form::ROOM).is_none()
+            && let Some(r) = last(|s| s.room.as_ref())
+        {
+            choose(&mut form, session_form::ROOM, &r);
+        }
+    }
     if form.text(session_form::TIME).trim().is_empty() {
         form.focus_on(session_form::TIME);
     }

@@ -183,7 +183,7 @@ pub fn form_key(
                 model.screens.settings.unsaved = true;
                 model.set_status(
                     StatusKind::Info,
-                    "clinic set up (Settings, 5, changes it); a adds your first patient",
+                    "clinic set up; a adds your first patient (5: Settings changes it)",
                 );
                 vec![Effect::SaveClinic]
             }
