@@ -222,6 +222,12 @@ fn load_for_report(
     if let Some(problem) = &clinic.problem {
         eprintln!("needleplan: warning: {problem}");
     }
+    if !clinic.exists {
+        eprintln!(
+            "needleplan: warning: the clinic is not set up yet (no clinic.json): start needleplan on {} to set it up",
+            data_dir.display()
+        );
+    }
     Ok((report.patients, clinic.settings, data_dir))
 }
 

@@ -372,3 +372,29 @@ fn demo_commands_leave_no_copy_in_the_temp_dir() {
     assert!(stderr(&out).contains("no patient with id"), "{}", stderr(&out));
     assert_eq!(demo_dirs(), Vec::<String>::new(), "a demo copy was left behind");
 }
+
+/// A data dir never set up: the report says so, and no demo name or person stands in.
+#[test]
+fn a_clinic_not_set_up_yet_is_said_and_no_demo_name_stands_in() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = data_dir(&tmp);
+    let store = PatientStore::open(&data).unwrap();
+    store
+        .save(&patient(
+            "p-000000a1",
+            "Yusuf Late",
+            vec![at("2026-11-25", "15:00", "x", "y", Booked)],
+        ))
+        .unwrap();
+    let out = run_on(&tmp, &["agenda", "--date", "2026-11-25"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("the clinic is not set up yet"),
+        "{}",
+        stderr(&out)
+    );
+    let text = stdout(&out);
+    for word in ["Demo Skin", "Amara", "Ben Carter"] {
+        assert!(!text.contains(word), "{word} in:\n{text}");
+    }
+}
