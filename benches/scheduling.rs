@@ -52,7 +52,7 @@ fn settings() -> ClinicSettings {
         rooms: (1..=4)
             .map(|i| Resource::new(&format!("room-{i}"), &format!("Room {i}")))
             .collect(),
-        ..ClinicSettings::default()
+        ..needleplan::store::demo::demo_settings()
     }
 }
 

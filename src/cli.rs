@@ -59,7 +59,7 @@ pub enum Command {
     },
     /// Write a patient's planned and booked sessions to an .ics calendar file (RFC 5545).
     ExportIcs {
-        /// The patient's id, e.g. p-1a2b3c4d (shown by `needleplan agenda` and in the files' names).
+        /// The patient's id, e.g. p-1a2b3c4d (shown by `needleplan agenda`, on the plan, and in the files' names).
         #[arg(value_name = "PATIENT_ID")]
         patient_id: String,
         /// File to write [default: ./<PATIENT_ID>.ics]; an existing one is not replaced without --force.

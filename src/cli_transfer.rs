@@ -36,7 +36,11 @@ pub struct ImportArgs {
     pub skip_bad: bool,
 }
 
-pub fn import_csv(demo: bool, flag: Option<PathBuf>, args: ImportArgs) -> Result<ExitCode, CliError> {
+pub fn import_csv(
+    demo: Option<PathBuf>,
+    flag: Option<PathBuf>,
+    args: ImportArgs,
+) -> Result<ExitCode, CliError> {
     let data_dir = data_dir_for_command(demo, flag)?;
     let options = ImportOptions {
         maps: args.maps,
@@ -61,7 +65,11 @@ pub struct ExportArgs {
     pub no_names: bool,
 }
 
-pub fn export_csv(demo: bool, flag: Option<PathBuf>, args: ExportArgs) -> Result<ExitCode, CliError> {
+pub fn export_csv(
+    demo: Option<PathBuf>,
+    flag: Option<PathBuf>,
+    args: ExportArgs,
+) -> Result<ExitCode, CliError> {
     let (patients, clinic, _) = load_for_report(demo, flag)?;
     let options = ExportOptions {
         what: args.what.into(),
@@ -85,7 +93,7 @@ pub fn export_csv(demo: bool, flag: Option<PathBuf>, args: ExportArgs) -> Result
 }
 
 pub fn reminders(
-    demo: bool,
+    demo: Option<PathBuf>,
     flag: Option<PathBuf>,
     date: &str,
     format: ReminderFormatArg,

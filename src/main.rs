@@ -80,21 +80,34 @@ enum CliError {
 }
 
 fn start(cli: Cli) -> Result<ExitCode, CliError> {
+    // With --demo, a fresh copy of the demo clinic in a temporary dir: this guard removes
+    // it when `start` returns, whether the app or command succeeded or failed (`restore`
+    // makes its own dir and needs none).
+    let demo = match (&cli.command, cli.demo) {
+        (Some(Command::Restore { .. }), _) | (_, false) => None,
+        (_, true) => Some(demo_copy()?),
+    };
+    let demo_dir = demo.as_ref().map(|d| d.path().to_path_buf());
     match cli.command {
         None => {
-            let (data_dir, intro) = if cli.demo {
-                let dir = demo_copy()?;
-                let intro = format!("demo clinic copied to {}; real data untouched", dir.display());
-                (dir, Some(intro))
-            } else {
-                (chosen_data_dir(cli.data_dir)?, None)
+            let (data_dir, intro) = match demo_dir {
+                Some(dir) => {
+                    let intro = format!(
+                        "demo clinic: a temporary copy in {}, removed on exit; real data untouched",
+                        dir.display()
+                    );
+                    (dir, Some(intro))
+                }
+                None => (chosen_data_dir(cli.data_dir)?, None),
             };
             let (model, store) = runtime::load(&data_dir, intro)?;
-            runtime::run(model, store)?;
+            if let Some(message) = runtime::run(model, store)? {
+                eprintln!("needleplan: {message}");
+            }
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Doctor { fix }) => {
-            let data_dir = data_dir_for_command(cli.demo, cli.data_dir)?;
+            let data_dir = data_dir_for_command(demo_dir, cli.data_dir)?;
             let report = if fix {
                 doctor::fix(&data_dir)
             } else {
@@ -110,7 +123,7 @@ fn start(cli: Cli) -> Result<ExitCode, CliError> {
             })
         }
         Some(Command::Backup { dest }) => {
-            let data_dir = data_dir_for_command(cli.demo, cli.data_dir)?;
+            let data_dir = data_dir_for_command(demo_dir, cli.data_dir)?;
             let dest = dest.unwrap_or_else(|| PathBuf::from(backup::default_backup_name(Local::now())));
             let s = backup::backup(&data_dir, &dest)?;
             println!(
@@ -153,7 +166,7 @@ fn start(cli: Cli) -> Result<ExitCode, CliError> {
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Agenda { date, days }) => {
-            let (patients, clinic, _) = load_for_report(cli.demo, cli.data_dir)?;
+            let (patients, clinic, _) = load_for_report(demo_dir, cli.data_dir)?;
             let calendar = needleplan::domain::calendar::Calendar::for_clinic(&clinic, &patients);
             let from = date.unwrap_or_else(|| Local::now().date_naive());
             print!(
@@ -168,7 +181,7 @@ fn start(cli: Cli) -> Result<ExitCode, CliError> {
             out,
             force,
         }) => {
-            let (patients, clinic, data_dir) = load_for_report(cli.demo, cli.data_dir)?;
+            let (patients, clinic, data_dir) = load_for_report(demo_dir, cli.data_dir)?;
             let out = out.map(|path| Output { path, force });
             handout_cmd(&patients, &clinic, &data_dir, &patient_id, format, out)?;
             Ok(ExitCode::SUCCESS)
@@ -178,7 +191,7 @@ fn start(cli: Cli) -> Result<ExitCode, CliError> {
             out,
             force,
         }) => {
-            let (patients, clinic, data_dir) = load_for_report(cli.demo, cli.data_dir)?;
+            let (patients, clinic, data_dir) = load_for_report(demo_dir, cli.data_dir)?;
             let (path, events) = export_ics(&patients, &clinic, &data_dir, &patient_id, out, force)?;
             println!("wrote {events} session(s) of {patient_id} to {}", path.display());
             Ok(ExitCode::SUCCESS)
@@ -197,7 +210,7 @@ fn start(cli: Cli) -> Result<ExitCode, CliError> {
                 dry_run,
                 skip_bad,
             };
-            cli_transfer::import_csv(cli.demo, cli.data_dir, args)
+            cli_transfer::import_csv(demo_dir, cli.data_dir, args)
         }
         Some(Command::ExportCsv {
             what,
@@ -215,10 +228,10 @@ fn start(cli: Cli) -> Result<ExitCode, CliError> {
                 force,
                 no_names,
             };
-            cli_transfer::export_csv(cli.demo, cli.data_dir, args)
+            cli_transfer::export_csv(demo_dir, cli.data_dir, args)
         }
         Some(Command::Reminders { date, format, exec }) => {
-            cli_transfer::reminders(cli.demo, cli.data_dir, &date, format, exec)
+            cli_transfer::reminders(demo_dir, cli.data_dir, &date, format, exec)
         }
     }
 }
@@ -226,18 +239,18 @@ fn start(cli: Cli) -> Result<ExitCode, CliError> {
 /// Patients and clinic settings for a read-only command (`agenda`, `export-ics`). Files
 /// that cannot be read are named on stderr, so stdout stays clean for scripts.
 fn load_for_report(
-    demo: bool,
+    demo: Option<PathBuf>,
     flag: Option<PathBuf>,
 ) -> Result<(Vec<needleplan::domain::patient::Patient>, ClinicSettings, PathBuf), CliError> {
-    let data_dir = if demo {
-        let dir = demo_copy()?;
-        eprintln!(
-            "needleplan: demo clinic copied to {} (real data untouched)",
-            dir.display()
-        );
-        dir
-    } else {
-        chosen_data_dir(flag)?
+    let data_dir = match demo {
+        Some(dir) => {
+            eprintln!(
+                "needleplan: demo clinic copied to {} (real data untouched; removed when done)",
+                dir.display()
+            );
+            dir
+        }
+        None => chosen_data_dir(flag)?,
     };
     if !data_dir.is_dir() {
         return Err(CliError::NoDataDir(data_dir));
@@ -249,6 +262,12 @@ fn load_for_report(
     let clinic = clinic_file::load(&data_dir);
     if let Some(problem) = &clinic.problem {
         eprintln!("needleplan: warning: {problem}");
+    }
+    if !clinic.exists {
+        eprintln!(
+            "needleplan: warning: the clinic is not set up yet (no clinic.json): start needleplan on {} to set it up",
+            data_dir.display()
+        );
     }
     Ok((report.patients, clinic.settings, data_dir))
 }
@@ -354,7 +373,8 @@ fn handout_cmd(
     }
     let input = HandoutInput {
         clinic_name: clinic.name.clone(),
-        clinic_phone: String::new(),
+        clinic_phone: clinic.phone.clone(),
+        clinic_address: clinic.address.clone(),
         patient_name: patient.full_name.clone(),
         session_date: chosen.date,
         last_in_series: chosen.last_in_series,
@@ -392,22 +412,25 @@ fn chosen_data_dir(flag: Option<PathBuf>) -> Result<PathBuf, CliError> {
     Ok(paths::choose_data_dir(flag, std::env::var(paths::ENV_VAR).ok())?)
 }
 
-/// The data dir a command works on: with `--demo`, a fresh copy of the demo clinic.
-fn data_dir_for_command(demo: bool, flag: Option<PathBuf>) -> Result<PathBuf, CliError> {
-    if demo {
-        let dir = demo_copy()?;
-        println!("demo clinic copied to {} (real data untouched)", dir.display());
-        Ok(dir)
-    } else {
-        chosen_data_dir(flag)
+/// The data dir a command works on: with `--demo`, the fresh copy of the demo clinic.
+fn data_dir_for_command(demo: Option<PathBuf>, flag: Option<PathBuf>) -> Result<PathBuf, CliError> {
+    match demo {
+        Some(dir) => {
+            println!(
+                "demo clinic copied to {} (real data untouched; removed when done)",
+                dir.display()
+            );
+            Ok(dir)
+        }
+        None => chosen_data_dir(flag),
     }
 }
 
 /// A fresh copy of the demo clinic, private like a real data dir (a temporary dir is
-/// created with the umask's mode, often 0755).
-fn demo_copy() -> Result<PathBuf, CliError> {
+/// created with the umask's mode, often 0755); removed when the guard is dropped.
+fn demo_copy() -> Result<tempfile::TempDir, CliError> {
     let dir = demo::install_in_temp_dir(Local::now().date_naive())?;
-    make_private(&dir)?;
+    make_private(dir.path())?;
     Ok(dir)
 }
 

@@ -70,6 +70,7 @@ pub fn load(data_dir: &Path, intro: Option<String>) -> Result<(Model, PatientSto
         .collect();
     model.problems.extend(template_problems);
     let mut clinic = clinic_file::load(data_dir);
+    let first_run = !clinic.exists && !clinic.read_only;
     if !clinic.exists {
         // A new data dir (and the demo): whoever starts it is its admin and a clinician,
         // written with the first settings save.
@@ -87,10 +88,11 @@ pub fn load(data_dir: &Path, intro: Option<String>) -> Result<(Model, PatientSto
         );
     } else if let Some(warning) = permissions::startup_warning(data_dir) {
         model.set_status(StatusKind::Error, warning);
+    } else if let Some(text) = intro {
+        // The demo: where its temporary copy is, before anything about its staff list.
+        model.set_status(StatusKind::Info, text);
     } else if let Some((kind, text)) = staff_notice(&model) {
         model.set_status(kind, text);
-    } else if let Some(text) = intro {
-        model.set_status(StatusKind::Info, text);
     } else if !model.read_only.is_empty() {
         model.set_status(
             StatusKind::Info,
@@ -105,6 +107,11 @@ pub fn load(data_dir: &Path, intro: Option<String>) -> Result<(Model, PatientSto
             StatusKind::Info,
             format!("{} patients loaded", model.patients.len()),
         );
+    }
+    if first_run && model.problems.is_empty() {
+        // A new data dir: the clinic is set up before anything else (never the demo's,
+        // which brings its own clinic.json).
+        crate::app::setup::open(&mut model);
     }
     Ok((model, store))
 }
@@ -125,12 +132,15 @@ fn staff_notice(model: &Model) -> Option<(StatusKind, String)> {
     }
 }
 
-pub fn run(mut model: Model, store: PatientStore) -> Result<(), RuntimeError> {
+/// Runs the app until it quits; returns what the user is to be told on stderr once the
+/// terminal is restored (e.g. that an unfinished set-up wrote nothing).
+pub fn run(mut model: Model, store: PatientStore) -> Result<Option<String>, RuntimeError> {
     install_panic_hook();
     let mut terminal = ratatui::try_init().map_err(RuntimeError::StartTerminal)?;
     let result = event_loop(&mut terminal, &mut model, &store);
     ratatui::restore();
-    result.map_err(RuntimeError::Terminal)
+    result.map_err(RuntimeError::Terminal)?;
+    Ok(model.exit_message.take())
 }
 
 fn event_loop(

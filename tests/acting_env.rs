@@ -13,7 +13,7 @@ const FORGED: &str = "forged-admin";
 #[test]
 fn user_logname_and_needleplan_variables_do_not_change_the_acting_login() {
     let dir = tempfile::tempdir().unwrap();
-    let mut clinic = serde_json::to_value(needleplan::store::clinic_file::builtin()).unwrap();
+    let mut clinic = serde_json::to_value(needleplan::store::demo::demo_settings()).unwrap();
     clinic["schema_version"] = json!(2);
     clinic["revision"] = json!(1);
     clinic["staff"] = json!([

@@ -64,7 +64,8 @@ fn agenda_prints_the_day_in_time_order_with_free_time() {
     assert!(pos(&text, "Ben Carter") < pos(&text, "Maya Middle"));
     assert!(text.contains("09:00-10:00  Abby Early "), "{text}");
     assert!(
-        text.contains("15:00-16:00  Yusuf Late   session 2/4  Room 1  booked"),
+        // The id `export-ics` and `handout` take is on every booking's line.
+        text.contains("15:00-16:00  Yusuf Late   p-000000a1  session 2/4  Room 1  booked"),
         "{text}"
     );
     assert!(
@@ -208,7 +209,11 @@ fn export_ics_writes_one_event_per_timed_upcoming_session() {
         text.contains("SUMMARY:Microneedling session 2 of 4\r\n"),
         "{text}"
     );
-    assert!(text.contains("LOCATION:Demo Skin Clinic\\, Room 1\r\n"), "{text}");
+    let unfolded = text.replace("\r\n ", "");
+    assert!(
+        unfolded.contains("LOCATION:Demo Skin Clinic\\, Room 1\\, 12 Example Lane\\, London N1 0AA\r\n"),
+        "{text}"
+    );
     assert!(text.contains("UID:p-000000a1-s1-2@needleplan\r\n"), "{text}");
     assert!(
         !text.contains("Yusuf"),
@@ -341,4 +346,55 @@ fn export_ics_never_replaces_an_existing_file_without_force() {
         .filter(|n| n.starts_with(".tmp-"))
         .collect();
     assert!(left.is_empty(), "{left:?}");
+}
+
+/// `--demo` makes a fresh copy in the temp dir for every call and removes it when the
+/// command ends, whether it succeeds or fails: the temp dir does not fill up.
+#[test]
+fn demo_commands_leave_no_copy_in_the_temp_dir() {
+    let tmp = tempfile::tempdir().unwrap();
+    let demo_dirs = || -> Vec<String> {
+        fs::read_dir(tmp.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with(needleplan::store::demo::TEMP_PREFIX))
+            .collect()
+    };
+    // TMPDIR is the test's own temp dir (see `command`).
+    let out = run(tmp.path(), &["--demo", "agenda"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("removed when done"), "{}", stderr(&out));
+    let out = run(tmp.path(), &["--demo", "doctor"]);
+    assert!(out.status.success(), "{}", stdout(&out));
+    // A failing command: no such patient.
+    let out = run(tmp.path(), &["--demo", "export-ics", "p-00000000"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("no patient with id"), "{}", stderr(&out));
+    assert_eq!(demo_dirs(), Vec::<String>::new(), "a demo copy was left behind");
+}
+
+/// A data dir never set up: the report says so, and no demo name or person stands in.
+#[test]
+fn a_clinic_not_set_up_yet_is_said_and_no_demo_name_stands_in() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = data_dir(&tmp);
+    let store = PatientStore::open(&data).unwrap();
+    store
+        .save(&patient(
+            "p-000000a1",
+            "Yusuf Late",
+            vec![at("2026-11-25", "15:00", "x", "y", Booked)],
+        ))
+        .unwrap();
+    let out = run_on(&tmp, &["agenda", "--date", "2026-11-25"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("the clinic is not set up yet"),
+        "{}",
+        stderr(&out)
+    );
+    let text = stdout(&out);
+    for word in ["Demo Skin", "Amara", "Ben Carter"] {
+        assert!(!text.contains(word), "{word} in:\n{text}");
+    }
 }

@@ -35,7 +35,7 @@ fn now() -> NaiveDateTime {
 }
 
 fn settings() -> ClinicSettings {
-    let mut c = ClinicSettings::default();
+    let mut c = needleplan::store::demo::demo_settings();
     c.closed_dates.push(ClosedDate {
         date: d("2026-12-24"),
         reason: "Christmas Eve".into(),
@@ -142,7 +142,8 @@ fn clinic() -> Vec<Patient> {
 }
 
 fn model() -> Model {
-    let mut m = Model::new(now(), Templates::builtin(), clinic());
+    let mut m = Model::new(now(), Templates::builtin(), clinic())
+        .with_clinic(needleplan::store::demo::demo_settings());
     m.set_clinic(settings());
     m.data_dir_label = "/clinic/data".into();
     m
@@ -538,7 +539,8 @@ fn a_busy_day_scrolls_to_keep_the_selection_on_screen() {
         p.series[0].session_minutes = Some(30);
         patients.push(p);
     }
-    let mut m = Model::new(now(), Templates::builtin(), patients);
+    let mut m = Model::new(now(), Templates::builtin(), patients)
+        .with_clinic(needleplan::store::demo::demo_settings());
     m.set_clinic(settings());
     press(&mut m, &[Char('2'), Char('w'), Right, Char('w'), Left]);
     assert_eq!(m.screens.agenda.date, d("2026-12-01"));

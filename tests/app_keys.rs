@@ -166,7 +166,8 @@ impl TestApp {
     fn new(patients: Vec<Patient>) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let store = PatientStore::open(dir.path()).expect("store opens in a temp dir");
-        let model = Model::new(fixed_now(), Templates::builtin(), patients);
+        let model = Model::new(fixed_now(), Templates::builtin(), patients)
+            .with_clinic(needleplan::store::demo::demo_settings());
         Self { model, store, dir }
     }
 
@@ -1196,7 +1197,8 @@ fn q_quits_at_once_when_everything_is_saved() {
 #[test]
 fn a_failed_save_keeps_the_edit_in_memory_and_is_written_by_a_later_flush() {
     let saver = FlakySaver::default();
-    let mut model = Model::new(fixed_now(), Templates::builtin(), small_clinic());
+    let mut model = Model::new(fixed_now(), Templates::builtin(), small_clinic())
+        .with_clinic(needleplan::store::demo::demo_settings());
     saver.failing.set(true);
     type_keys(&mut model, &saver, "e<Tab><Tab><Backspace*30>0161 000<Enter>");
 
@@ -1230,7 +1232,8 @@ fn a_failed_save_keeps_the_edit_in_memory_and_is_written_by_a_later_flush() {
 #[test]
 fn a_failed_save_is_kept_across_further_edits_of_other_patients() {
     let saver = FlakySaver::default();
-    let mut model = Model::new(fixed_now(), Templates::builtin(), small_clinic());
+    let mut model = Model::new(fixed_now(), Templates::builtin(), small_clinic())
+        .with_clinic(needleplan::store::demo::demo_settings());
     saver.failing.set(true);
     type_keys(&mut model, &saver, "e<Tab><Tab><Backspace*30>0161 000<Enter>");
     saver.failing.set(false);
@@ -1245,7 +1248,8 @@ fn a_failed_save_is_kept_across_further_edits_of_other_patients() {
 #[test]
 fn with_a_save_pending_the_first_q_warns_and_the_second_quits() {
     let saver = FlakySaver::default();
-    let mut model = Model::new(fixed_now(), Templates::builtin(), small_clinic());
+    let mut model = Model::new(fixed_now(), Templates::builtin(), small_clinic())
+        .with_clinic(needleplan::store::demo::demo_settings());
     saver.failing.set(true);
     type_keys(&mut model, &saver, "e<Tab><Tab><Backspace*30>0161 000<Enter>");
     assert!(!model.unsaved.is_empty());
@@ -1267,7 +1271,8 @@ fn with_a_save_pending_the_first_q_warns_and_the_second_quits() {
 #[test]
 fn q_warning_survives_the_retry_on_every_tick_and_only_then_q_quits() {
     let saver = FlakySaver::default();
-    let mut model = Model::new(fixed_now(), Templates::builtin(), small_clinic());
+    let mut model = Model::new(fixed_now(), Templates::builtin(), small_clinic())
+        .with_clinic(needleplan::store::demo::demo_settings());
     saver.failing.set(true);
     type_keys(&mut model, &saver, "e<Tab><Tab><Backspace*30>0161 000<Enter>");
 
@@ -1295,7 +1300,8 @@ fn q_warning_survives_the_retry_on_every_tick_and_only_then_q_quits() {
 #[test]
 fn a_status_that_replaces_q_warning_makes_the_next_q_warn_again() {
     let saver = FlakySaver::default();
-    let mut model = Model::new(fixed_now(), Templates::builtin(), small_clinic());
+    let mut model = Model::new(fixed_now(), Templates::builtin(), small_clinic())
+        .with_clinic(needleplan::store::demo::demo_settings());
     saver.failing.set(true);
     type_keys(&mut model, &saver, "e<Tab><Tab><Backspace*30>0161 000<Enter>");
     type_keys(&mut model, &saver, "q");
@@ -1318,7 +1324,8 @@ fn a_status_that_replaces_q_warning_makes_the_next_q_warn_again() {
 #[test]
 fn a_plain_c_between_two_q_re_arms_the_quit_warning() {
     let saver = FlakySaver::default();
-    let mut model = Model::new(fixed_now(), Templates::builtin(), small_clinic());
+    let mut model = Model::new(fixed_now(), Templates::builtin(), small_clinic())
+        .with_clinic(needleplan::store::demo::demo_settings());
     saver.failing.set(true);
     type_keys(&mut model, &saver, "e<Tab><Tab><Backspace*30>0161 000<Enter>");
     type_keys(&mut model, &saver, "qcq");
@@ -1475,7 +1482,8 @@ fn every_binding_in_the_key_bar_is_listed_in_the_help_overlay() {
     use ratatui::Terminal;
     use ratatui::backend::TestBackend;
 
-    let mut model = Model::new(fixed_now(), Templates::builtin(), Vec::new());
+    let mut model = Model::new(fixed_now(), Templates::builtin(), Vec::new())
+        .with_clinic(needleplan::store::demo::demo_settings());
     model.overlay = Overlay::Help { scroll: 0 };
     let mut terminal = Terminal::new(TestBackend::new(120, 80)).unwrap();
     terminal
@@ -1583,7 +1591,8 @@ fn ctrl_c_quits_and_respects_pending_saves_like_q() {
     assert!(app.model.quit);
 
     let saver = FlakySaver::default();
-    let mut model = Model::new(fixed_now(), Templates::builtin(), small_clinic());
+    let mut model = Model::new(fixed_now(), Templates::builtin(), small_clinic())
+        .with_clinic(needleplan::store::demo::demo_settings());
     saver.failing.set(true);
     type_keys(&mut model, &saver, "e<Tab><Tab><Backspace*30>0161 000<Enter>");
     handle_key(&mut model, ctrl_c);

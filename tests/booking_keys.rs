@@ -18,7 +18,7 @@ use needleplan::app::persist::{self, Saver};
 use needleplan::app::preview::{self, Preview};
 use needleplan::app::{Model, Overlay, Pane};
 use needleplan::app::{series_form, session_form};
-use needleplan::domain::clinic::{ClinicSettings, ClosedDate};
+use needleplan::domain::clinic::ClosedDate;
 use needleplan::domain::patient::{Patient, PatientDetails, PatientId};
 use needleplan::domain::schedule::{
     BookingRequest, Proposal, ProposalPlan, SeriesAt, Violation, build_series, check_booking, refusals,
@@ -135,8 +135,9 @@ struct App {
 
 impl App {
     fn new() -> Self {
-        let mut model = Model::new(now(), Templates::builtin(), clinic());
-        let mut settings = ClinicSettings::default();
+        let mut model = Model::new(now(), Templates::builtin(), clinic())
+            .with_clinic(needleplan::store::demo::demo_settings());
+        let mut settings = needleplan::store::demo::demo_settings();
         settings.closed_dates.push(ClosedDate {
             date: d("2026-12-25"),
             reason: "Christmas".into(),
@@ -788,6 +789,9 @@ fn a_late_cancellation_is_recorded_and_y_books_the_offered_slot() {
 #[test]
 fn a_no_show_offers_a_slot_and_n_leaves_it() {
     let mut app = App::new();
+    // An hour after session 2 began: the patient did not come.
+    app.model.now = d("2026-12-24").and_hms_opt(10, 30, 0).unwrap();
+    app.model.today = d("2026-12-24");
     app.edit_session("p-dee", 2);
     app.keys("<Tab><Tab><Right><Right><Right><Enter>");
     assert_eq!(app.sessions("p-dee")[1].status, SessionStatus::NoShow);
@@ -824,7 +828,8 @@ fn the_new_keys_are_in_the_help() {
     use needleplan::app::preview::PREVIEW_KEYS;
     use needleplan::app::rebook::REBOOK_KEYS;
     use needleplan::app::reschedule::RESCHEDULE_KEYS;
-    let mut model = Model::new(now(), Templates::builtin(), Vec::new());
+    let mut model = Model::new(now(), Templates::builtin(), Vec::new())
+        .with_clinic(needleplan::store::demo::demo_settings());
     model.overlay = Overlay::Help { scroll: 0 };
     let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 200)).unwrap();
     terminal.draw(|f| needleplan::ui::view(&model, f)).unwrap();
@@ -840,4 +845,32 @@ fn the_new_keys_are_in_the_help() {
             "{keys}: {help}\n{screen}"
         );
     }
+}
+
+#[test]
+fn a_session_still_to_come_cannot_be_a_no_show() {
+    let mut app = App::new();
+    // Session 2 is on 2026-12-24 09:30; it is 2026-11-25 10:00.
+    app.edit_session("p-dee", 2);
+    app.keys("<Tab><Tab><Right><Right><Right><Enter>");
+    assert!(
+        matches!(app.model.overlay, Overlay::Form(..)),
+        "the form stays open"
+    );
+    let Overlay::Form(_, form) = &app.model.overlay else {
+        unreachable!()
+    };
+    let why = form.error_of("status").expect("the status field says why");
+    assert!(
+        why.contains("2026-12-24 09:30 has not started yet") && why.contains("cannot be a no-show"),
+        "{why}"
+    );
+    assert_eq!(app.sessions("p-dee")[1].status, SessionStatus::Booked);
+    assert_eq!(app.writes(), 0, "nothing saved");
+    // Half an hour after it began it can.
+    app.keys("<Esc>");
+    app.model.now = d("2026-12-24").and_hms_opt(10, 0, 0).unwrap();
+    app.model.today = d("2026-12-24");
+    app.keys("e<Tab><Tab><Right><Right><Right><Enter>");
+    assert_eq!(app.sessions("p-dee")[1].status, SessionStatus::NoShow);
 }

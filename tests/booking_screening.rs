@@ -168,7 +168,9 @@ impl App {
         let loaded = store.load_all().unwrap().patients;
         assert_eq!(loaded.len(), 4);
         // Acting as Dr Ama Osei (login `osei`): overrides carry that name.
-        let mut model = Model::new(now(), Templates::builtin(), loaded).with_acting("osei");
+        let mut model = Model::new(now(), Templates::builtin(), loaded)
+            .with_clinic(needleplan::store::demo::demo_settings())
+            .with_acting("osei");
         let mut clinic = model.clinic.clone();
         clinic.staff = vec![needleplan::domain::staff::StaffMember {
             login: "osei".into(),

@@ -15,7 +15,7 @@ use needleplan::store::lock::DirLock;
 fn edited() -> ClinicSettings {
     let mut s = ClinicSettings {
         name: "Zoë's Skin Studio".into(),
-        ..ClinicSettings::default()
+        ..needleplan::store::demo::demo_settings()
     };
     s.hours[6] = s.hours[5];
     s.closed_dates.push(ClosedDate {
@@ -38,7 +38,7 @@ fn first_run_uses_the_defaults_and_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let load = clinic_file::load(dir.path());
     assert_eq!(load.settings, ClinicSettings::default());
-    assert_eq!(load.settings.name, "Demo Skin Clinic");
+    assert!(load.settings.name.is_empty() && load.settings.clinicians.is_empty());
     assert_eq!((load.problem, load.read_only, load.exists), (None, false, false));
     assert!(!dir.path().join(CLINIC_FILE).exists());
 }
@@ -122,7 +122,7 @@ fn a_file_that_is_not_json_is_reported_with_its_line_and_kept() {
 #[test]
 fn a_bad_time_is_reported_with_its_line_and_kept() {
     let text = good_text().replacen("\"09:00\"", "\"9 o'clock\"", 1);
-    assert_broken_file_is_kept(&text, &["'9 o'clock' is not a time", "line 7"]);
+    assert_broken_file_is_kept(&text, &["'9 o'clock' is not a time", "line 9"]);
 }
 
 #[test]
@@ -169,7 +169,12 @@ fn a_schema_1_file_loads_as_revision_1_and_is_saved_as_schema_2() {
     assert_eq!(load.problem, None);
     assert!(!load.read_only);
     assert_eq!(load.settings.revision, 1);
-    assert!(load.settings.same_content(&ClinicSettings::default()));
+    let first_release = ClinicSettings {
+        phone: String::new(),
+        address: String::new(),
+        ..needleplan::store::demo::demo_settings()
+    };
+    assert!(load.settings.same_content(&first_release));
 
     let mut changed = load.settings.clone();
     changed.name = "Renamed".into();
@@ -192,7 +197,7 @@ const WAIT: Duration = Duration::from_secs(5);
 #[test]
 fn a_save_from_a_stale_revision_is_a_conflict_and_keeps_the_other_users_version() {
     let dir = tempfile::tempdir().unwrap();
-    clinic_file::save(dir.path(), &ClinicSettings::default()).unwrap();
+    clinic_file::save(dir.path(), &needleplan::store::demo::demo_settings()).unwrap();
     let base = clinic_file::load(dir.path()).settings;
     assert_eq!(base.revision, 1);
 
@@ -263,7 +268,7 @@ fn settings_and_patient_saves_form_one_audit_chain() {
         NaiveDate::from_ymd_opt(2026, 11, 25).unwrap(),
     );
     store.save(&patient).unwrap();
-    clinic_file::save_revision(&data, &ClinicSettings::default(), WAIT).unwrap();
+    clinic_file::save_revision(&data, &needleplan::store::demo::demo_settings(), WAIT).unwrap();
     let mut again = patient.clone();
     again.revision = 1;
     again.notes = "n".into();

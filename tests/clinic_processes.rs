@@ -15,8 +15,8 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use chrono::NaiveDate;
+use needleplan::domain::clinic::ClosedDate;
 use needleplan::domain::clinic::changes::rebase;
-use needleplan::domain::clinic::{ClinicSettings, ClosedDate};
 use needleplan::store::audit;
 use needleplan::store::clinic_file::{self, ClinicSaveError};
 
@@ -93,7 +93,7 @@ fn two_processes_editing_the_settings_100_times_each_lose_nothing() {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
     needleplan::store::PatientStore::open(&data).unwrap();
-    clinic_file::save(&data, &ClinicSettings::default()).unwrap();
+    clinic_file::save(&data, &needleplan::store::demo::demo_settings()).unwrap();
 
     let exe = std::env::current_exe().unwrap();
     let children: Vec<_> = (0..WORKERS)

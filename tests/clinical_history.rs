@@ -37,7 +37,9 @@ fn model() -> Model {
     p.screening
         .exposures
         .insert("isotretinoin".into(), Some(d("2026-09-01")));
-    let mut m = Model::new(now(), Templates::builtin(), vec![p]).with_acting("okafor");
+    let mut m = Model::new(now(), Templates::builtin(), vec![p])
+        .with_clinic(needleplan::store::demo::demo_settings())
+        .with_acting("okafor");
     press(&mut m, &[Char('4')]);
     assert_eq!(m.screen, ScreenId::Consult);
     m

@@ -635,6 +635,7 @@ fn handout_input(date: &str, last: bool) -> HandoutInput {
     HandoutInput {
         clinic_name: "Harbour Skin Clinic".into(),
         clinic_phone: "020 7946 0000".into(),
+        clinic_address: String::new(),
         patient_name: "Aisha".into(),
         session_date: d(date),
         last_in_series: last,

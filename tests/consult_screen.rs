@@ -188,7 +188,10 @@ fn as_okafor(m: Model) -> Model {
 }
 
 fn model() -> Model {
-    let mut m = as_okafor(Model::new(now(), Templates::builtin(), clinic()));
+    let mut m = as_okafor(
+        Model::new(now(), Templates::builtin(), clinic())
+            .with_clinic(needleplan::store::demo::demo_settings()),
+    );
     m.data_dir_label = "/clinic/data".into();
     m
 }
@@ -700,7 +703,10 @@ fn a_chart_saved_without_a_reason_before_the_rule_cannot_be_signed_until_charted
     let mut rec = record(150, 50);
     rec.depths.insert(Area::UnderEye, Depth::from_hundredths(50));
     patients[2].series[0].sessions[0].chart = Some(SessionChart::new(rec));
-    let mut m = as_okafor(Model::new(now(), Templates::builtin(), patients));
+    let mut m = as_okafor(
+        Model::new(now(), Templates::builtin(), patients)
+            .with_clinic(needleplan::store::demo::demo_settings()),
+    );
     press(&mut m, &[Down, Down, Char('4'), Char('S')]);
     let (_, f) = form(&m);
     assert!(

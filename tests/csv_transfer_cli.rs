@@ -63,6 +63,15 @@ fn import(tmp: &TempDir, args: &[&str]) -> std::process::Output {
 }
 
 /// A data dir holding the four patients of the practice-management export.
+/// The audit lines about patients (the test clinic's set-up logged a settings save).
+fn patient_entries(dir: &std::path::Path) -> Vec<audit::AuditEntry> {
+    audit::read_entries(dir)
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action != audit::AuditAction::ClinicUpdate)
+        .collect()
+}
+
 fn clinic_with_pms_import() -> TempDir {
     let tmp = temp_clinic(&[]);
     let out = import(&tmp, &[&fixture("pms_export.csv"), "--map", "Mobile=phone"]);
@@ -131,7 +140,7 @@ fn an_import_saves_through_the_store_with_one_audit_line_per_patient_and_no_name
     assert_eq!(jean.notes, "Allergic to lidocaine.\nSee letter of 2024.");
     assert_eq!(jean.date_of_birth, Some(d("1979-07-14")));
     assert_eq!(jean.revision, 1);
-    let entries = audit::read_entries(&dir).unwrap();
+    let entries = patient_entries(&dir);
     assert_eq!(entries.len(), 4);
     let ids: BTreeSet<String> = patients.iter().map(|p| p.id.to_string()).collect();
     for e in &entries {
@@ -143,7 +152,11 @@ fn an_import_saves_through_the_store_with_one_audit_line_per_patient_and_no_name
         let surname = p.full_name.split_whitespace().last().unwrap();
         assert!(!log.contains(surname), "no name in the audit log: {log}");
     }
-    assert_eq!(audit::verify(&dir), Ok(4), "the chain holds");
+    assert_eq!(
+        audit::verify(&dir),
+        Ok(5),
+        "the chain holds: the set-up line and four creates"
+    );
 }
 
 #[test]
@@ -213,7 +226,7 @@ fn a_refused_row_stops_the_whole_import_unless_skip_bad() {
             "Zoë Åström"
         ]
     );
-    assert_eq!(audit::read_entries(&dir).unwrap().len(), 7);
+    assert_eq!(patient_entries(&dir).len(), 7);
 
     // And again: nothing new, the bad row still named.
     let out = import(&tmp, &[&file, "--skip-bad"]);
@@ -443,6 +456,7 @@ fn reminders_list_the_booked_sessions_of_a_day_as_text_or_csv() {
         );
         assert_eq!(&row[3], "2026-06-02");
         assert!(!row[5].is_empty(), "the clinician's name");
+        assert_eq!(&row[7], "12 Example Lane, London N1 0AA", "the clinic's address");
     }
     let times: Vec<&str> = rows.iter().map(|r| &r[4]).collect();
     let mut sorted = times.clone();
@@ -524,7 +538,8 @@ fn exec_runs_the_command_once_per_reminder_with_the_fields_in_its_environment() 
     let env = std::fs::read_to_string(record.join(&list[1].patient_id)).unwrap();
     let r = &list[1];
     let expected = format!(
-        "NEEDLEPLAN_ADDRESS=\nNEEDLEPLAN_CLINIC={}\nNEEDLEPLAN_CLINICIAN={}\nNEEDLEPLAN_DATE=2026-06-02\nNEEDLEPLAN_EMAIL={}\nNEEDLEPLAN_NAME={}\nNEEDLEPLAN_PATIENT_ID={}\nNEEDLEPLAN_PHONE={}\nNEEDLEPLAN_TIME={}\n",
+        "NEEDLEPLAN_ADDRESS={}\nNEEDLEPLAN_CLINIC={}\nNEEDLEPLAN_CLINICIAN={}\nNEEDLEPLAN_DATE=2026-06-02\nNEEDLEPLAN_EMAIL={}\nNEEDLEPLAN_NAME={}\nNEEDLEPLAN_PATIENT_ID={}\nNEEDLEPLAN_PHONE={}\nNEEDLEPLAN_TIME={}\n",
+        r.address,
         r.clinic,
         r.clinician,
         r.email,
@@ -535,6 +550,7 @@ fn exec_runs_the_command_once_per_reminder_with_the_fields_in_its_environment() 
     );
     assert_eq!(env, expected);
     assert!(!r.name.is_empty() && !r.phone.is_empty() && !r.clinician.is_empty());
+    assert!(!r.address.is_empty(), "the clinic address from its settings");
 }
 
 // ---------------------------------------------------------------------------------------
@@ -604,15 +620,17 @@ fn an_import_needs_a_login_allowed_to_change_patients() {
     use needleplan::domain::staff::{Role, StaffMember};
     let tmp = temp_clinic(&[]);
     let dir = data_dir(&tmp);
-    let settings = ClinicSettings {
-        staff: vec![StaffMember {
-            login: "someone-else".into(),
-            name: "Someone Else".into(),
-            roles: vec![Role::Admin],
-            clinician: None,
-        }],
-        ..ClinicSettings::default()
-    };
+    // The test clinic as saved at its set-up, with a staff list that lacks this login.
+    let mut settings: ClinicSettings = needleplan::store::clinic_file::parse(
+        &std::fs::read_to_string(needleplan::store::clinic_file::path(&dir)).unwrap(),
+    )
+    .unwrap();
+    settings.staff = vec![StaffMember {
+        login: "someone-else".into(),
+        name: "Someone Else".into(),
+        roles: vec![Role::Admin],
+        clinician: None,
+    }];
     needleplan::store::clinic_file::save(&dir, &settings).unwrap();
     let before = snapshot(&dir);
     let out = import(&tmp, &[&fixture("pms_export.csv")]);
@@ -634,6 +652,7 @@ fn a_save_that_fails_stops_the_import_and_says_what_was_saved() {
     let tmp = temp_clinic(&[]);
     let dir = data_dir(&tmp);
     // Where audit.log should be, a dir: no save can write its audit line.
+    let _ = std::fs::remove_file(audit::audit_path(&dir));
     std::fs::create_dir(audit::audit_path(&dir)).unwrap();
     let out = import(&tmp, &[&fixture("pms_export.csv"), "--map", "Mobile=phone"]);
     assert_eq!(out.status.code(), Some(1));

@@ -15,7 +15,7 @@ use needleplan::domain::schedule::{BookingRequest, check_slot};
 use needleplan::domain::series::SessionStatus;
 use needleplan::domain::status::{Badge, badge, overdue_items};
 use needleplan::store::PatientStore;
-use needleplan::store::clinic_file::builtin;
+use needleplan::store::demo::demo_settings as builtin;
 use needleplan::store::demo::{demo_patients, install};
 
 fn d(s: &str) -> NaiveDate {
@@ -612,6 +612,7 @@ fn model(today: NaiveDate) -> Model {
         Templates::builtin(),
         Vec::new(),
     )
+    .with_clinic(needleplan::store::demo::demo_settings())
 }
 
 fn upcoming(p: &Patient) -> impl Iterator<Item = &needleplan::domain::series::Session> {
@@ -1035,12 +1036,26 @@ fn the_installed_demo_has_one_create_line_per_patient_and_passes_doctor() {
     let data = tmp.path().join("data");
     install(&data, today).unwrap();
     let patients = demo_patients(today);
+    // One line per patient, and one for the demo's clinic.json (saved after them).
     assert_eq!(
         needleplan::store::audit::verify(&data),
-        Ok(patients.len()),
+        Ok(patients.len() + 1),
         "the chain verifies"
     );
-    let entries = needleplan::store::audit::read_entries(&data).unwrap();
+    let mut entries = needleplan::store::audit::read_entries(&data).unwrap();
+    let clinic = entries.pop().unwrap();
+    assert_eq!(
+        (clinic.action, clinic.revision_after),
+        (needleplan::store::audit::AuditAction::ClinicUpdate, 1)
+    );
+    assert_eq!(
+        needleplan::store::clinic_file::load(&data).settings,
+        needleplan::domain::clinic::ClinicSettings {
+            revision: 1,
+            ..needleplan::store::demo::demo_settings()
+        },
+        "the demo brings its own clinic settings"
+    );
     let logged: BTreeSet<&str> = entries.iter().map(|e| e.patient_id.as_str()).collect();
     let ids: BTreeSet<&str> = patients.iter().map(|p| p.id.as_str()).collect();
     assert_eq!(logged, ids);

@@ -21,6 +21,25 @@ fn clinic() -> (TempDir, PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
     install(&data, today()).unwrap();
+    // The demo's patients only: these tests count patient records and their log lines,
+    // so the demo's clinic.json and its line (the last) go ([`whole_demo`] keeps them).
+    fs::remove_file(data.join("clinic.json")).unwrap();
+    let log = fs::read_to_string(data.join("audit.log")).unwrap();
+    let lines: Vec<&str> = log.lines().collect();
+    assert!(lines.last().unwrap().contains("clinic_update"), "{log}");
+    write(
+        data.join("audit.log"),
+        format!("{}\n", lines[..lines.len() - 1].join("\n")),
+    )
+    .unwrap();
+    (tmp, data)
+}
+
+/// The demo as `install` writes it, its clinic.json included.
+fn whole_demo() -> (TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    install(&data, today()).unwrap();
     (tmp, data)
 }
 
@@ -74,20 +93,21 @@ fn problem_lines(text: &str) -> Vec<&str> {
 
 #[test]
 fn a_clean_demo_clinic_passes() {
-    let (_tmp, data) = clinic();
+    let (_tmp, data) = whole_demo();
     let out = doctor_on(&data);
     let text = stdout(&out);
     assert_eq!(out.status.code(), Some(0), "{text}");
     assert!(problem_lines(&text).is_empty(), "{text}");
     let files = fs::read_dir(data.join("patients")).unwrap().count();
-    // Installing the demo saved every patient once: one audit line each.
+    // Installing the demo saved every patient once, then its clinic.json: one audit
+    // line each.
     assert!(
-        text.contains(&format!("audit.log: {files} lines, chain intact")),
+        text.contains(&format!("audit.log: {} lines, chain intact", files + 1)),
         "{text}"
     );
     assert!(
         text.contains(&format!(
-            "ok       audit.log: chain complete: every revision of {files} patient files is logged"
+            "ok       audit.log: chain complete: every revision of {files} patient files and clinic.json is logged"
         )),
         "{text}"
     );
@@ -434,7 +454,7 @@ fn files_in(dir: &Path) -> Vec<(String, Vec<u8>)> {
 #[test]
 fn fix_removes_old_temp_files_and_keeps_fresh_ones_and_every_record() {
     let (_tmp, data) = clinic();
-    needleplan::store::clinic_file::save(&data, &Default::default()).unwrap();
+    needleplan::store::clinic_file::save(&data, &needleplan::store::demo::demo_settings()).unwrap();
     temp_file(
         &data.join("patients/.tmp-old1.json"),
         Duration::from_secs(3 * 3600),

@@ -56,7 +56,7 @@ fn hours(day: Weekday) -> Option<(NaiveTime, NaiveTime)> {
 }
 
 fn clinic(closed: NaiveDate) -> ClinicSettings {
-    let mut c = clinic_file::builtin();
+    let mut c = needleplan::store::demo::demo_settings();
     c.name = "Quay Street Skin".into();
     for (i, day) in [
         Weekday::Mon,

@@ -32,7 +32,7 @@ fn now() -> NaiveDateTime {
 
 /// The built-in clinic with a third clinician, Cleo, last in the list.
 fn clinic_with_cleo() -> ClinicSettings {
-    let mut c = clinic_file::builtin();
+    let mut c = needleplan::store::demo::demo_settings();
     c.clinicians.push(Resource::new("cleo", "Cleo Diaz"));
     c
 }
@@ -69,7 +69,8 @@ impl App {
         let dir = tempfile::tempdir().unwrap();
         clinic_file::save(dir.path(), &clinic_with_cleo()).unwrap();
         let store = PatientStore::open(dir.path()).unwrap();
-        let mut model = Model::new(now(), Templates::builtin(), vec![ann()]);
+        let mut model = Model::new(now(), Templates::builtin(), vec![ann()])
+            .with_clinic(needleplan::store::demo::demo_settings());
         model.set_clinic(clinic_file::load(dir.path()).settings);
         let mut app = Self { model, store, dir };
         // Ann's file on disk, as after any earlier save.

@@ -15,7 +15,6 @@ use needleplan::app::{Effect, Model, Overlay, handle_key, patient_form, preview,
 use needleplan::domain::dates::{parse_date, parse_optional_time};
 use needleplan::domain::patient::{Patient, PatientDetails, PatientId};
 use needleplan::domain::series::{Series, SeriesPlan};
-use needleplan::store::clinic_file;
 use needleplan::store::templates::Templates;
 use proptest::prelude::*;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -50,8 +49,9 @@ fn ann() -> Patient {
 }
 
 fn model() -> Model {
-    let mut m = Model::new(now(), Templates::builtin(), vec![ann()]);
-    m.set_clinic(clinic_file::builtin());
+    let mut m = Model::new(now(), Templates::builtin(), vec![ann()])
+        .with_clinic(needleplan::store::demo::demo_settings());
+    m.set_clinic(needleplan::store::demo::demo_settings());
     m
 }
 

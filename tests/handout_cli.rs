@@ -34,7 +34,7 @@ fn clinic() -> TempDir {
     ]);
     let settings = ClinicSettings {
         name: "Harbour Skin Clinic".into(),
-        ..ClinicSettings::default()
+        ..needleplan::store::demo::demo_settings()
     };
     clinic_file::save(&data_dir(&tmp), &settings).unwrap();
     tmp

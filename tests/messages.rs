@@ -9,7 +9,7 @@ use needleplan::app::model::StatusKind;
 use needleplan::domain::patient::{Patient, PatientDetails, PatientId};
 use needleplan::store::patients::{Changes, SaveIoError, SaveStep};
 use needleplan::store::templates::Templates;
-use needleplan::store::{IoFailure, SaveError, clinic_file};
+use needleplan::store::{IoFailure, SaveError};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 fn d(s: &str) -> NaiveDate {
@@ -29,8 +29,9 @@ fn ann() -> Patient {
 }
 
 fn model() -> Model {
-    let mut m = Model::new(at("2026-11-25", 10), Templates::builtin(), vec![ann()]);
-    m.set_clinic(clinic_file::builtin());
+    let mut m = Model::new(at("2026-11-25", 10), Templates::builtin(), vec![ann()])
+        .with_clinic(needleplan::store::demo::demo_settings());
+    m.set_clinic(needleplan::store::demo::demo_settings());
     m
 }
 

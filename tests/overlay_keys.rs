@@ -16,7 +16,6 @@ use needleplan::app::{Effect, Model, handle_key};
 use needleplan::domain::clinic::ClosedDate;
 use needleplan::domain::patient::{Patient, PatientDetails, PatientId};
 use needleplan::domain::series::{Series, SeriesPlan};
-use needleplan::store::clinic_file;
 use needleplan::store::templates::Templates;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -52,8 +51,9 @@ fn ann() -> Patient {
 }
 
 fn base() -> Model {
-    let mut m = Model::new(now(), Templates::builtin(), vec![ann()]);
-    let mut clinic = clinic_file::builtin();
+    let mut m = Model::new(now(), Templates::builtin(), vec![ann()])
+        .with_clinic(needleplan::store::demo::demo_settings());
+    let mut clinic = needleplan::store::demo::demo_settings();
     clinic.closed_dates.push(ClosedDate {
         date: d("2026-12-24"),
         reason: "Christmas Eve".into(),

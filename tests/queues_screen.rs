@@ -164,7 +164,8 @@ fn clinic() -> Vec<Patient> {
 }
 
 fn model() -> Model {
-    let mut m = Model::new(now(), Templates::builtin(), clinic());
+    let mut m = Model::new(now(), Templates::builtin(), clinic())
+        .with_clinic(needleplan::store::demo::demo_settings());
     m.data_dir_label = "/clinic/data".into();
     m
 }
@@ -326,7 +327,8 @@ fn empty_tabs_say_so_in_words() {
         now(),
         Templates::builtin(),
         vec![patient("p-00000009", "Ana Silva", "")],
-    );
+    )
+    .with_clinic(needleplan::store::demo::demo_settings());
     press(&mut m, &[Char('3')]);
     assert!(draw(&m, 80, 24).contains("Nobody to book"));
     press(&mut m, &[Tab]);

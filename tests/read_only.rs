@@ -91,9 +91,19 @@ fn clinic() -> (TempDir, Vec<u8>) {
     let dir = private_dir();
     let store = PatientStore::open(dir.path()).unwrap();
     store.save(&person("p-editable", "Zoe Current")).unwrap();
+    set_up(dir.path());
     let bytes = v99_bytes(&future_patient());
     write_private(file_of(dir.path(), FUTURE), &bytes);
     (dir, bytes)
+}
+
+/// A clinic set up already (no first-run set-up), its only staff member the login
+/// running the tests.
+fn set_up(dir: &std::path::Path) {
+    let mut settings = needleplan::store::demo::demo_settings();
+    let login = needleplan::store::audit::os_user();
+    settings.staff = vec![needleplan::domain::staff::first_user(&login, Some("amara"))];
+    needleplan::store::clinic_file::save(dir, &settings).unwrap();
 }
 
 /// A data dir as a clinic keeps it (0700), so that the start-up check of permissions has
@@ -359,6 +369,7 @@ fn a_record_turns_read_only_while_open_and_editable_again_when_rewritten() {
     let mut p = future_patient();
     p.revision = 0;
     p.revision = writer.save(&p).unwrap();
+    set_up(dir.path());
     let (mut m, store) = runtime::load(dir.path(), None).unwrap();
     assert!(m.read_only.is_empty());
 

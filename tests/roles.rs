@@ -44,7 +44,7 @@ fn patient() -> Patient {
 /// desk); `staff: false` writes the same clinic without a staff list.
 fn data_dir(staff: bool) -> TempDir {
     let dir = private_dir();
-    let mut clinic = serde_json::to_value(needleplan::store::clinic_file::builtin()).unwrap();
+    let mut clinic = serde_json::to_value(needleplan::store::demo::demo_settings()).unwrap();
     clinic["schema_version"] = json!(2);
     clinic["revision"] = json!(1);
     if staff {

@@ -84,7 +84,7 @@ fn arb_clinic() -> impl Strategy<Value = ClinicSettings> {
                     .collect(),
                 clinicians,
                 rooms,
-                ..ClinicSettings::default()
+                ..needleplan::store::demo::demo_settings()
             };
             settings.validate().expect("generated clinic is valid");
             settings
@@ -212,7 +212,7 @@ fn arb_tight_case() -> impl Strategy<Value = (ClinicSettings, Vec<Booking>, Prop
                         .collect(),
                     clinicians: resources("c", n_clinicians),
                     rooms: resources("r", n_rooms),
-                    ..ClinicSettings::default()
+                    ..needleplan::store::demo::demo_settings()
                 };
                 settings.validate().expect("generated clinic is valid");
                 let bookings = raw
@@ -568,7 +568,7 @@ proptest! {
             hours: [Some(DayHours::new(time_of(8 * 60), time_of(20 * 60))); 7],
             clinicians: four("c"),
             rooms: four("r"),
-            ..ClinicSettings::default()
+            ..needleplan::store::demo::demo_settings()
         };
         let rows = propose_series(&settings, &Calendar::new(), &plan).unwrap();
         prop_assert_eq!(rows[0].date, plan.first_date);

@@ -339,7 +339,7 @@ fn polling_10000_patients_costs_one_stat_when_nothing_changed() {
 // ---------------------------------------------------------------------------------------
 
 fn model_of(patients: Vec<Patient>) -> Model {
-    Model::new(now(), Templates::builtin(), patients)
+    Model::new(now(), Templates::builtin(), patients).with_clinic(needleplan::store::demo::demo_settings())
 }
 
 #[test]

@@ -180,7 +180,8 @@ fn the_app_keeps_a_failed_edit_says_not_saved_and_retries_it() {
         today().and_hms_opt(9, 0, 0).unwrap(),
         Templates::builtin(),
         vec![old.clone()],
-    );
+    )
+    .with_clinic(needleplan::store::demo::demo_settings());
     store.set_writer(Writer::FailAt {
         step: WriteStep::Write,
         kind: io::ErrorKind::StorageFull,
@@ -358,7 +359,8 @@ fn the_app_says_not_saved_while_the_audit_log_cannot_be_written() {
         today().and_hms_opt(9, 0, 0).unwrap(),
         Templates::builtin(),
         vec![old.clone()],
-    );
+    )
+    .with_clinic(needleplan::store::demo::demo_settings());
     let nobody = AsNobody::enter(tmp.path());
     if !read_only_log(tmp.path()) {
         writable_log(tmp.path());
@@ -398,7 +400,7 @@ fn the_app_says_not_saved_while_the_audit_log_cannot_be_written() {
 fn a_read_only_audit_log_fails_a_settings_save_and_keeps_the_file() {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path();
-    let mut settings = clinic_file::load(data).settings;
+    let mut settings = needleplan::store::demo::demo_settings();
     settings.revision = clinic_file::save_revision(data, &settings, Duration::from_secs(5)).unwrap();
     let before = fs::read(clinic_file::path(data)).unwrap();
     let nobody = AsNobody::enter(data);

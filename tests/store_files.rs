@@ -1493,6 +1493,8 @@ fn demo_install_writes_only_patient_files_into_the_given_dir() {
     expected.push(LOCK_FILE.into());
     // One audit line per patient written (see `store::audit`): ids only, no details.
     expected.push("audit.log".into());
+    // The demo clinic's own settings (its name and people never reach a real dir).
+    expected.push("clinic.json".into());
     expected.sort();
     assert_eq!(tree(&data), expected);
     assert_eq!(
@@ -1528,7 +1530,7 @@ fn demo_install_into_an_existing_empty_dir_also_writes_only_patient_files() {
         .collect();
     let files: BTreeSet<String> = tree(tmp.path())
         .into_iter()
-        .filter(|f| f != "patients/" && f != LOCK_FILE && f != "audit.log")
+        .filter(|f| f != "patients/" && f != LOCK_FILE && f != "audit.log" && f != "clinic.json")
         .collect();
     assert_eq!(files, ids);
 }

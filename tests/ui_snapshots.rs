@@ -6,7 +6,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use needleplan::app::model::ReadOnly;
 use needleplan::app::{Model, handle_key, persist};
 use needleplan::domain::aftercare::ChecklistEntry;
-use needleplan::domain::clinic::{ClinicSettings, ClosedDate};
+use needleplan::domain::clinic::ClosedDate;
 use needleplan::domain::patient::{Patient, PatientDetails, PatientId};
 use needleplan::domain::series::{Series, SeriesPlan, SessionStatus};
 use needleplan::store::templates::Templates;
@@ -90,7 +90,8 @@ fn clinic() -> Vec<Patient> {
 }
 
 fn model() -> Model {
-    let mut m = Model::new(now(), Templates::builtin(), clinic());
+    let mut m = Model::new(now(), Templates::builtin(), clinic())
+        .with_clinic(needleplan::store::demo::demo_settings());
     m.data_dir_label = "/clinic/data".into();
     m
 }
@@ -276,7 +277,8 @@ fn filter_typing() {
 
 #[test]
 fn empty_clinic_shows_the_first_run_hint() {
-    let m = Model::new(now(), Templates::builtin(), Vec::new());
+    let m = Model::new(now(), Templates::builtin(), Vec::new())
+        .with_clinic(needleplan::store::demo::demo_settings());
     assert!(draw(&m, 80, 24).contains("Press a to add your first patient"));
     snap_both("empty_clinic", &m);
 }
@@ -342,9 +344,10 @@ fn booked_model() -> Model {
     for s in &mut patients[1].series[0].sessions {
         book(s, "ben", "room-2");
     }
-    let mut m = Model::new(now(), Templates::builtin(), patients);
+    let mut m = Model::new(now(), Templates::builtin(), patients)
+        .with_clinic(needleplan::store::demo::demo_settings());
     m.data_dir_label = "/clinic/data".into();
-    let mut clinic = ClinicSettings::default();
+    let mut clinic = needleplan::store::demo::demo_settings();
     clinic.closed_dates.push(ClosedDate {
         date: d("2026-12-31"),
         reason: "New Year's Eve".into(),
@@ -474,7 +477,8 @@ fn a_crowded_plan_keeps_its_sessions_in_view_at_80x24() {
     let bruno = &mut patients[1];
     bruno.notes = "Prefers afternoons; sensitive skin; travels a lot, call before rebooking".into();
     bruno.skin = vec![assessment("2026-08-01", 3), assessment("2026-11-01", 2)];
-    let mut m = Model::new(now(), Templates::builtin(), patients);
+    let mut m = Model::new(now(), Templates::builtin(), patients)
+        .with_clinic(needleplan::store::demo::demo_settings());
     press(&mut m, &[KeyCode::Char('j')]);
     let screen = draw(&m, 80, 24);
     for row in ["1  2026-12-02", "2  2026-12-30", "3  2027-01-27"] {

@@ -22,6 +22,10 @@ pub enum Action {
     ShowArchived,
     Problems,
     Conflicts,
+    /// Write the selected patient's `.ics` calendar into the exports folder.
+    ExportIcs,
+    /// Write the selected patient's aftercare handout into the exports folder.
+    SaveHandout,
     /// Switch to another screen (agenda, queues, ...); `Main` is the three panes.
     Screen(super::screen::ScreenId),
     Help,

@@ -50,8 +50,8 @@ pub static AGENDA_KEYS: &[Binding<AgendaAction>] = &[
         keys: &[code(KeyCode::Enter)],
         action: AgendaAction::Open,
         scope: Scope::Everywhere,
-        bar: Some("patient"),
-        help: "open the selected booking's patient (week view: open the day)",
+        bar: Some("open/book"),
+        help: "patient of the booking; book a slot found; week: the day",
     },
     Binding {
         keys: &[k('f')],
@@ -284,14 +284,10 @@ fn open_selected(model: &mut Model) {
                 g.end.format("%H:%M")
             ),
         ),
-        Some(Entry::Found(s)) => model.set_status(
-            StatusKind::Info,
-            format!(
-                "free slot {} {}: to book it, open the patient (Esc) and add a session at that time",
-                s.date.format("%Y-%m-%d"),
-                s.time.format("%H:%M")
-            ),
-        ),
+        Some(Entry::Found(s)) => {
+            let slot = s.clone();
+            super::picker::open_for_slot(model, slot);
+        }
         None => model.set_status(StatusKind::Info, "nothing booked on this day"),
     }
 }
@@ -485,7 +481,7 @@ fn search(model: &mut Model, form: &mut Form) -> bool {
             model.screens.agenda.found = Some(slot);
             let day = shown_day(model);
             model.screens.agenda.selected = day.found_item();
-            model.set_status(StatusKind::Saved, text);
+            model.set_status(StatusKind::Saved, format!("{text}; Enter books it"));
             true
         }
         None => {
@@ -520,6 +516,11 @@ pub fn bar_hints(model: &Model) -> Vec<super::screen::KeyHint> {
             "w" if a.view == View::Day => (key, "week".into()),
             "w" => (key, "day".into()),
             "r" => (key, format!("by {}", a.grouping.toggled().label())),
+            // On a slot found with f, Enter books it; elsewhere it opens the patient.
+            "Enter" if a.view == View::Day && matches!(shown_day(model).item(selection(model, &shown_day(model))), Some(Entry::Found(_))) => {
+                (key, "book it".into())
+            }
+            "Enter" => (key, "patient".into()),
             _ => (key, label),
         })
         .collect()

@@ -267,6 +267,20 @@ pub static MAIN_KEYS: &[Binding] = &[
         help: "edit the selected session (move, book, cancel, notes)",
     },
     Binding {
+        keys: &[k('c')],
+        action: Action::ExportIcs,
+        scope: In(Pane::Plan),
+        bar: Some(".ics"),
+        help: "save the calendar (.ics) in the data dir's exports/",
+    },
+    Binding {
+        keys: &[k('h')],
+        action: Action::SaveHandout,
+        scope: In(Pane::Plan),
+        bar: Some("handout"),
+        help: "save the aftercare handout in exports/",
+    },
+    Binding {
         keys: &[k(' ')],
         action: Action::Toggle,
         scope: In(Pane::Checklist),

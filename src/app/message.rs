@@ -32,6 +32,11 @@ pub enum Msg {
     ClinicSaved(ClinicSaved),
     /// Where the settings screen's CSV export went, or why it was not written.
     CsvExported(Result<crate::transfer::ExportedFiles, String>),
+    /// What became of writing an export (`.ics`, handout): where it went, or why not.
+    Exported(
+        Box<super::exports::Export>,
+        Result<std::path::PathBuf, super::exports::ExportError>,
+    ),
 }
 
 /// The outcome of writing `clinic.json`.
@@ -76,6 +81,10 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
         }
         Msg::CsvExported(result) => {
             super::persist::csv_exported(model, result);
+            Vec::new()
+        }
+        Msg::Exported(export, outcome) => {
+            super::exports::exported(model, export, outcome);
             Vec::new()
         }
     }

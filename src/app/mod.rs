@@ -4,6 +4,7 @@
 pub mod action;
 pub mod booking;
 pub mod clinical_rules;
+pub mod exports;
 pub mod form;
 pub mod idle;
 pub mod keymap;
@@ -12,6 +13,7 @@ pub mod model;
 pub mod overlay;
 pub mod patient_form;
 pub mod persist;
+pub mod picker;
 pub mod preview;
 pub mod rebook;
 pub mod reschedule;
@@ -19,6 +21,7 @@ pub mod screen;
 pub mod series_form;
 pub mod session_form;
 pub mod settings_follow;
+pub mod setup;
 pub mod standing;
 pub mod update;
 

@@ -50,6 +50,8 @@ pub enum FormPurpose {
     Settings(super::settings::Edit),
     /// The agenda's "find the next free slot" form.
     FindSlot,
+    /// The first-run set-up of a new data dir (`app::setup`).
+    SetUp(super::setup::Step),
 }
 
 impl FormPurpose {
@@ -57,7 +59,10 @@ impl FormPurpose {
     /// slot search.
     pub fn patient(&self) -> Option<&PatientId> {
         match self {
-            FormPurpose::AddPatient | FormPurpose::Settings(_) | FormPurpose::FindSlot => None,
+            FormPurpose::AddPatient
+            | FormPurpose::Settings(_)
+            | FormPurpose::FindSlot
+            | FormPurpose::SetUp(_) => None,
             FormPurpose::EditPatient(id)
             | FormPurpose::NewSeries(id)
             | FormPurpose::AddSession(id)
@@ -68,7 +73,7 @@ impl FormPurpose {
 
     /// Whether the form changes the clinic's settings.
     pub fn is_clinic(&self) -> bool {
-        matches!(self, FormPurpose::Settings(_))
+        matches!(self, FormPurpose::Settings(_) | FormPurpose::SetUp(_))
     }
 }
 
@@ -113,6 +118,8 @@ pub enum Effect {
     /// Write the patients, sessions and aftercare CSV files into the data dir's
     /// `exports/` (the settings screen's `E`).
     ExportCsv,
+    /// Write a file made from the plan (`.ics`, handout) into the exports folder.
+    Export(Box<super::exports::Export>),
 }
 
 #[derive(Debug)]
@@ -183,6 +190,9 @@ pub struct Model {
     /// is looked up in `clinic.staff` by [`Model::acting`]. Tests set it with
     /// [`Model::with_acting`].
     acting_login: String,
+    /// Said on stderr once the terminal is restored (e.g. an unfinished first-run set-up
+    /// wrote nothing).
+    pub exit_message: Option<String>,
 }
 
 impl Model {
@@ -227,10 +237,17 @@ impl Model {
             calendar: Calendar::default(),
             screens: super::screen::ScreenStates::new(now.date()),
             acting_login: crate::store::audit::os_user(),
+            exit_message: None,
         };
         m.calendar = Calendar::for_clinic(&m.clinic, &m.patients);
         m.refresh_visible(None);
         m
+    }
+
+    /// The same model with `clinic`'s settings (tests: the runtime loads `clinic.json`).
+    pub fn with_clinic(mut self, clinic: ClinicSettings) -> Self {
+        self.set_clinic(clinic);
+        self
     }
 
     /// The same model acting as `login` (tests: the real login comes from the uid).
@@ -292,6 +309,17 @@ impl Model {
 
     pub fn patient(&self, id: &PatientId) -> Option<&Patient> {
         self.patient_index(id).map(|i| &self.patients[i])
+    }
+
+    /// A scheduling rule's message with the people in the way named by their names
+    /// ("Ben is already booked 10:00-11:00 (Zoë Adams, session 2)"), not their ids.
+    pub fn explain(&self, v: &crate::domain::schedule::Violation) -> String {
+        v.text(&|id| {
+            self.patients
+                .iter()
+                .find(|p| p.id.as_str() == id)
+                .map(|p| p.full_name.clone())
+        })
     }
 
     pub fn current_series(&self) -> Option<&Series> {

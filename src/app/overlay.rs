@@ -60,6 +60,10 @@ pub enum Overlay {
     },
     /// A signed chart, read-only, with its amendments.
     ChartView,
+    /// "Replace the file in exports?" (an export of that name is there already).
+    ConfirmReplaceExport(Box<super::exports::Export>),
+    /// Which patient a free slot found in the agenda is booked for (`app::picker`).
+    PickPatient(Box<super::picker::Picker>),
 }
 
 /// The record an overlay is about (what a refusal or a change concerns).
@@ -211,6 +215,18 @@ impl Table {
     }
 }
 
+/// The patient picker's table; typed letters narrow the list.
+fn picker_table() -> Table {
+    use super::picker::{PICKER_KEYS, TYPING_HELP as PICKER_TYPING};
+    let mut t = Table::of(PICKER_KEYS);
+    let typing = t.help.len();
+    t.help.push((PICKER_TYPING.0.into(), PICKER_TYPING.1.into()));
+    t.row_of = Box::new(move |key| {
+        row_in(PICKER_KEYS, key).or_else(|| super::form::is_typed(key).then_some(typing))
+    });
+    t
+}
+
 /// The form's table; Enter says what it does in this form ("find", "sign", ...).
 fn form_table(form: &Form) -> Table {
     let mut t = Table::of(FORM_KEYS);
@@ -234,7 +250,8 @@ impl Overlay {
             Overlay::SeriesPreview(_) => Table::of::<PreviewAction>(PREVIEW_KEYS),
             Overlay::ConfirmArchive(_)
             | Overlay::ConfirmRemoveClosedDate(_)
-            | Overlay::ConfirmRemoveStaff(_) => Table::of(CONFIRM_KEYS),
+            | Overlay::ConfirmRemoveStaff(_)
+            | Overlay::ConfirmReplaceExport(_) => Table::of(CONFIRM_KEYS),
             Overlay::Help { .. } => Table::of(HELP_KEYS),
             Overlay::Problems => Table::of(PROBLEMS_KEYS),
             Overlay::Conflict(_) => Table::of(CONFLICT_KEYS),
@@ -243,6 +260,7 @@ impl Overlay {
             Overlay::Screening { .. } => Table::of::<ListAction>(SCREENING_KEYS),
             Overlay::Prep { .. } => Table::of::<ListAction>(PREP_KEYS),
             Overlay::ChartView => Table::of::<ListAction>(CHART_VIEW_KEYS),
+            Overlay::PickPatient(_) => picker_table(),
         }
     }
 
@@ -266,6 +284,8 @@ impl Overlay {
             Overlay::Screening { .. } => "Screening".into(),
             Overlay::Prep { .. } => "Session prep".into(),
             Overlay::ChartView => "Signed chart".into(),
+            Overlay::PickPatient(_) => "Book the free slot for".into(),
+            Overlay::ConfirmReplaceExport(_) => "Replace a file".into(),
         }
     }
 
@@ -283,7 +303,11 @@ impl Overlay {
             Overlay::Rebook(r) => Record::Patient(r.patient.clone()),
             Overlay::ConfirmRemoveClosedDate(_) | Overlay::ConfirmRemoveStaff(_) => Record::Clinic,
             Overlay::Screening { .. } | Overlay::Prep { .. } | Overlay::ChartView => Record::Selected,
-            Overlay::None | Overlay::Help { .. } | Overlay::Problems => Record::None,
+            Overlay::None
+            | Overlay::Help { .. }
+            | Overlay::Problems
+            | Overlay::PickPatient(_)
+            | Overlay::ConfirmReplaceExport(_) => Record::None,
         }
     }
 
@@ -312,6 +336,14 @@ pub fn help_sections() -> Vec<(&'static str, Vec<KeyHint>)> {
         ("Consult: signed chart (c)", help_rows(CHART_VIEW_KEYS)),
         ("A yes/no question", help_rows(CONFIRM_KEYS)),
         ("Conflict: compare and choose (C)", help_rows(CONFLICT_KEYS)),
+        ("Book a slot found: pick the patient", {
+            let mut rows = help_rows(super::picker::PICKER_KEYS);
+            rows.push((
+                super::picker::TYPING_HELP.0.into(),
+                super::picker::TYPING_HELP.1.into(),
+            ));
+            rows
+        }),
         ("This help", help_rows(HELP_KEYS)),
         ("Problems list (!)", help_rows(PROBLEMS_KEYS)),
     ]

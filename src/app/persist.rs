@@ -5,6 +5,8 @@
 //! user saved the same patient first (a conflict) keeps the edit too, but is not retried:
 //! their version waits in `model.conflicts` until the user compares and chooses.
 
+use std::path::PathBuf;
+
 use crate::domain::clinic::ClinicSettings;
 use crate::domain::patient::{Patient, PatientId};
 use crate::store::clinic_file::{self, ClinicSaveError};
@@ -12,6 +14,7 @@ use crate::store::{PatientStore, SaveError};
 
 use crate::store::patients::Changes;
 
+use super::exports::{Export, ExportError};
 use super::message::{Msg, update};
 use super::model::{Effect, Model, Overlay, ReadOnly, StatusKind};
 use super::overlay::Record;
@@ -31,10 +34,18 @@ pub trait Saver {
     fn save_clinic_revision(&self, settings: &ClinicSettings) -> Result<u64, ClinicSaveError> {
         self.save_clinic(settings).map(|()| settings.revision + 1)
     }
+
     /// The data dir, where the settings screen's CSV export writes (`exports/`); savers
     /// that keep no files (test fakes) have none, and the export says so.
     fn data_dir(&self) -> Option<&std::path::Path> {
         None
+    }
+
+    /// Writes `export` into the exports folder and returns its path; an existing file is
+    /// replaced only when the export says so. Savers that write no files say so.
+    fn write_export(&self, export: &Export) -> Result<PathBuf, ExportError> {
+        let _ = export;
+        Err(ExportError::Unsupported)
     }
 }
 
@@ -55,6 +66,26 @@ impl Saver for PatientStore {
     fn data_dir(&self) -> Option<&std::path::Path> {
         Some(PatientStore::data_dir(self))
     }
+
+    fn write_export(&self, export: &Export) -> Result<PathBuf, ExportError> {
+        let dir = self.data_dir().join(super::exports::EXPORTS_DIR);
+        let path = dir.join(&export.file_name);
+        let failed = |error: std::io::Error| ExportError::Write {
+            path: path.clone(),
+            error: error.to_string(),
+        };
+        std::fs::create_dir_all(&dir).map_err(failed)?;
+        let written = if export.replace {
+            crate::store::atomic::write_atomic(&path, export.text.as_bytes())
+        } else {
+            crate::store::atomic::write_atomic_new(&path, export.text.as_bytes())
+        };
+        match written {
+            Ok(()) => Ok(path),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(ExportError::Exists(path)),
+            Err(e) => Err(failed(e)),
+        }
+    }
 }
 
 /// Carries out what a key asked for. The changes are already marked unsaved in the
@@ -62,9 +93,20 @@ impl Saver for PatientStore {
 /// writes: every pending save, retried after every key.
 pub fn run_effects(model: &mut Model, effects: Vec<Effect>, saver: &dyn Saver) {
     flush(model, saver);
-    if effects.contains(&Effect::ExportCsv) {
-        let msg = export_csv(model, saver);
-        update(model, msg);
+    for effect in effects {
+        match effect {
+            Effect::ExportCsv => {
+                let msg = export_csv(model, saver);
+                update(model, msg);
+            }
+            Effect::Export(export) => {
+                let outcome = saver.write_export(&export);
+                let more = update(model, Msg::Exported(export, outcome));
+                run_effects(model, more, saver);
+            }
+            // Written by the flush above, from what the model marks unsaved.
+            Effect::Save(_) | Effect::SaveClinic => {}
+        }
     }
 }
 

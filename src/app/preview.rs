@@ -406,9 +406,9 @@ enum Refusal {
 }
 
 impl Refusal {
-    fn text(&self) -> String {
+    fn text(&self, model: &Model) -> String {
         match self {
-            Refusal::Rule(v) => v.to_string(),
+            Refusal::Rule(v) => model.explain(v),
             Refusal::Screening(s) => s.clone(),
         }
     }
@@ -424,9 +424,9 @@ fn candidate(model: &Model, p: &Preview, row: Proposal, typed_reason: &str) -> C
     for (_, v) in problems.iter().filter(|(i, _)| *i == at) {
         too_close |= v.is_overridable();
         if v.is_warning() {
-            warnings.push(v.to_string());
+            warnings.push(model.explain(v));
         } else if interval_overridden(&reasons, at, v) {
-            warnings.push(format!("minimum interval overridden: {v}"));
+            warnings.push(format!("minimum interval overridden: {}", model.explain(v)));
         } else {
             refused.push(Refusal::Rule(v.clone()));
         }
@@ -461,7 +461,7 @@ fn recheck_row(model: &Model, p: &Preview, f: &mut Form) {
         return;
     };
     let c = candidate(model, p, row, f.text(REASON));
-    f.refusals = c.refused.iter().map(Refusal::text).collect();
+    f.refusals = c.refused.iter().map(|r| r.text(model)).collect();
     f.warnings = c.warnings;
     let lifted = override_reason(f.text(REASON));
     let close_refused = c
@@ -500,7 +500,9 @@ fn row_form_key(model: &mut Model, p: &mut Preview, mut f: Form, key: KeyEvent) 
                             .unwrap_or_default();
                         f.fail_by_rule(REASON, why);
                     }
-                    Some(Refusal::Rule(v)) => f.fail_by_rule(field_of(v, FIELDS), format!("refused: {v}")),
+                    Some(Refusal::Rule(v)) => {
+                        f.fail_by_rule(field_of(v, FIELDS), format!("refused: {}", model.explain(v)))
+                    }
                     Some(Refusal::Screening(s)) => f.fail_by_rule(DATE, format!("refused: {s}")),
                     None => {
                         let note = if c.too_close {

@@ -132,8 +132,8 @@ pub static QUEUE_KEYS: &[Binding<QueueAction>] = &[
         keys: &[code(KeyCode::Enter)],
         action: Q::Open,
         scope: Scope::Everywhere,
-        bar: Some("open"),
-        help: "open the patient's plan on the patients screen",
+        bar: Some("open/book"),
+        help: "open the patient's plan (To book: with the booking form)",
     },
     Binding {
         keys: &[k(' ')],
@@ -592,6 +592,7 @@ pub fn handle_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
         Q::PageDown => move_by(model, page),
         Q::Home => move_by(model, i64::MIN / 2),
         Q::End => move_by(model, i64::MAX / 2),
+        Q::Open if model.screens.queues.tab == QueueTab::ToBook => book(model),
         Q::Open => open(model),
         Q::Tick => return tick(model),
         Q::Refresh => {
@@ -665,6 +666,34 @@ fn open(model: &mut Model) {
     model.focus = Pane::Plan;
     if !notes.is_empty() {
         model.set_status(StatusKind::Info, format!("{}: {}", entry.name, notes.join("; ")));
+    }
+}
+
+/// Enter on a "to book" row: the patient's plan (as [`open`]) with the form that books
+/// for them over it: the first session still to book, as booked; or, when the course is
+/// only short of a cancelled or missed session, the add-session form (the series
+/// builder when they have no series under way).
+fn book(model: &mut Model) {
+    let Some(entry) = model.screens.queues.selected_entry().cloned() else {
+        model.set_status(StatusKind::Info, "nothing to book: this list is empty");
+        return;
+    };
+    open(model);
+    if model.screen != ScreenId::Main || model.selected_id().as_ref() != Some(&entry.patient_id) {
+        return;
+    }
+    let current = model
+        .patient(&entry.patient_id)
+        .and_then(|p| p.series.len().checked_sub(1));
+    if current != Some(entry.series) {
+        // An earlier series: the plan shows the latest, and `open` said so.
+        return;
+    }
+    match &entry.kind {
+        EntryKind::ToBook(sessions) if !sessions.is_empty() => {
+            super::picker::book_planned(model, &entry.patient_id, sessions[0]);
+        }
+        _ => super::picker::book_for(model, &entry.patient_id, None),
     }
 }
 
@@ -777,9 +806,16 @@ fn short(text: &str, max: usize) -> String {
 
 /// The key bar: Space only where it does something.
 pub fn bar_hints(model: &Model) -> Vec<KeyHint> {
+    let tab = model.screens.queues.tab;
     bar_rows(QUEUE_KEYS)
         .into_iter()
-        .filter(|(key, _)| key != "Space" || model.screens.queues.tab == QueueTab::FollowUps)
+        .filter(|(key, _)| key != "Space" || tab == QueueTab::FollowUps)
+        // What Enter does on this tab: To book opens the booking form.
+        .map(|(key, label)| match key.as_str() {
+            "Enter" if tab == QueueTab::ToBook => (key, "book".into()),
+            "Enter" => (key, "open".into()),
+            _ => (key, label),
+        })
         .collect()
 }
 

@@ -201,7 +201,7 @@ fn screened(
     let plan = outcome.map_err(|refused| {
         refused
             .into_iter()
-            .map(|(i, v)| (i, v.to_string()))
+            .map(|(i, v)| (i, model.explain(&v)))
             .collect::<Vec<_>>()
     })?;
     let refused: Vec<(usize, String)> = plan

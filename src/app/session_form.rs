@@ -257,13 +257,15 @@ pub fn refresh(model: &Model, id: &PatientId, index: Option<usize>, f: &mut Form
     let reason = override_reason(&t.reason);
     for v in &c.violations {
         if !c.binding {
-            f.warnings.push(format!("as booked already: {v}"));
+            f.warnings
+                .push(format!("as booked already: {}", model.explain(v)));
         } else if v.is_warning() {
-            f.warnings.push(v.to_string());
+            f.warnings.push(model.explain(v));
         } else if v.is_overridable() && reason.is_ok() {
-            f.warnings.push(format!("minimum interval overridden: {v}"));
+            f.warnings
+                .push(format!("minimum interval overridden: {}", model.explain(v)));
         } else {
-            f.refusals.push(v.to_string());
+            f.refusals.push(model.explain(v));
         }
     }
     let too_close = c.binding && c.violations.iter().any(Violation::is_overridable);
@@ -388,6 +390,10 @@ pub fn submit(model: &mut Model, id: &PatientId, index: Option<usize>, f: &mut F
         f.fail(STATUS, format!("a session on {} cannot be done yet", t.date));
         return None;
     }
+    if let Some(why) = not_yet_missed(model, &t) {
+        f.fail(STATUS, why);
+        return None;
+    }
     refresh(model, id, index, f);
     let c = check(model, id, index, &t);
     if c.binding
@@ -462,6 +468,22 @@ pub fn submit(model: &mut Model, id: &PatientId, index: Option<usize>, f: &mut F
         rebook::offer(model, id, slot, old_end);
     }
     Some(effects)
+}
+
+/// A no-show is only for a session that has started (at or before now): one still to
+/// come is cancelled, or moved, instead.
+fn not_yet_missed(model: &Model, t: &Typed) -> Option<String> {
+    if t.status != SessionStatus::NoShow {
+        return None;
+    }
+    let starts = t.date.and_time(t.time.unwrap_or(chrono::NaiveTime::MIN));
+    (starts > model.now).then(|| {
+        let when = match t.time {
+            Some(time) => format!("{} {}", t.date, time.format("%H:%M")),
+            None => t.date.to_string(),
+        };
+        format!("the session of {when} has not started yet: it cannot be a no-show; choose cancelled if the patient called it off")
+    })
 }
 
 fn saved_message(s: &Session, n: usize, overridden: bool) -> String {

@@ -29,7 +29,7 @@ pub struct Refused {
     pub full: String,
 }
 
-fn rule(v: &Violation) -> Refused {
+fn rule(model: &Model, v: &Violation) -> Refused {
     let short = match v {
         // "closed (Christmas)", "closed on Sundays": the row shows the date already.
         Violation::ClosedDay { reason, .. } => reason
@@ -37,11 +37,11 @@ fn rule(v: &Violation) -> Refused {
             .unwrap_or(reason)
             .to_string(),
         Violation::BookedWithoutTime { .. } => "no time".to_string(),
-        other => other.to_string(),
+        other => model.explain(other),
     };
     Refused {
         short,
-        full: v.to_string(),
+        full: model.explain(v),
     }
 }
 
@@ -69,7 +69,7 @@ pub fn refused_bookings(model: &Model, patient: &Patient) -> BTreeMap<usize, Vec
         let mut why: Vec<Refused> = check_slot(&model.clinic, &model.calendar, &req, &own)
             .iter()
             .chain(&booked_without_time(s.status, s.date, s.time))
-            .map(rule)
+            .map(|v| rule(model, v))
             .collect();
         let screening = screening_for(&model.templates, patient, s.date);
         why.extend(screening.open_blocks().map(|b| {

@@ -26,6 +26,8 @@ pub fn handle_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
         Effect::SaveClinic => acting.may(Permission::Settings),
         // Writes no record: whoever may see the patients may export them.
         Effect::ExportCsv => true,
+        // Reading the record into a file changes nothing stored.
+        Effect::Export(_) => true,
     });
     effects
 }
@@ -149,6 +151,8 @@ fn overlay_key(model: &mut Model, top: Overlay, key: KeyEvent) -> Vec<Effect> {
         Overlay::Screening { row } => super::consult::screening_key(model, row, key),
         Overlay::Prep { row } => super::consult::prep_key(model, row, key),
         Overlay::ChartView => super::consult::chart_view_key(model, key),
+        Overlay::PickPatient(p) => super::picker::handle_key(model, p, key),
+        Overlay::ConfirmReplaceExport(e) => super::exports::confirm_replace(model, e, key),
     }
 }
 
@@ -157,6 +161,11 @@ fn overlay_key(model: &mut Model, top: Overlay, key: KeyEvent) -> Vec<Effect> {
 /// the status line quits (a status that replaced it, such as a new conflict, arms it
 /// again: the user must have seen what a quit loses).
 fn request_quit(model: &mut Model) {
+    if super::setup::pending(model) {
+        model.exit_message = Some(super::setup::NOT_SET_UP.into());
+        model.quit = true;
+        return;
+    }
     if super::settings::hold_quit(model) {
         return;
     }
@@ -244,6 +253,8 @@ fn main_action(model: &mut Model, action: Action) -> Vec<Effect> {
             None => model.set_status(StatusKind::Info, "add a patient first (a in the patient list)"),
         },
         Action::Toggle => return toggle_item(model),
+        Action::ExportIcs => return super::exports::export_ics(model),
+        Action::SaveHandout => return super::exports::save_handout(model),
         Action::Archive => {
             if let Some(id) = model.selected_id() {
                 model.overlay = Overlay::ConfirmArchive(id);
@@ -292,7 +303,7 @@ fn form_permission(purpose: &FormPurpose) -> Option<Permission> {
             Some(Permission::Bookings)
         }
         FormPurpose::Consult(c) => Some(super::consult::permission_of(c)),
-        FormPurpose::Settings(_) | FormPurpose::FindSlot => None,
+        FormPurpose::Settings(_) | FormPurpose::FindSlot | FormPurpose::SetUp(_) => None,
     }
 }
 
@@ -378,6 +389,7 @@ fn form_key(model: &mut Model, purpose: FormPurpose, mut form: Form, key: KeyEve
     match purpose {
         FormPurpose::Settings(edit) => return super::settings::form_key(model, edit, form, key),
         FormPurpose::FindSlot => return super::agenda::find_key(model, form, key),
+        FormPurpose::SetUp(step) => return super::setup::form_key(model, step, form, key),
         _ => {}
     }
     match form.handle_key(&key) {
@@ -411,7 +423,7 @@ fn form_key(model: &mut Model, purpose: FormPurpose, mut form: Form, key: KeyEve
                 FormPurpose::AddSession(id) => session_form::submit(model, id, None, &mut form),
                 FormPurpose::EditSession(id, i) => session_form::submit(model, id, Some(*i), &mut form),
                 FormPurpose::Consult(c) => super::consult::submit(model, c, &mut form),
-                FormPurpose::Settings(_) | FormPurpose::FindSlot => None,
+                FormPurpose::Settings(_) | FormPurpose::FindSlot | FormPurpose::SetUp(_) => None,
             };
             if let Some(effects) = done {
                 return effects;

@@ -465,7 +465,7 @@ mod tests {
     }
 
     fn clinic() -> (ClinicSettings, Vec<Patient>) {
-        let settings = ClinicSettings::default();
+        let settings = crate::store::demo::demo_settings();
         let patients = vec![
             patient(
                 "p-1",
@@ -633,7 +633,7 @@ mod tests {
 
     #[test]
     fn double_bookings_are_flagged() {
-        let settings = ClinicSettings::default();
+        let settings = crate::store::demo::demo_settings();
         let patients = vec![
             patient(
                 "p-1",

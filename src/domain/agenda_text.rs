@@ -71,6 +71,13 @@ fn render_day(day: &DayAgenda, out: &mut String) {
         .map(|b| b.patient_name.chars().count())
         .max()
         .unwrap_or(0);
+    let id_w = day
+        .lanes
+        .iter()
+        .flat_map(|l| l.bookings())
+        .map(|b| b.who.patient_id.chars().count())
+        .max()
+        .unwrap_or(0);
     let visit_w = day
         .lanes
         .iter()
@@ -109,10 +116,12 @@ fn render_day(day: &DayAgenda, out: &mut String) {
             match entry {
                 Entry::Booking(b) => {
                     let mut line = format!(
-                        "    {}-{}  {:<name_w$}  {:<visit_w$}  {:<other_w$}  {}",
+                        "    {}-{}  {:<name_w$}  {:<id_w$}  {:<visit_w$}  {:<other_w$}  {}",
                         b.start.format("%H:%M"),
                         b.end.format("%H:%M"),
                         b.patient_name,
+                        // The id `export-ics` and `handout` take.
+                        b.who.patient_id,
                         b.visit_long(),
                         b.other(day.grouping),
                         b.status.label(),
@@ -165,7 +174,7 @@ mod tests {
 
     #[test]
     fn prints_bookings_in_time_order_with_gaps_and_closed_days() {
-        let settings = ClinicSettings::default();
+        let settings = crate::store::demo::demo_settings();
         let mk = |id: &str, name: &str, sessions| {
             let details = PatientDetails {
                 full_name: name.into(),
@@ -189,9 +198,9 @@ Demo Skin Clinic: agenda for Sat 2026-11-28 to Sun 2026-11-29
 
 Sat 2026-11-28  open 09:00-13:00  2 bookings
   Amara Okafor  (2 bookings, 2h free)
-    09:00-10:00  Al Early  session 1/1  Room 2  booked
+    09:00-10:00  Al Early  p-2  session 1/1  Room 2  booked
     10:00-11:00  free (1h)
-    11:00-12:00  Zoë Late  session 1/1  Room 2  booked
+    11:00-12:00  Zoë Late  p-1  session 1/1  Room 2  booked
     12:00-13:00  free (1h)
   Ben Carter  (0 bookings, 4h free)
     09:00-13:00  free (4h)

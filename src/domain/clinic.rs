@@ -105,6 +105,13 @@ pub struct ClinicSettings {
     #[serde(default)]
     pub revision: u64,
     pub name: String,
+    /// The clinic's phone number, printed on handouts ("call the clinic on ...") and in
+    /// `.ics` files; empty until set.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub phone: String,
+    /// One address line, for handouts and the location of `.ics` events; empty until set.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub address: String,
     /// Opening hours per weekday, Monday first; `None` is a closed day. In the file a map
     /// `{"mon": {"open": "09:00", "close": "18:00"}, ..., "sun": null}`.
     #[serde(with = "week_hours")]
@@ -160,13 +167,17 @@ fn t(h: u32, m: u32) -> NaiveTime {
 }
 
 impl Default for ClinicSettings {
-    /// The first-run clinic (the same as `assets/clinic.json`): Monday to Friday
-    /// 09:00-18:00, Saturday 09:00-13:00, Sunday closed, two clinicians, two rooms.
+    /// A clinic not set up yet: no name, no clinicians, no rooms (so not valid), and the
+    /// opening hours the first-run set-up offers: Monday to Friday 09:00-18:00, Saturday
+    /// 09:00-13:00, Sunday closed. The demo clinic's settings live with the demo
+    /// (`store::demo::demo_settings`), never here.
     fn default() -> Self {
         let weekday = Some(DayHours::new(t(9, 0), t(18, 0)));
         Self {
             revision: 0,
-            name: "Demo Skin Clinic".into(),
+            name: String::new(),
+            phone: String::new(),
+            address: String::new(),
             hours: [
                 weekday,
                 weekday,
@@ -177,14 +188,8 @@ impl Default for ClinicSettings {
                 None,
             ],
             closed_dates: Vec::new(),
-            clinicians: vec![
-                Resource::new("amara", "Amara Okafor"),
-                Resource::new("ben", "Ben Carter"),
-            ],
-            rooms: vec![
-                Resource::new("room-1", "Room 1"),
-                Resource::new("room-2", "Room 2"),
-            ],
+            clinicians: Vec::new(),
+            rooms: Vec::new(),
             default_minutes: default_minutes(),
             protocols_in_use: Vec::new(),
             review_months: default_review_months(),
@@ -428,9 +433,15 @@ mod tests {
     }
 
     #[test]
-    fn defaults_are_valid_and_open_on_weekdays_and_saturday_morning() {
+    fn the_neutral_default_has_opening_hours_but_no_name_or_people() {
         let c = ClinicSettings::default();
-        assert_eq!(c.validate(), Ok(()));
+        assert!(c.name.is_empty() && c.phone.is_empty() && c.address.is_empty());
+        assert!(c.clinicians.is_empty() && c.rooms.is_empty() && c.staff.is_empty());
+        assert_eq!(
+            c.validate().unwrap_err().field,
+            "name",
+            "not usable before set-up"
+        );
         // 2026-11-23 is a Monday.
         assert_eq!(
             c.hours_on(d("2026-11-23")),
@@ -447,7 +458,7 @@ mod tests {
 
     #[test]
     fn a_closed_date_closes_an_open_weekday_and_says_why() {
-        let mut c = ClinicSettings::default();
+        let mut c = crate::store::demo::demo_settings();
         c.closed_dates.push(ClosedDate {
             date: d("2026-12-25"),
             reason: "Christmas".into(),
@@ -460,21 +471,21 @@ mod tests {
 
     #[test]
     fn validation_names_the_field() {
-        let mut c = ClinicSettings::default();
+        let mut c = crate::store::demo::demo_settings();
         c.hours[2] = Some(DayHours::new(t(18, 0), t(9, 0)));
         assert_eq!(c.validate().unwrap_err().field, "hours.wed.close");
 
-        let mut c = ClinicSettings::default();
+        let mut c = crate::store::demo::demo_settings();
         c.clinicians[1].id = "amara".into();
         let e = c.validate().unwrap_err();
         assert_eq!(e.field, "clinicians[1].id");
         assert!(e.message.contains("twice"), "{e}");
 
-        let mut c = ClinicSettings::default();
+        let mut c = crate::store::demo::demo_settings();
         c.rooms[0].id = "Room 1".into();
         assert_eq!(c.validate().unwrap_err().field, "rooms[0].id");
 
-        let mut c = ClinicSettings::default();
+        let mut c = crate::store::demo::demo_settings();
         for r in &mut c.rooms {
             r.active = false;
         }
@@ -482,26 +493,26 @@ mod tests {
 
         let c = ClinicSettings {
             default_minutes: 4,
-            ..ClinicSettings::default()
+            ..crate::store::demo::demo_settings()
         };
         assert_eq!(c.validate().unwrap_err().field, "default_minutes");
 
         let c = ClinicSettings {
             hours: [None; 7],
-            ..ClinicSettings::default()
+            ..crate::store::demo::demo_settings()
         };
         assert_eq!(c.validate().unwrap_err().field, "hours");
 
         let c = ClinicSettings {
             name: " ".into(),
-            ..ClinicSettings::default()
+            ..crate::store::demo::demo_settings()
         };
         assert_eq!(c.validate().unwrap_err().field, "name");
     }
 
     #[test]
     fn hours_read_and_write_as_a_readable_weekday_map() {
-        let c = ClinicSettings::default();
+        let c = crate::store::demo::demo_settings();
         let json = serde_json::to_string(&c).unwrap();
         assert!(
             json.contains(r#""hours":{"mon":{"open":"09:00","close":"18:00"},"#),
@@ -514,7 +525,7 @@ mod tests {
 
     #[test]
     fn a_missing_weekday_is_closed_and_an_unknown_one_is_refused() {
-        let mut v = serde_json::to_value(ClinicSettings::default()).unwrap();
+        let mut v = serde_json::to_value(crate::store::demo::demo_settings()).unwrap();
         v["hours"].as_object_mut().unwrap().remove("sat");
         let c: ClinicSettings = serde_json::from_value(v.clone()).unwrap();
         assert!(c.hours[5].is_none());
@@ -525,7 +536,7 @@ mod tests {
 
     #[test]
     fn protocols_in_use_empty_means_all() {
-        let mut c = ClinicSettings::default();
+        let mut c = crate::store::demo::demo_settings();
         assert!(c.protocol_in_use("anything"));
         c.protocols_in_use = vec!["acne-scars-standard".into()];
         assert!(c.protocol_in_use("acne-scars-standard"));

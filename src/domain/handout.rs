@@ -110,6 +110,8 @@ pub struct HandoutInput {
     pub clinic_name: String,
     /// The clinic's phone number for patients; empty to leave it out.
     pub clinic_phone: String,
+    /// The clinic's address line; empty to leave it out.
+    pub clinic_address: String,
     /// As the patient should see it (first name or full name).
     pub patient_name: String,
     pub session_date: NaiveDate,
@@ -162,7 +164,7 @@ pub fn render_handout(template: &HandoutTemplate, input: &HandoutInput, format: 
     };
     let mut warning = template.warning.trim().to_string();
     if !input.clinic_phone.trim().is_empty() {
-        warning = format!("{warning} Phone: {}", input.clinic_phone.trim());
+        warning = format!("{warning} Call the clinic on {}.", input.clinic_phone.trim());
     }
     match format {
         HandoutFormat::Markdown => markdown(template, input, &schedule, &warning, &reviews),
@@ -181,6 +183,9 @@ fn markdown(
     let _ = writeln!(out, "# {}\n", md(t.title.trim()));
     if !input.clinic_name.trim().is_empty() {
         let _ = writeln!(out, "**Clinic:** {}  ", md(input.clinic_name.trim()));
+    }
+    if !input.clinic_address.trim().is_empty() {
+        let _ = writeln!(out, "**Address:** {}  ", md(input.clinic_address.trim()));
     }
     if !input.patient_name.trim().is_empty() {
         let _ = writeln!(out, "**For:** {}  ", md(input.patient_name.trim()));
@@ -215,6 +220,9 @@ fn text(
     let _ = writeln!(out, "{title}\n{}\n", "=".repeat(title.chars().count()));
     if !input.clinic_name.trim().is_empty() {
         let _ = writeln!(out, "Clinic: {}", input.clinic_name.trim());
+    }
+    if !input.clinic_address.trim().is_empty() {
+        let _ = writeln!(out, "Address: {}", input.clinic_address.trim());
     }
     if !input.patient_name.trim().is_empty() {
         let _ = writeln!(out, "For: {}", input.patient_name.trim());
@@ -315,6 +323,7 @@ mod tests {
         HandoutInput {
             clinic_name: "Harbour Skin".into(),
             clinic_phone: "020 7946 0000".into(),
+            clinic_address: "3 Quay Street".into(),
             patient_name: "Aisha".into(),
             session_date: d(date),
             last_in_series: false,
@@ -329,7 +338,11 @@ mod tests {
             .find("- **Mon 2026-02-02 to Wed 2026-02-04:** Flaking")
             .expect(&md);
         assert!(red < flaking, "{md}");
-        assert!(md.contains("Call us for fever. Phone: 020 7946 0000"), "{md}");
+        assert!(
+            md.contains("Call us for fever. Call the clinic on 020 7946 0000."),
+            "{md}"
+        );
+        assert!(md.contains("**Address:** 3 Quay Street"), "{md}");
         assert!(!md.contains("Review visits"), "{md}");
     }
 

@@ -61,10 +61,14 @@ pub fn patient_calendar(settings: &ClinicSettings, patient: &Patient, stamp: Dat
             let minutes = series.minutes_of(i, settings.default_minutes);
             let end = start + TimeDelta::minutes(minutes as i64);
             let (n, total) = session_number(series, i);
-            let location = match &s.room {
-                Some(room) => format!("{}, {}", settings.name, settings.room_name(room)),
-                None => settings.name.clone(),
-            };
+            // "Clinic, Room 2, 12 Example Lane": what a phone's calendar shows and maps.
+            let mut location = settings.name.clone();
+            if let Some(room) = &s.room {
+                location = format!("{location}, {}", settings.room_name(room));
+            }
+            if !settings.address.trim().is_empty() {
+                location = format!("{location}, {}", settings.address.trim());
+            }
             let mut description = format!(
                 "{}: session {n} of {total}, {minutes} minutes.",
                 series.protocol_name
@@ -74,6 +78,9 @@ pub fn patient_calendar(settings: &ClinicSettings, patient: &Patient, stamp: Dat
             }
             if s.status == SessionStatus::Planned {
                 description.push_str(" Planned: the clinic will confirm the time.");
+            }
+            if !settings.phone.trim().is_empty() {
+                description.push_str(&format!(" To change it, call {}.", settings.phone.trim()));
             }
             let event = Event::new()
                 .uid(&session_uid(patient.id.as_str(), si, i))
@@ -143,7 +150,7 @@ mod tests {
         let stamp = DateTime::parse_from_rfc3339("2026-11-25T10:00:00Z")
             .unwrap()
             .to_utc();
-        let ics = patient_calendar(&ClinicSettings::default(), &patient(), stamp);
+        let ics = patient_calendar(&crate::store::demo::demo_settings(), &patient(), stamp);
         assert_eq!(ics.events, 2);
         let text = &ics.text;
         assert!(text.starts_with("BEGIN:VCALENDAR\r\n"), "{text}");
@@ -158,7 +165,12 @@ mod tests {
             text.contains("SUMMARY:Microneedling session 2 of 4\r\n"),
             "{text}"
         );
-        assert!(text.contains("LOCATION:Demo Skin Clinic\\, Room 2\r\n"), "{text}");
+        let unfolded = text.replace("\r\n ", "");
+        assert!(
+            unfolded.contains("LOCATION:Demo Skin Clinic\\, Room 2\\, 12 Example Lane\\, London N1 0AA\r\n"),
+            "{text}"
+        );
+        assert!(unfolded.contains("To change it\\, call 020 7946 0321."), "{text}");
         assert!(text.contains("STATUS:CONFIRMED\r\n") && text.contains("STATUS:TENTATIVE\r\n"));
         assert!(
             !text.contains("Zoë"),

@@ -59,7 +59,7 @@ pub fn due_to_book(patients: &[Patient], today: NaiveDate) -> Vec<QueueRow> {
                 what.push(format!(
                     "{} of {} sessions to book",
                     unbooked.len(),
-                    series.planned_count()
+                    series.course_size()
                 ));
             }
             if short > 0 {
@@ -88,8 +88,7 @@ pub fn due_to_book(patients: &[Patient], today: NaiveDate) -> Vec<QueueRow> {
 /// Sessions the course still lacks: the planned count minus those planned, booked or
 /// done (0 for series created before the count was recorded).
 fn missing_sessions(series: &Series) -> usize {
-    let target = series.target_sessions.unwrap_or(0) as usize;
-    target.saturating_sub(series.planned_count())
+    series.short_count()
 }
 
 fn last_dropped(series: &Series) -> Option<NaiveDate> {

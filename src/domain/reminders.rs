@@ -24,10 +24,9 @@ pub struct Reminder {
     pub address: String,
 }
 
-/// The clinic's postal address for reminders. The clinic settings hold no address yet
-/// (only a name): this is the one place to read it from once they do.
-pub fn clinic_address(_clinic: &ClinicSettings) -> String {
-    String::new()
+/// The clinic's address line for reminders, as typed at first run or in Settings.
+pub fn clinic_address(clinic: &ClinicSettings) -> String {
+    clinic.address.trim().to_string()
 }
 
 /// The booked sessions and reviews of `date`, in time order (then by clinician).

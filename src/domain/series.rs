@@ -319,13 +319,28 @@ impl Series {
             .count()
     }
 
+    /// Sessions the course is meant to have: the count it was planned with, or more if
+    /// sessions were added since (series from before the count was recorded: those
+    /// planned, booked or done). A cancelled or missed session that was not replaced
+    /// still counts here: the course is short of it, as the queues say.
+    pub fn course_size(&self) -> usize {
+        let planned = self.planned_count();
+        self.target_sessions
+            .map_or(planned, |t| (t as usize).max(planned))
+    }
+
+    /// Cancelled or missed sessions not replaced yet (what the queues list "to replace").
+    pub fn short_count(&self) -> usize {
+        self.course_size() - self.planned_count()
+    }
+
     /// "2/4": sessions done out of sessions in the course.
     pub fn progress(&self) -> String {
-        format!("{}/{}", self.done_count(), self.planned_count())
+        format!("{}/{}", self.done_count(), self.course_size())
     }
 
     pub fn is_complete(&self) -> bool {
-        self.planned_count() > 0 && self.done_count() == self.planned_count()
+        self.course_size() > 0 && self.done_count() >= self.course_size()
     }
 
     pub fn next_session(&self) -> Option<&Session> {
@@ -467,10 +482,28 @@ mod tests {
     }
 
     #[test]
-    fn cancelled_sessions_leave_the_course_count() {
+    fn a_cancelled_session_not_replaced_keeps_its_place_in_the_course() {
+        // The plan, the file and the queues agree: 3 sessions planned, one cancelled and
+        // not replaced, is a course of 3 short of one (not "0/2").
         let mut s = Series::from_plan(&plan("2026-12-01"), d("2026-11-25"));
         s.sessions[2].status = SessionStatus::Cancelled;
-        assert_eq!(s.progress(), "0/2");
+        assert_eq!((s.sessions.len(), s.course_size(), s.short_count()), (3, 3, 1));
+        assert_eq!(s.progress(), "0/3");
+        // Its replacement fills the gap.
+        s.sessions.push(Session::planned(d("2027-03-01"), None));
+        assert_eq!(
+            (s.course_size(), s.short_count(), s.progress().as_str()),
+            (3, 0, "0/3")
+        );
+        // Done are only the sessions done: two of three is not complete.
+        s.sessions[0].status = SessionStatus::Done;
+        s.sessions[1].status = SessionStatus::Done;
+        s.sessions.pop();
+        assert!(!s.is_complete(), "one session is still owed");
+        // A series from before the count was recorded counts what is planned.
+        s.target_sessions = None;
+        assert_eq!(s.progress(), "2/2");
+        assert!(s.is_complete());
     }
 
     #[test]

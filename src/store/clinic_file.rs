@@ -1,8 +1,9 @@
 //! `<data dir>/clinic.json`: the clinic's settings,
 //! `{"schema_version": 2, "revision": 7, "name": ...}`.
 //!
-//! - Absent: the built-in defaults (`assets/clinic.json`) are used, at revision 0, and the
-//!   file is written only when someone saves the settings.
+//! - Absent: the neutral defaults (`ClinicSettings::default()`: no name, no clinicians,
+//!   no rooms) are used, at revision 0, and the file is written only when someone saves
+//!   the settings (the app's first-run set-up does, before anything else).
 //! - Broken (not JSON, a bad field, a rule broken, a newer schema): the problem names
 //!   the file and the field or line, the defaults are used, and the file is left
 //!   byte-for-byte untouched: a save refuses to replace it until it is fixed by hand
@@ -32,7 +33,6 @@ use super::lock::{self, DirLock};
 
 pub const CLINIC_FILE: &str = "clinic.json";
 pub const CLINIC_SCHEMA: u64 = 2;
-const BUILTIN: &str = include_str!("../../assets/clinic.json");
 
 /// What the app starts with.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,12 +52,10 @@ pub fn path(data_dir: &Path) -> PathBuf {
     data_dir.join(CLINIC_FILE)
 }
 
-/// The defaults shipped in `assets/clinic.json`, at revision 0 (no file written yet).
+/// The settings in use when there is no usable file: the neutral defaults, at revision 0
+/// (no file written yet). Never the demo clinic's.
 pub fn builtin() -> ClinicSettings {
-    ClinicSettings {
-        revision: 0,
-        ..parse(BUILTIN).expect("assets/clinic.json is valid")
-    }
+    ClinicSettings::default()
 }
 
 /// Reads `<data dir>/clinic.json`; never fails: problems come back in the result.
@@ -407,16 +405,20 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for SkipVersion<A> {
 mod tests {
     use super::*;
 
+    /// A first-release (schema_version 1) file.
+    const BUILTIN: &str = include_str!("../../tests/samples/clinic/v1.json");
+
     #[test]
-    fn the_bundled_defaults_are_the_domain_defaults() {
+    fn without_a_file_the_settings_are_the_neutral_defaults() {
         assert_eq!(builtin(), ClinicSettings::default());
+        assert!(builtin().name.is_empty() && builtin().clinicians.is_empty());
     }
 
     #[test]
     fn written_text_reads_back_and_starts_with_the_version() {
         let saved = ClinicSettings {
             revision: 4,
-            ..ClinicSettings::default()
+            ..crate::store::demo::demo_settings()
         };
         let text = to_json(&saved);
         assert!(

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use chrono::{Local, NaiveDate, NaiveTime, SecondsFormat};
 use serde::Deserialize;
 
+use crate::domain::clinic::ClinicSettings;
 use crate::domain::patient::{Patient, PatientId};
 use crate::domain::series::add_days;
 
@@ -15,9 +16,21 @@ use super::atomic::{sync_dir, write_new};
 use super::audit::{self, AuditAction, AuditEntry, GENESIS_HASH};
 use super::lock::{self, DirLock};
 use super::paths::patients_dir;
-use super::{patient_file, permissions};
+use super::{clinic_file, patient_file, permissions};
 
 const DEMO: &str = include_str!("../../assets/demo/clinic.json");
+/// The demo clinic's settings (its name, phone, clinicians and rooms): written into the
+/// demo's data dir as its `clinic.json`, and used by tests that book with the demo's
+/// people. Nowhere else: a real data dir starts neutral and is set up on first run.
+const DEMO_SETTINGS: &str = include_str!("../../assets/demo/settings.json");
+
+/// The demo clinic's settings, at revision 0 (not saved anywhere yet).
+pub fn demo_settings() -> ClinicSettings {
+    ClinicSettings {
+        revision: 0,
+        ..clinic_file::parse(DEMO_SETTINGS).expect("assets/demo/settings.json is valid")
+    }
+}
 
 #[derive(Deserialize)]
 struct DemoDoc {
@@ -77,17 +90,20 @@ fn roll_past_bookings(p: &mut Patient, today: NaiveDate) {
     }
 }
 
-/// Copies the demo clinic into a new temporary dir (kept after exit so its files can be
-/// looked at) and returns that dir. The real data dir is never involved.
-pub fn install_in_temp_dir(today: NaiveDate) -> Result<PathBuf, DemoError> {
+/// Copies the demo clinic into a new temporary dir, removed when the returned guard is
+/// dropped (the app or the command ends, on success or error), so that `--demo` runs do
+/// not fill the system's temp dir. The real data dir is never involved.
+pub fn install_in_temp_dir(today: NaiveDate) -> Result<tempfile::TempDir, DemoError> {
     let dir = tempfile::Builder::new()
-        .prefix("needleplan-demo-")
+        .prefix(TEMP_PREFIX)
         .tempdir()
-        .map_err(DemoError::TempDir)?
-        .keep();
-    install(&dir, today)?;
+        .map_err(DemoError::TempDir)?;
+    install(dir.path(), today)?;
     Ok(dir)
 }
+
+/// How the demo's temporary dirs are named (`needleplan-demo-XXXXXX`).
+pub const TEMP_PREFIX: &str = "needleplan-demo-";
 
 /// Why the demo clinic was not installed.
 #[derive(Debug, thiserror::Error)]
@@ -111,9 +127,19 @@ pub enum DemoError {
 /// write, and each dir is fsynced once at the end. Losing a half-installed demo to a power cut costs
 /// nothing: it lives in a new temporary dir and `--demo` makes a fresh one each time.
 pub fn install(dir: &Path, today: NaiveDate) -> Result<(), DemoError> {
-    write_new_clinic(dir, demo_patients(today)).map_err(|error| DemoError::Install {
+    let failed = |error| DemoError::Install {
         dir: dir.to_path_buf(),
         error,
+    };
+    write_new_clinic(dir, demo_patients(today)).map_err(failed)?;
+    // The demo's settings go in through the normal save (lock, audit line, atomic
+    // write): its name and people are the demo's own and never a real dir's defaults.
+    clinic_file::save(dir, &demo_settings()).map_err(|e| {
+        let kind = match &e {
+            clinic_file::ClinicSaveError::Io(io) => io.kind(),
+            _ => io::ErrorKind::Other,
+        };
+        failed(io::Error::new(kind, e.to_string()))
     })
 }
 

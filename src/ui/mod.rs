@@ -91,6 +91,8 @@ fn overlays(model: &Model, frame: &mut Frame, main: Rect) {
             Overlay::ConfirmRemoveStaff(i) => settings::confirm_remove_staff(model, *i, frame, main),
             Overlay::Help { scroll } => popups::help(*scroll, frame, main),
             Overlay::Problems => popups::problems(model, frame, main),
+            Overlay::PickPatient(p) => popups::picker(model, p, frame, main),
+            Overlay::ConfirmReplaceExport(e) => popups::confirm_replace(e, frame, main),
             Overlay::Conflict(id) => popups::conflict(model, id, frame, main),
             Overlay::SeriesPreview(p) => preview::draw(model, p, frame, main),
             Overlay::Reschedule(r) => confirm::reschedule(r, frame, main),

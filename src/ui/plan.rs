@@ -220,7 +220,12 @@ fn clinical_parts(model: &Model, p: &Patient, width: usize) -> Vec<Part> {
 }
 
 pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
-    let block = pane_block(model, Pane::Plan, Pane::Plan.title().to_string());
+    // The patient's id in the title: what `export-ics`, `handout` and the agenda use.
+    let title = match model.selected_patient() {
+        Some(p) => format!("{} · id {}", Pane::Plan.title(), p.id),
+        None => Pane::Plan.title().to_string(),
+    };
+    let block = pane_block(model, Pane::Plan, title);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let Some(patient) = model.selected_patient() else {
@@ -267,11 +272,15 @@ fn series_lines(s: &Series, count: usize) -> [Line<'static>; 2] {
             Span::raw(format!(" {}{earlier}", s.protocol_name)),
         ]),
         Line::raw(format!(
-            "{} sessions, every {} days (minimum {}) · {} done",
-            s.planned_count(),
+            "{} sessions, every {} days (minimum {}) · {} done{}",
+            s.course_size(),
             s.interval_days,
             s.min_interval_days,
-            s.progress()
+            s.progress(),
+            match s.short_count() {
+                0 => String::new(),
+                n => format!(" · {n} cancelled or missed to replace"),
+            }
         )),
     ]
 }

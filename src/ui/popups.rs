@@ -150,3 +150,79 @@ pub fn conflict(model: &Model, id: &PatientId, frame: &mut Frame, area: Rect) {
     let inner = super::open_popup("Conflict: choose a version", frame, rect);
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }
+
+/// Which patient a free slot is booked for: the slot, what is typed, and the patients
+/// that match it (the selected one in reverse video, with a marker for colourless
+/// terminals).
+pub fn picker(model: &Model, p: &crate::app::picker::Picker, frame: &mut Frame, area: Rect) {
+    let rect = centered(
+        area,
+        area.width.saturating_sub(4).min(76),
+        area.height.saturating_sub(2).min(18),
+    );
+    let inner = super::open_popup(&Overlay::PickPatient(Box::new(p.clone())).title(), frame, rect);
+    let w = usize::from(inner.width.max(10));
+    let s = &p.slot;
+    let end = s.start() + chrono::TimeDelta::minutes(i64::from(s.minutes));
+    let mut lines = vec![
+        Line::raw(super::fit(
+            &format!(
+                "{} {}-{} · {} · {}",
+                s.date.format("%a %Y-%m-%d"),
+                s.time.format("%H:%M"),
+                end.format("%H:%M"),
+                model.clinic.clinician_name(&s.clinician),
+                model.clinic.room_name(&s.room)
+            ),
+            w,
+        )),
+        Line::from(vec![
+            Span::styled("Patient: ", theme::header()),
+            Span::raw(super::fit(&format!("{}▏", p.filter), w.saturating_sub(9))),
+        ]),
+    ];
+    let matches = p.matches(model);
+    // Rows left for the list: the two lines above, one blank and the hint line below.
+    let room = usize::from(inner.height).saturating_sub(4).max(1);
+    let first = p.selected.saturating_sub(room - 1);
+    if matches.is_empty() {
+        lines.push(Line::styled("no patient matches what is typed", theme::dim()));
+    }
+    for (i, patient) in matches.iter().enumerate().skip(first).take(room) {
+        let born = patient
+            .date_of_birth
+            .map(|d| format!("  born {d}"))
+            .unwrap_or_default();
+        let text = format!("{}{born}  {}", patient.full_name, patient.phone);
+        let line = if i == p.selected {
+            Line::styled(super::fit(&format!("> {text}"), w), theme::selected(true))
+        } else {
+            Line::raw(super::fit(&format!("  {text}"), w))
+        };
+        lines.push(line);
+    }
+    while lines.len() < usize::from(inner.height).saturating_sub(1) {
+        lines.push(Line::raw(""));
+    }
+    lines.push(super::hint_line(
+        &Overlay::PickPatient(Box::new(p.clone())).keys().bar,
+    ));
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// "Replace the file in exports?"
+pub fn confirm_replace(e: &crate::app::exports::Export, frame: &mut Frame, area: Rect) {
+    let lines = vec![
+        Line::raw(format!(
+            "{}/{} is there already. Replace it with the new {}?",
+            crate::app::exports::EXPORTS_DIR,
+            e.file_name,
+            e.what
+        )),
+        Line::raw(""),
+        super::hint_line(&Overlay::ConfirmReplaceExport(Box::new(e.clone())).keys().bar),
+    ];
+    let rect = centered(area, 72, 7);
+    let inner = super::open_popup("Replace a file", frame, rect);
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), inner);
+}

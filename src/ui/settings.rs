@@ -209,6 +209,14 @@ fn row_line(model: &Model, row: Row, selected: bool, focused: bool, width: u16) 
             spans.push(Span::raw(label("Clinic name")));
             spans.push(Span::raw(c.name.clone()));
         }
+        Row::Phone => {
+            spans.push(Span::raw(label("Phone")));
+            spans.push(Span::raw(c.phone.clone()));
+        }
+        Row::Address => {
+            spans.push(Span::raw(label("Address")));
+            spans.push(Span::raw(c.address.clone()));
+        }
         Row::DefaultMinutes => {
             spans.push(Span::raw(label("Default length")));
             spans.push(Span::raw(format!("{} min", c.default_minutes)));
@@ -440,6 +448,7 @@ fn wrapped_height(lines: &[Line], width: u16) -> u16 {
 fn short_about(row: Row) -> &'static str {
     match row {
         Row::Name => "The clinic's name.",
+        Row::Phone | Row::Address => "Printed on handouts and in .ics calendar files.",
         Row::DefaultMinutes => "Length of a booking when neither the session nor its protocol gives one.",
         Row::IdleLock => "Hides the screen after these minutes without a key; empty: off.",
         Row::Day(_) => "Space closes or opens the day; bookings already made stay.",
@@ -462,6 +471,11 @@ fn about_panel(model: &Model, row: Row, frame: &mut Frame, area: Rect) {
     frame.render_widget(block, area);
     let text: &[&str] = match row {
         Row::Name => &["The clinic's name, as staff and patients know it."],
+        Row::Phone => &[
+            "The number patients call: handouts say \"Call the clinic on ...\", and .ics calendar \
+             files give it to change an appointment.",
+        ],
+        Row::Address => &["One address line: on handouts, and the place of .ics calendar events."],
         Row::DefaultMinutes => &[
             "How long a booking lasts when neither the session nor its series' protocol gives a \
              length (5 to 480 minutes).",

@@ -113,6 +113,9 @@ pub fn patient(id: &str, name: &str, sessions: Vec<Session>) -> Patient {
 pub fn temp_clinic(patients: &[Patient]) -> TempDir {
     let tmp = tempfile::tempdir().expect("temp dir");
     let store = PatientStore::open(&data_dir(&tmp)).expect("open the store");
+    // A clinic set up with the demo's people (a real dir without clinic.json has none).
+    needleplan::store::clinic_file::save(&data_dir(&tmp), &needleplan::store::demo::demo_settings())
+        .expect("save clinic.json");
     for p in patients {
         store
             .save(p)

@@ -42,7 +42,19 @@ pub struct Sandbox {
 }
 
 impl Sandbox {
+    /// A sandbox whose data dir holds a clinic already set up: the demo's clinicians and
+    /// rooms, the login running the tests its admin (so no first-run set-up opens).
     pub fn new() -> Self {
+        let sandbox = Self::fresh();
+        let mut settings = needleplan::store::demo::demo_settings();
+        let login = needleplan::store::audit::os_user();
+        settings.staff = vec![needleplan::domain::staff::first_user(&login, Some("amara"))];
+        needleplan::store::clinic_file::save(sandbox.data_dir(), &settings).expect("save clinic.json");
+        sandbox
+    }
+
+    /// A sandbox with an empty data dir: the app opens its first-run set-up.
+    pub fn fresh() -> Self {
         let sandbox = Self {
             data: tempfile::tempdir().expect("temp data dir"),
             outside: tempfile::tempdir().expect("temp outside dir"),

@@ -23,7 +23,9 @@ pub fn bar_hints(model: &Model) -> Vec<KeyHint> {
     }
     let c = &model.clinic;
     match row {
-        Row::Name | Row::DefaultMinutes | Row::IdleLock => out.push(pair("Enter", "edit")),
+        Row::Name | Row::Phone | Row::Address | Row::DefaultMinutes | Row::IdleLock => {
+            out.push(pair("Enter", "edit"))
+        }
         Row::Day(day) => {
             out.push(pair("Enter", "hours"));
             let what = if c.hours[day].is_some() {

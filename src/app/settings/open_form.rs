@@ -32,6 +32,30 @@ pub(super) fn edit(model: &mut Model, row: Row) {
                 vec![Field::text(VALUE, "Clinic name", "", model.clinic.name.clone())],
             ),
         ),
+        Row::Phone => (
+            Edit::Phone,
+            Form::new(
+                "Clinic phone",
+                vec![Field::text(
+                    VALUE,
+                    "Phone",
+                    "handouts say: call the clinic on ...",
+                    model.clinic.phone.clone(),
+                )],
+            ),
+        ),
+        Row::Address => (
+            Edit::Address,
+            Form::new(
+                "Clinic address",
+                vec![Field::text(
+                    VALUE,
+                    "Address",
+                    "one line, for handouts and .ics",
+                    model.clinic.address.clone(),
+                )],
+            ),
+        ),
         Row::DefaultMinutes => (
             Edit::DefaultMinutes,
             Form::new(

@@ -93,6 +93,10 @@ impl ResourceKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Row {
     Name,
+    /// The clinic's phone, for handouts and `.ics` files.
+    Phone,
+    /// The clinic's address line, for handouts and `.ics` files.
+    Address,
     DefaultMinutes,
     IdleLock,
     /// A weekday, Monday = 0.
@@ -113,7 +117,9 @@ pub enum Row {
 impl Row {
     pub fn section(self) -> Section {
         match self {
-            Row::Name | Row::DefaultMinutes | Row::IdleLock => Section::General,
+            Row::Name | Row::Phone | Row::Address | Row::DefaultMinutes | Row::IdleLock => {
+                Section::General
+            }
             Row::Day(_) => Section::Hours,
             Row::Closed(_) | Row::NoClosedDates => Section::ClosedDates,
             Row::Resource(ResourceKind::Clinician, _) => Section::Clinicians,
@@ -128,7 +134,13 @@ impl Row {
 /// this screen keeps sorted by date.
 pub fn rows(model: &Model) -> Vec<Row> {
     let c = &model.clinic;
-    let mut out = vec![Row::Name, Row::DefaultMinutes, Row::IdleLock];
+    let mut out = vec![
+        Row::Name,
+        Row::Phone,
+        Row::Address,
+        Row::DefaultMinutes,
+        Row::IdleLock,
+    ];
     out.extend((0..7).map(Row::Day));
     if c.closed_dates.is_empty() {
         out.push(Row::NoClosedDates);

@@ -26,6 +26,8 @@ pub const LINKED: &str = "linked_clinician";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Edit {
     Name,
+    Phone,
+    Address,
     DefaultMinutes,
     IdleLock,
     Day(usize),

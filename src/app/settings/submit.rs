@@ -56,6 +56,14 @@ fn submit(model: &Model, edit: &Edit, form: &mut Form) -> Option<(ClinicSettings
             new.name = form.text(VALUE).trim().to_string();
             (format!("clinic name: {}", new.name), None)
         }
+        Edit::Phone => {
+            new.phone = form.text(VALUE).trim().to_string();
+            (format!("clinic phone: {}", new.phone), None)
+        }
+        Edit::Address => {
+            new.address = form.text(VALUE).trim().to_string();
+            (format!("clinic address: {}", new.address), None)
+        }
         Edit::DefaultMinutes => {
             let Ok(m) = form.text(VALUE).trim().parse::<u32>() else {
                 form.fail(VALUE, "the length must be a whole number of minutes, e.g. 60");
@@ -268,6 +276,8 @@ fn parse_time(form: &mut Form, field: &str) -> Option<NaiveTime> {
 fn place_error(edit: &Edit, e: &SettingsError) -> (&'static str, String) {
     let about = match edit {
         Edit::Name => "name".to_string(),
+        Edit::Phone => "phone".to_string(),
+        Edit::Address => "address".to_string(),
         Edit::DefaultMinutes => "default_minutes".to_string(),
         Edit::IdleLock => "idle_lock_minutes".to_string(),
         Edit::Day(day) => format!("hours.{}", WEEKDAY_KEYS[*day]),

@@ -41,6 +41,20 @@ pub fn changes(from: &ClinicSettings, to: &ClinicSettings) -> Vec<Change> {
             format!("clinic name: \"{}\" → \"{}\"", from.name, to.name),
         );
     }
+    if from.phone != to.phone {
+        push(
+            "phone".into(),
+            "General",
+            format!("clinic phone: \"{}\" → \"{}\"", from.phone, to.phone),
+        );
+    }
+    if from.address != to.address {
+        push(
+            "address".into(),
+            "General",
+            format!("clinic address: \"{}\" → \"{}\"", from.address, to.address),
+        );
+    }
     if from.default_minutes != to.default_minutes {
         push(
             "default_minutes".into(),
@@ -257,6 +271,8 @@ pub fn rebase(base: &ClinicSettings, mine: &ClinicSettings, theirs: &ClinicSetti
     }
     let mut out = theirs.clone();
     out.name = pick(&base.name, &mine.name, &theirs.name);
+    out.phone = pick(&base.phone, &mine.phone, &theirs.phone);
+    out.address = pick(&base.address, &mine.address, &theirs.address);
     out.default_minutes = pick(
         &base.default_minutes,
         &mine.default_minutes,
@@ -341,7 +357,7 @@ mod tests {
 
     #[test]
     fn changes_name_each_setting_in_words() {
-        let base = ClinicSettings::default();
+        let base = crate::store::demo::demo_settings();
         let mut to = base.clone();
         to.hours[5] = None;
         to.closed_dates.push(closed("2026-12-24", "Christmas Eve"));
@@ -370,7 +386,7 @@ mod tests {
         let base = ClinicSettings {
             revision: 3,
             closed_dates: vec![closed("2026-12-25", "Christmas"), closed("2027-01-01", "")],
-            ..ClinicSettings::default()
+            ..crate::store::demo::demo_settings()
         };
         let mut theirs = base.clone();
         theirs.revision = 4;

@@ -22,7 +22,7 @@ pub(super) fn at(s: &str) -> NaiveDateTime {
 
 /// Defaults (Mon-Fri 09-18, Sat 09-13, Sun closed) plus Christmas.
 pub(super) fn clinic() -> ClinicSettings {
-    let mut c = ClinicSettings::default();
+    let mut c = crate::store::demo::demo_settings();
     c.closed_dates.push(ClosedDate {
         date: d("2026-12-25"),
         reason: "Christmas".into(),

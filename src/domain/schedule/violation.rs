@@ -107,8 +107,34 @@ impl Violation {
     }
 }
 
-impl std::fmt::Display for Violation {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+/// The booking in the way, in words: "Zoë Adams, session 2" when `name_of` knows the
+/// patient (the app passes the loaded patients' names), else "patient p-... session 2".
+fn clash_text(who: &BookingRef, name_of: &dyn Fn(&str) -> Option<String>) -> String {
+    match (name_of(&who.patient_id), who.visit) {
+        (Some(name), crate::domain::calendar::Visit::Session(i)) => format!("{name}, session {}", i + 1),
+        (Some(name), crate::domain::calendar::Visit::Review(_)) => format!("{name}, review"),
+        (None, _) => who.to_string(),
+    }
+}
+
+impl Violation {
+    /// The message with the patient in the way named by `name_of` (their name in the app;
+    /// `Display` gives their id, for contexts that hold no names).
+    pub fn text(&self, name_of: &dyn Fn(&str) -> Option<String>) -> String {
+        struct With<'a>(&'a Violation, &'a dyn Fn(&str) -> Option<String>);
+        impl std::fmt::Display for With<'_> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                self.0.write(f, self.1)
+            }
+        }
+        With(self, name_of).to_string()
+    }
+
+    fn write(
+        &self,
+        f: &mut std::fmt::Formatter<'_>,
+        name_of: &dyn Fn(&str) -> Option<String>,
+    ) -> std::fmt::Result {
         let hm = |t: NaiveDateTime| t.format("%H:%M").to_string();
         match self {
             Violation::ClosedDay { date, reason } => write!(f, "{date}: {reason}"),
@@ -131,14 +157,14 @@ impl std::fmt::Display for Violation {
                 "{clinician} is already booked {}-{} ({})",
                 hm(clash.start),
                 hm(clash.end),
-                clash.who
+                clash_text(&clash.who, name_of)
             ),
             Violation::RoomBusy { room, clash } => write!(
                 f,
                 "{room} is already booked {}-{} ({})",
                 hm(clash.start),
                 hm(clash.end),
-                clash.who
+                clash_text(&clash.who, name_of)
             ),
             Violation::InactiveResource { kind, name, .. } => {
                 write!(f, "{kind} {name} is marked inactive", kind = kind.label())
@@ -184,6 +210,12 @@ impl std::fmt::Display for Violation {
                 neighbour + 1
             ),
         }
+    }
+}
+
+impl std::fmt::Display for Violation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.write(f, &|_| None)
     }
 }
 
