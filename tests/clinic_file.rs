@@ -139,7 +139,7 @@ fn a_broken_rule_is_reported_with_the_field_and_kept() {
 
 #[test]
 fn a_file_from_a_newer_version_is_kept() {
-    let text = good_text().replace("\"schema_version\": 2", "\"schema_version\": 3");
+    let text = good_text().replace("\"schema_version\": 3", "\"schema_version\": 4");
     assert_broken_file_is_kept(&text, &["newer"]);
 }
 
@@ -161,7 +161,7 @@ fn a_fixed_file_can_be_saved_again() {
 const V1_SAMPLE: &str = include_str!("samples/clinic/v1.json");
 
 #[test]
-fn a_schema_1_file_loads_as_revision_1_and_is_saved_as_schema_2() {
+fn a_schema_1_file_loads_as_revision_1_and_is_saved_as_the_current_schema() {
     assert!(V1_SAMPLE.contains("\"schema_version\": 1") && !V1_SAMPLE.contains("revision"));
     let dir = tempfile::tempdir().unwrap();
     fs::write(dir.path().join(CLINIC_FILE), V1_SAMPLE).unwrap();
@@ -182,10 +182,40 @@ fn a_schema_1_file_loads_as_revision_1_and_is_saved_as_schema_2() {
     assert_eq!(revision, 2);
     let text = fs::read_to_string(dir.path().join(CLINIC_FILE)).unwrap();
     assert!(
-        text.starts_with("{\n  \"schema_version\": 2,\n  \"revision\": 2,"),
+        text.starts_with("{\n  \"schema_version\": 3,\n  \"revision\": 2,"),
         "{text}"
     );
     assert_eq!(clinic_file::load(dir.path()).settings.name, "Renamed");
+}
+
+const V2_SAMPLE: &str = include_str!("samples/clinic/v2.json");
+
+#[test]
+fn a_schema_2_file_loads_with_no_staff_phone_or_address_and_is_saved_as_schema_3() {
+    assert!(V2_SAMPLE.contains("\"schema_version\": 2") && !V2_SAMPLE.contains("staff"));
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join(CLINIC_FILE), V2_SAMPLE).unwrap();
+    let load = clinic_file::load(dir.path());
+    assert_eq!(load.problem, None);
+    assert!(!load.read_only);
+    assert_eq!(load.settings.revision, 4);
+    assert!(load.settings.staff.is_empty());
+    assert_eq!(
+        (load.settings.phone.as_str(), load.settings.address.as_str()),
+        ("", "")
+    );
+
+    let mut changed = load.settings.clone();
+    changed.phone = "020 7946 0000".into();
+    assert_eq!(
+        clinic_file::save_revision(dir.path(), &changed, Duration::from_secs(5)),
+        Ok(5)
+    );
+    let text = fs::read_to_string(dir.path().join(CLINIC_FILE)).unwrap();
+    assert!(
+        text.starts_with("{\n  \"schema_version\": 3,\n  \"revision\": 5,"),
+        "{text}"
+    );
 }
 
 // ---------------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 //! `<data dir>/clinic.json`: the clinic's settings,
-//! `{"schema_version": 2, "revision": 7, "name": ...}`.
+//! `{"schema_version": 3, "revision": 7, "name": ...}`.
 //!
 //! - Absent: the neutral defaults (`ClinicSettings::default()`: no name, no clinicians,
 //!   no rooms) are used, at revision 0, and the file is written only when someone saves
@@ -15,7 +15,7 @@
 //!   line written before the file (see `audit`).
 //!
 //! Schema versions: 1, the first release (no revision); 2 adds `revision` (see
-//! [`v1_to_v2`]).
+//! [`v1_to_v2`]); 3 adds `staff`, `phone` and `address` (see [`v2_to_v3`]).
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -32,7 +32,7 @@ use super::io_failure::IoFailure;
 use super::lock::{self, DirLock};
 
 pub const CLINIC_FILE: &str = "clinic.json";
-pub const CLINIC_SCHEMA: u64 = 2;
+pub const CLINIC_SCHEMA: u64 = 3;
 
 /// What the app starts with.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -167,13 +167,19 @@ pub fn parse(text: &str) -> Result<ClinicSettings, ClinicFileError> {
 
 /// `STEPS[i]` brings a file of version `i + 1` to version `i + 2`. A change of the format
 /// bumps `CLINIC_SCHEMA`, adds a step here and a sample under `tests/samples/`.
-const STEPS: [fn(&mut ClinicSettings); (CLINIC_SCHEMA - 1) as usize] = [v1_to_v2];
+const STEPS: [fn(&mut ClinicSettings); (CLINIC_SCHEMA - 1) as usize] = [v1_to_v2, v2_to_v3];
 
 /// v2 counts saves in `revision`. A v1 file was saved once at least, so it is revision 1
 /// (revision 0 is "no file"), and an edit started from it is checked against that.
 fn v1_to_v2(settings: &mut ClinicSettings) {
     settings.revision = 1;
 }
+
+/// v3 adds the staff list and the clinic's phone and address line, all empty in a v2
+/// file (an empty staff list means no roles are enforced, as before). Nothing to move;
+/// the bump is there so that an older needleplan meeting these fields says the file is
+/// from a newer version, and leaves it alone, instead of calling it broken.
+fn v2_to_v3(_settings: &mut ClinicSettings) {}
 
 #[derive(Serialize)]
 struct EnvelopeOut<'a> {
@@ -422,7 +428,7 @@ mod tests {
         };
         let text = to_json(&saved);
         assert!(
-            text.starts_with("{\n  \"schema_version\": 2,\n  \"revision\": 4,"),
+            text.starts_with("{\n  \"schema_version\": 3,\n  \"revision\": 4,"),
             "{text}"
         );
         assert!(text.contains("\"open\": \"09:00\""), "{text}");
@@ -457,14 +463,14 @@ mod tests {
         assert_eq!(e, ClinicFileError::NewerVersion(7));
         assert_eq!(
             e.to_string(),
-            "written by a newer needleplan (schema_version 7, this one reads 2); left untouched"
+            "written by a newer needleplan (schema_version 7, this one reads 3); left untouched"
         );
         let e = parse(&BUILTIN.replace("\"schema_version\": 1,", "")).unwrap_err();
         assert_eq!(e.to_string(), "schema_version is missing");
         let e = parse(&BUILTIN.replace("\"schema_version\": 1", "\"schema_version\": \"one\"")).unwrap_err();
         assert_eq!(
             e.to_string(),
-            "schema_version \"one\" is not supported (expected 1 to 2)"
+            "schema_version \"one\" is not supported (expected 1 to 3)"
         );
     }
 
