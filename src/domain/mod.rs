@@ -12,6 +12,7 @@ pub mod dates;
 pub mod depth_ranges;
 pub mod diff;
 pub mod handout;
+pub mod merge;
 pub mod history;
 pub mod ics;
 pub mod patient;
