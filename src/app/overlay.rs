@@ -144,36 +144,7 @@ pub static PROBLEMS_KEYS: &[Binding<()>] = &[Binding {
     help: "close the list",
 }];
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ConflictAction {
-    Theirs,
-    Mine,
-    Later,
-}
-
-pub static CONFLICT_KEYS: &[Binding<ConflictAction>] = &[
-    Binding {
-        keys: &[k('t')],
-        action: ConflictAction::Theirs,
-        scope: Scope::Everywhere,
-        bar: Some("keep theirs"),
-        help: "keep the other user's version (drops my edit)",
-    },
-    Binding {
-        keys: &[k('m')],
-        action: ConflictAction::Mine,
-        scope: Scope::Everywhere,
-        bar: Some("keep mine"),
-        help: "keep my version (replaces theirs)",
-    },
-    Binding {
-        keys: &[code(KeyCode::Esc)],
-        action: ConflictAction::Later,
-        scope: Scope::Everywhere,
-        bar: Some("decide later"),
-        help: "decide later (C opens the compare screen again)",
-    },
-];
+pub use super::conflict::{CONFLICT_KEYS, ConflictAction};
 
 /// A key table whatever its action type: the rows of the help and of the key bar, and
 /// which row a key belongs to.

@@ -96,8 +96,7 @@ pub fn merge(base: Option<&Patient>, mine: &Patient, theirs: &Patient) -> Merge 
     let t = to_value(theirs);
     let mut clashes = Vec::new();
     let mut at = Vec::new();
-    let value =
-        merge_value(&mut at, Some(&b), Some(&t), Some(&m), &mut clashes).unwrap_or(Value::Null);
+    let value = merge_value(&mut at, Some(&b), Some(&t), Some(&m), &mut clashes).unwrap_or(Value::Null);
     let sides = [b, t, m];
     for c in &mut clashes {
         c.label = label(&c.at, &value);
@@ -115,7 +114,11 @@ pub fn merge(base: Option<&Patient>, mine: &Patient, theirs: &Patient) -> Merge 
                 mine: "your whole version".into(),
                 clinical: true,
                 at: Vec::new(),
-                values: [Some(sides[0].clone()), Some(sides[1].clone()), Some(sides[2].clone())],
+                values: [
+                    Some(sides[0].clone()),
+                    Some(sides[1].clone()),
+                    Some(sides[2].clone()),
+                ],
             };
             let mut p = theirs.clone();
             p.revision = theirs.revision;
@@ -173,8 +176,7 @@ impl Merge {
 }
 
 fn read_back(value: &Value, revision: u64) -> Result<Patient, MergeError> {
-    let mut p: Patient =
-        serde_json::from_value(value.clone()).map_err(|e| MergeError(e.to_string()))?;
+    let mut p: Patient = serde_json::from_value(value.clone()).map_err(|e| MergeError(e.to_string()))?;
     p.revision = revision;
     Ok(p)
 }
@@ -373,11 +375,7 @@ fn merge_list(
             let text = |v: &Value| v.to_string();
             let has = |l: &[Value], v: &Value| l.iter().any(|x| x == v);
             // Kept: base items neither side removed; then both sides' new ones.
-            let mut out: Vec<Value> = b
-                .iter()
-                .filter(|v| has(t, v) && has(m, v))
-                .cloned()
-                .collect();
+            let mut out: Vec<Value> = b.iter().filter(|v| has(t, v) && has(m, v)).cloned().collect();
             let mut added: Vec<&Value> = t.iter().chain(m).filter(|v| !has(b, v)).collect();
             added.sort_by_key(|v| {
                 let when = v.get("at").map(text).unwrap_or_default();
@@ -480,8 +478,9 @@ fn label(at: &[Seg], merged: &Value) -> String {
             Seg::Key(k) => {
                 last_key = k;
                 let w = match k.as_str() {
-                    "series" | "sessions" | "reviews" | "checklist" | "overrides" | "skin"
-                    | "record" => continue,
+                    "series" | "sessions" | "reviews" | "checklist" | "overrides" | "skin" | "record" => {
+                        continue;
+                    }
                     "full_name" => "name".to_string(),
                     "answers" => "answer".to_string(),
                     "exposures" => "last exposure to".to_string(),
