@@ -96,7 +96,14 @@ pub fn merge(base: Option<&Patient>, mine: &Patient, theirs: &Patient) -> Merge 
     let t = to_value(theirs);
     let mut clashes = Vec::new();
     let mut at = Vec::new();
-    let value = merge_value(&mut at, Some(&b), Some(&t), Some(&m), &mut clashes).unwrap_or(Value::Null);
+    let mut value = merge_value(&mut at, Some(&b), Some(&t), Some(&m), &mut clashes).unwrap_or(Value::Null);
+    // A clashing field holds its base value until a side is picked; one the base did
+    // not have and the record cannot be without holds theirs meanwhile.
+    if read_back(&value, theirs.revision).is_err() {
+        for c in clashes.iter().filter(|c| c.values[0].is_none()) {
+            set_at(&mut value, &c.at, c.values[1].clone());
+        }
+    }
     let sides = [b, t, m];
     for c in &mut clashes {
         c.label = label(&c.at, &value);
@@ -181,13 +188,6 @@ fn read_back(value: &Value, revision: u64) -> Result<Patient, MergeError> {
     Ok(p)
 }
 
-/// What a clashing field holds until a side is picked: its base value, or theirs when
-/// the base has none (so the record stays readable). Symmetry holds for everything
-/// outside the clashes; inside them the pick decides.
-fn placeholder(b: Option<&Value>, t: Option<&Value>) -> Option<Value> {
-    b.or(t).cloned()
-}
-
 /// How the items of a list are paired across the three versions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum ListKind {
@@ -244,8 +244,21 @@ fn merge_value(
     }
     if is_chart(at) && chart_signing_clash(b, t, m) {
         clashes.push(clash(at, b, t, m));
-        return placeholder(b, t);
+        return b.cloned();
     }
+    // Empty lists and default sections are left out of the saved form: absent on one
+    // side and a list or section on another is an empty one, merged item by item (a
+    // chart is never made up from two that were started apart).
+    let (empty_list, empty_map) = (Value::Array(Vec::new()), Value::Object(Map::new()));
+    let filler = [b, t, m].into_iter().flatten().find_map(|v| match v {
+        Value::Array(_) => Some(&empty_list),
+        Value::Object(_) if !is_chart(at) => Some(&empty_map),
+        _ => None,
+    });
+    let (b, t, m) = match filler {
+        Some(f) => (b.or(Some(f)), t.or(Some(f)), m.or(Some(f))),
+        None => (b, t, m),
+    };
     match (t, m) {
         (Some(Value::Object(to)), Some(Value::Object(mo))) => {
             let empty = Map::new();
@@ -276,13 +289,13 @@ fn merge_value(
                 Some(v) => Some(v),
                 None => {
                     clashes.push(clash(at, b, t, m));
-                    placeholder(b, t)
+                    b.cloned()
                 }
             }
         }
         _ => {
             clashes.push(clash(at, b, t, m));
-            placeholder(b, t)
+            b.cloned()
         }
     }
 }
