@@ -145,6 +145,8 @@ pub fn patients_saved(
     let mut conflicted = false;
     let mut saved = false;
     let mut merged_with: Vec<String> = Vec::new();
+    // Who the merges waiting for their save were made with.
+    let mut pending: Vec<String> = Vec::new();
     // Patients no longer loaded have nothing left to save.
     model
         .unsaved
@@ -167,8 +169,10 @@ pub fn patients_saved(
             Err(SaveError::Conflict(theirs)) => {
                 model.incoming.remove(&id);
                 let name = who_name(model, who.get(&id));
-                if merge_in(model, *theirs, name) {
+                if merge_in(model, *theirs, name.clone()) {
                     conflicted = true;
+                } else if !pending.contains(&name) {
+                    pending.push(name);
                 }
             }
             Err(e @ (SaveError::Io(_) | SaveError::Protected(_))) => {
@@ -191,22 +195,39 @@ pub fn patients_saved(
         if !model.quit_requested {
             model.set_status(StatusKind::Error, text);
         }
-    } else if saved {
+    } else if saved || !pending.is_empty() {
         // What this key did ("session 2 saved despite ...") stays in front of "saved";
-        // an older message never does.
+        // an older message never does (nor a "merging" from the round before).
         let prefix = match model.status.kind {
             StatusKind::Info if model.status_fresh && !model.status.text.is_empty() => {
-                format!("{}; ", model.status.text)
+                let own = model.status.text.split(MERGING).next().unwrap_or_default();
+                let own = own.trim_end_matches("; ");
+                if own.is_empty() {
+                    String::new()
+                } else {
+                    format!("{own}; ")
+                }
             }
             _ => String::new(),
         };
-        let merged = match merged_with.as_slice() {
-            [] => String::new(),
-            names => format!(" (merged with {}'s change)", names.join("'s and ")),
-        };
-        model.set_status(StatusKind::Saved, format!("{prefix}saved{merged}"));
+        if saved {
+            let merged = match merged_with.as_slice() {
+                [] => String::new(),
+                names => format!(" (merged with {}'s change)", names.join("'s and ")),
+            };
+            model.set_status(StatusKind::Saved, format!("{prefix}saved{merged}"));
+        } else {
+            // Saved by the next round of `flush`, or the next idle tick's.
+            model.set_status(
+                StatusKind::Info,
+                format!("{prefix}{MERGING} {}'s change, saving", pending.join("'s and ")),
+            );
+        }
     }
 }
+
+/// The status while a merged record waits for its save.
+const MERGING: &str = "not saved yet: merged with";
 
 /// Merges my unsaved edit of `theirs.id` with their newer version (saved by `who`): a
 /// clean merge replaces my edit and waits to be saved on top of theirs; a clash becomes
