@@ -74,16 +74,16 @@ impl Field {
                 s(p, i).date = d("2027-01-01") + chrono::Duration::days(i64::from(v) + 40 * i as i64)
             }
             Field::SessionNotes(i) => s(p, i).notes = format!("session note {v}"),
-            Field::SessionRoom(i) => s(p, i).room = (v % 3 > 0).then(|| format!("room-{v}")),
+            Field::SessionRoom(i) => s(p, i).room = (!v.is_multiple_of(3)).then(|| format!("room-{v}")),
             Field::Tick(i, k) => {
-                s(p, i).checklist[k].ticked_at =
-                    (v % 3 > 0).then(|| at("2027-01-02T09:00:00") + chrono::Duration::minutes(v.into()))
+                s(p, i).checklist[k].ticked_at = (!v.is_multiple_of(3))
+                    .then(|| at("2027-01-02T09:00:00") + chrono::Duration::minutes(v.into()))
             }
             Field::Answer(a) => {
-                if v % 3 == 0 {
+                if v.is_multiple_of(3) {
                     p.screening.answers.remove(ANSWERS[a]);
                 } else {
-                    p.screening.answers.insert(ANSWERS[a].into(), v % 2 == 0);
+                    p.screening.answers.insert(ANSWERS[a].into(), v.is_multiple_of(2));
                 }
             }
         }
@@ -160,7 +160,7 @@ fn apply(base: &Patient, edits: &Edits, who: &str, revision: u64) -> Patient {
     for (n, (f, v)) in edits.iter().enumerate() {
         fields[f % fields.len()].set(&mut p, *v);
         // Some edits leave a history entry, as clinical changes do.
-        if v % 4 == 0 {
+        if v.is_multiple_of(4) {
             p.history
                 .push(history_entry(who, n as u32 * 2 + u32::from(who == "mine")));
         }
