@@ -256,3 +256,38 @@ fn a_merged_booking_that_breaks_the_minimum_interval_is_refused_with_the_reason(
 fn c_reason(model: &Model) -> String {
     model.conflicts[&pid()].refused[0].clone()
 }
+
+#[test]
+fn my_last_save_stays_on_the_status_line_and_others_changes_are_counted_until_my_next_key() {
+    use needleplan::app::message::{Msg, update};
+    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b, mut model) = setup(dir.path());
+    let other = {
+        let details = PatientDetails {
+            full_name: "Yann Other".into(),
+            ..PatientDetails::default()
+        };
+        Patient::new(PatientId::new("p-y").unwrap(), details, d("2026-11-20"))
+    };
+    let mut mine = model.patient(&pid()).unwrap().clone();
+    mine.phone = "0100 BBB".into();
+    let effect = model.put_patient(mine);
+    persist::run_effects(&mut model, vec![effect], &b);
+    assert_eq!(model.status.text, "saved");
+
+    // A colleague saves another patient; B's next idle poll takes it in.
+    assert_eq!(a.save(&other), Ok(1));
+    persist::poll(&mut model, &b);
+    assert!(model.patient(&other.id).is_some());
+    assert_eq!(model.status.text, "saved", "my own result is not replaced");
+    assert_eq!(model.others_updated, 1);
+    assert!(draw(&model, 160, 50).contains("1 updated by others"));
+    assert!(draw(&model, 80, 24).contains("1 by others"));
+
+    // My next key: the counter has been seen.
+    let key = KeyEvent::new(KeyCode::Char('j'), KeyModifiers::NONE);
+    update(&mut model, Msg::Key(key, now()));
+    assert_eq!(model.others_updated, 0);
+    assert!(!draw(&model, 160, 50).contains("updated by others"));
+}

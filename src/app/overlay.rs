@@ -227,7 +227,7 @@ impl Overlay {
             Overlay::ConfirmRemoveStaff(_) => "Remove a staff member".into(),
             Overlay::Help { .. } => "Keys".into(),
             Overlay::Problems => "Problems".into(),
-            Overlay::Conflict(_) => "Conflict: choose a version".into(),
+            Overlay::Conflict(_) => "Conflict: pick theirs or mine per field".into(),
             Overlay::SeriesPreview(p) => match &p.edit {
                 Some(f) => f.title.clone(),
                 None => format!("Proposed series · {}", p.protocol_name),
@@ -282,7 +282,10 @@ pub fn help_sections() -> Vec<(&'static str, Vec<KeyHint>)> {
         ("Consult: session prep (d)", help_rows(PREP_KEYS)),
         ("Consult: signed chart (c)", help_rows(CHART_VIEW_KEYS)),
         ("A yes/no question", help_rows(CONFIRM_KEYS)),
-        ("Conflict: compare and choose (C)", help_rows(CONFLICT_KEYS)),
+        (
+            "Conflict: pick theirs or mine per field (C)",
+            help_rows(CONFLICT_KEYS),
+        ),
         ("This help", help_rows(HELP_KEYS)),
         ("Problems list (!)", help_rows(PROBLEMS_KEYS)),
     ]
