@@ -43,8 +43,10 @@ impl Conflict {
     }
 }
 
-/// The status line while a conflict waits for the user.
-pub const CONFLICT_MESSAGE: &str = "CONFLICT: another user changed the same field(s) of this patient; your edit is kept, not saved — press C to compare and choose";
+/// The status line while a conflict waits for the user (fits 80 columns: the key to
+/// press must not be cut off).
+pub const CONFLICT_MESSAGE: &str =
+    "CONFLICT: another user changed the same field(s): press C to choose; not saved";
 
 /// Merges my edit of `id` with `theirs` (saved by `who`). `Ok`: the merged record, at
 /// their revision, ready to be saved. `Err`: the conflict to show.

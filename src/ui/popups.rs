@@ -151,10 +151,13 @@ pub fn conflict(model: &Model, id: &PatientId, frame: &mut Frame, area: Rect) {
     });
     foot.push(super::hint_line(&Overlay::Conflict(id.clone()).keys().bar));
 
-    let rect = centered(area, area.width.saturating_sub(2), area.height.saturating_sub(1));
-    let inner = super::open_popup("Conflict: pick theirs or mine per field", frame, rect);
-    let width = inner.width.max(1) as usize;
+    // As tall as the list needs, at most the whole screen.
+    let width = area.width.saturating_sub(4).max(1) as usize;
     let rows = |lines: &[Line]| -> usize { lines.iter().map(|l| l.width().div_ceil(width).max(1)).sum() };
+    let wanted = rows(&head) + rows(&foot) + 2 * c.merge.clashes.len() + 2;
+    let height = (wanted as u16).min(area.height.saturating_sub(1));
+    let rect = centered(area, area.width.saturating_sub(2), height);
+    let inner = super::open_popup("Conflict: pick theirs or mine per field", frame, rect);
     let room = (inner.height as usize).saturating_sub(rows(&head) + rows(&foot));
     let per_clash = 2;
     let shown = (room / per_clash).max(1);
