@@ -291,3 +291,42 @@ fn my_last_save_stays_on_the_status_line_and_others_changes_are_counted_until_my
     assert_eq!(model.others_updated, 0);
     assert!(!draw(&model, 160, 50).contains("updated by others"));
 }
+
+#[test]
+fn a_screening_clash_is_clinical_and_the_history_says_which_value_was_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b, mut model) = setup(dir.path());
+    let mut theirs = on_disk(&a);
+    theirs.screening.answers.insert("pregnancy".into(), false);
+    assert_eq!(a.save(&theirs), Ok(2));
+    let mut mine = model.patient(&pid()).unwrap().clone();
+    mine.screening.answers.insert("pregnancy".into(), true);
+    let effect = model.put_patient(mine);
+    persist::run_effects(&mut model, vec![effect], &b);
+    let c = &model.conflicts[&pid()];
+    assert_eq!(c.merge.clashes.len(), 1);
+    assert!(c.merge.clashes[0].clinical, "a screening answer is clinical");
+    let mine_entries = model.patient(&pid()).unwrap().history.len();
+    assert!(mine_entries > 0, "my answer is in my history");
+    let screen = {
+        type_keys(&mut model, &b, "C");
+        draw(&model, 80, 24)
+    };
+    assert!(screen.contains("(clinical)"), "{screen}");
+
+    type_keys(&mut model, &b, "t<Enter>");
+    let disk = on_disk(&a);
+    assert_eq!(
+        disk.screening.answers.get("pregnancy"),
+        Some(&false),
+        "theirs kept"
+    );
+    let last = disk.history.last().expect("an entry for the choice");
+    assert_eq!(disk.history.len(), mine_entries + 1, "{:?}", disk.history);
+    assert!(
+        last.reason
+            .as_deref()
+            .is_some_and(|r| r.contains("their value kept")),
+        "{last:?}"
+    );
+}

@@ -284,7 +284,7 @@ fn save(model: &mut Model, id: PatientId) -> Vec<Effect> {
         return Vec::new();
     }
     let picks: Vec<Side> = c.picks.iter().flatten().copied().collect();
-    let resolved = match c.merge.resolve(&picks) {
+    let resolved = match resolve_with_history(model, c, &picks) {
         Ok(p) => p,
         Err(e) => {
             model.set_status(StatusKind::Error, format!("not saved: {e}"));
@@ -311,4 +311,23 @@ fn save(model: &mut Model, id: PatientId) -> Vec<Effect> {
     model.overlay = Overlay::None;
     model.set_status(StatusKind::Info, format!("{} field(s) decided", picks.len()));
     vec![model.put_merged(resolved, theirs)]
+}
+
+/// The merged record with the picks applied, its clinical history saying what the
+/// choice undid: each clinical field where their value was kept over mine (or mine over
+/// theirs) gets an entry under the acting login, so the history never claims a change
+/// that the record no longer holds.
+fn resolve_with_history(model: &Model, c: &Conflict, picks: &[Side]) -> Result<Patient, merge::MergeError> {
+    let mut resolved = c.merge.resolve(picks)?;
+    for (side, kept) in [(Side::Mine, "their value kept"), (Side::Theirs, "my value kept")] {
+        // From the other side's values in every clash to the picks: only the fields
+        // where the other side lost differ.
+        let before = c.merge.resolve_all(side)?;
+        let mut after = resolved.clone();
+        let n = after.history.len();
+        let reason = format!("conflict with {}: {kept}", c.who);
+        after.record_changes(&before, model.acting_login(), model.now, Some(&reason));
+        resolved.history.extend(after.history.drain(n..));
+    }
+    Ok(resolved)
 }

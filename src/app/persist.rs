@@ -237,6 +237,7 @@ fn merge_in(model: &mut Model, theirs: Patient, who: String) -> bool {
     match super::conflict::try_merge(model, &id, theirs.clone(), who.clone()) {
         Ok(merged) => {
             model.put_merged(merged, theirs);
+            model.conflicts.remove(&id);
             model.merged_with.insert(id, who);
             false
         }
