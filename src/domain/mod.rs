@@ -10,7 +10,6 @@ pub mod chart;
 pub mod clinic;
 pub mod dates;
 pub mod depth_ranges;
-pub mod diff;
 pub mod handout;
 pub mod history;
 pub mod ics;
