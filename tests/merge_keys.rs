@@ -330,3 +330,48 @@ fn a_screening_clash_is_clinical_and_the_history_says_which_value_was_kept() {
         "{last:?}"
     );
 }
+
+#[test]
+fn a_merge_names_the_colleague_by_their_staff_name() {
+    use needleplan::domain::staff::{Role, StaffMember};
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b, mut model) = setup(dir.path());
+    // Both instances run as this OS login; its staff entry names it.
+    let mut clinic = model.clinic.clone();
+    clinic.staff = vec![StaffMember {
+        login: needleplan::store::audit::os_user(),
+        name: "Dr Ana Ruiz".into(),
+        roles: Role::ALL.to_vec(),
+        clinician: None,
+    }];
+    model.set_clinic(clinic);
+    let mut theirs = on_disk(&a);
+    theirs.notes = "A's note".into();
+    assert_eq!(a.save(&theirs), Ok(2));
+    let mut mine = model.patient(&pid()).unwrap().clone();
+    mine.phone = "0100 BBB".into();
+    let effect = model.put_patient(mine);
+    persist::run_effects(&mut model, vec![effect], &b);
+    assert_eq!(model.status.text, "saved (merged with Dr Ana Ruiz's change)");
+    assert_eq!(on_disk(&a).notes, "A's note");
+    assert_eq!(on_disk(&a).phone, "0100 BBB");
+}
+
+#[test]
+fn compare_screen_snapshots() {
+    use needleplan::domain::staff::{Role, StaffMember};
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b, mut model) = setup(dir.path());
+    let mut clinic = model.clinic.clone();
+    clinic.staff = vec![StaffMember {
+        login: needleplan::store::audit::os_user(),
+        name: "Dr Ana Ruiz".into(),
+        roles: Role::ALL.to_vec(),
+        clinician: None,
+    }];
+    model.set_clinic(clinic);
+    clash_on_contact_details(&a, &b, &mut model);
+    type_keys(&mut model, &b, "Ct");
+    insta::assert_snapshot!("compare_80x24", draw(&model, 80, 24));
+    insta::assert_snapshot!("compare_160x50", draw(&model, 160, 50));
+}

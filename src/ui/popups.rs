@@ -125,7 +125,7 @@ pub fn conflict(model: &Model, id: &PatientId, frame: &mut Frame, area: Rect) {
         return;
     };
     let mut head = vec![Line::raw(format!(
-        "{} saved {} while you were editing. Changes to different fields were merged;",
+        "{} saved {} while you were editing; changes to different fields were merged.",
         c.who, mine.full_name
     ))];
     head.push(Line::raw(format!(
