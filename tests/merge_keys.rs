@@ -375,3 +375,38 @@ fn compare_screen_snapshots() {
     insta::assert_snapshot!("compare_80x24", draw(&model, 80, 24));
     insta::assert_snapshot!("compare_160x50", draw(&model, 160, 50));
 }
+
+#[test]
+fn a_colleagues_change_waits_under_my_open_form_and_is_merged_when_i_save_it() {
+    use needleplan::app::model::FormPurpose;
+    use needleplan::app::patient_form;
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b, mut model) = setup(dir.path());
+    // I have an unsaved edit (its save failed, say) and the patient form open again.
+    let mut mine = model.patient(&pid()).unwrap().clone();
+    mine.notes = "B's note".into();
+    model.put_patient(mine.clone());
+    model.overlay = Overlay::Form(
+        FormPurpose::EditPatient(pid()),
+        patient_form::form("Edit patient", &mine.details()),
+    );
+    // A changes the phone meanwhile; my poll holds it back under the open form.
+    let mut theirs = on_disk(&a);
+    theirs.phone = "0100 AAA".into();
+    assert_eq!(a.save(&theirs), Ok(2));
+    persist::poll(&mut model, &b);
+    assert_eq!(
+        model.patient(&pid()).unwrap().phone,
+        "0100 000",
+        "not under the form"
+    );
+    assert!(model.incoming.contains_key(&pid()));
+
+    // The form is saved with its (older) phone: A's phone is not undone by it.
+    type_keys(&mut model, &b, "<Enter>");
+    assert!(model.conflicts.is_empty(), "{}", model.status.text);
+    let disk = on_disk(&a);
+    assert_eq!(disk.phone, "0100 AAA", "A's change kept");
+    assert_eq!(disk.notes, "B's note", "mine kept");
+    assert!(model.status.text.contains("merged with"), "{}", model.status.text);
+}

@@ -301,13 +301,14 @@ pub fn take_changes(model: &mut Model, changes: Result<Changes, String>) {
 }
 
 /// Puts versions saved by another instance into the model:
-/// - a patient without local changes is replaced (or added) at once;
-/// - a patient with an unsaved local edit becomes a conflict (their version kept in
-///   `model.conflicts`, my edit in `patients`), never overwritten either way;
-/// - a patient already in conflict gets the newer "theirs";
-/// - a patient whose form or confirmation is open waits in `model.incoming` until it
-///   closes (applying it under an open form would let the form's stale values win);
-/// - a version not newer than the one in memory is ignored;
+/// - a version not newer than the one in memory (or than the conflict's) is ignored;
+/// - a patient whose form or question is open waits in `model.incoming` until it
+///   closes (taken in under an open form, the form's stale values would win);
+/// - a patient with an unsaved local edit, or already in conflict, is merged with it
+///   (`app::conflict`): a clean merge waits to be saved on top of theirs, a clash
+///   becomes (or stays) a conflict; neither side is overwritten;
+/// - a patient without local changes is replaced (or added) at once, and counted for
+///   the title bar's "updated by others";
 /// - a read-only patient whose file this version can save again (rewritten by it or an
 ///   older one) is replaced whatever its revision, and is editable from then on.
 pub fn apply_external(model: &mut Model, patients: Vec<Patient>) {
@@ -323,35 +324,40 @@ pub fn apply_external(model: &mut Model, patients: Vec<Patient>) {
             applied += 1;
             continue;
         }
-        if let Some(known) = model.conflicts.get(&id) {
-            // A newer "theirs": merged again from the same base, picks start over.
-            if theirs.revision > known.theirs.revision {
-                let who = known.who.clone();
-                if merge_in(model, theirs, who) {
-                    conflicted = true;
-                }
-            }
+        let known = match model.conflicts.get(&id) {
+            Some(c) => Some(c.theirs.revision),
+            None => model.patient(&id).map(|p| p.revision),
+        };
+        if known.is_some_and(|r| theirs.revision <= r) {
             continue;
         }
-        if let Some(local) = model.patient(&id) {
-            if theirs.revision <= local.revision {
-                continue;
-            }
-            if model.unsaved.contains(&id) {
-                // Same content: our own write, already on disk after a failed dir
-                // fsync; the retry in `flush` settles it without a conflict.
-                if !same_content(local, &theirs) && merge_in(model, theirs, "another user".into()) {
-                    conflicted = true;
-                }
-                continue;
-            }
-        }
+        // Under an open form the form's values are older than theirs: merging now would
+        // make them look like my changes when the form is saved. Held until it closes.
         if is_open(model, &id) {
             match model.incoming.get(&id) {
                 Some(held) if held.revision >= theirs.revision => {}
                 _ => {
                     model.incoming.insert(id, theirs);
                 }
+            }
+            continue;
+        }
+        if let Some(c) = model.conflicts.get(&id) {
+            // A newer "theirs": merged again from the same base, picks start over.
+            let who = c.who.clone();
+            if merge_in(model, theirs, who) {
+                conflicted = true;
+            }
+            continue;
+        }
+        if model.unsaved.contains(&id) {
+            // Same content: our own write, already on disk after a failed dir fsync;
+            // the retry in `flush` settles it without a conflict.
+            let same = model
+                .patient(&id)
+                .is_some_and(|local| same_content(local, &theirs));
+            if !same && merge_in(model, theirs, "another user".into()) {
+                conflicted = true;
             }
             continue;
         }
