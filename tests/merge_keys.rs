@@ -215,6 +215,11 @@ fn a_merged_booking_that_breaks_the_minimum_interval_is_refused_with_the_reason(
     persist::run_effects(&mut model, vec![effect], &b);
 
     assert_eq!(on_disk(&a).revision, 2, "the merged booking was not saved");
+    assert!(
+        model.status.text.contains("break a rule"),
+        "{}",
+        model.status.text
+    );
     let c = &model.conflicts[&pid()];
     assert!(
         c.refused.iter().any(|r| r.contains("series 1 session 3")),

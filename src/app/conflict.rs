@@ -48,6 +48,19 @@ impl Conflict {
 pub const CONFLICT_MESSAGE: &str =
     "CONFLICT: another user changed the same field(s): press C to choose; not saved";
 
+/// The same when the clash is a merged booking that breaks a rule.
+pub const BOOKING_CONFLICT_MESSAGE: &str =
+    "CONFLICT: the merged bookings break a rule: press C to see why; not saved";
+
+/// What the status line says about the conflicts open now.
+pub fn conflict_message(model: &Model) -> &'static str {
+    if model.conflicts.values().any(|c| !c.refused.is_empty()) {
+        BOOKING_CONFLICT_MESSAGE
+    } else {
+        CONFLICT_MESSAGE
+    }
+}
+
 /// Merges my edit of `id` with `theirs` (saved by `who`). `Ok`: the merged record, at
 /// their revision, ready to be saved. `Err`: the conflict to show.
 pub fn try_merge(

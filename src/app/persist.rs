@@ -18,6 +18,7 @@ use super::model::{Effect, Model, Overlay, ReadOnly, StatusKind};
 use super::overlay::Record;
 
 pub use super::conflict::CONFLICT_MESSAGE;
+use super::conflict::conflict_message;
 
 /// How many times one flush merges and saves again when the file keeps moving on
 /// under it (another user saving between the merge and the save).
@@ -185,8 +186,8 @@ pub fn patients_saved(
         .then(|| format!("NOT SAVED (kept in memory, retrying): {}", failures.join("; ")));
     if conflicted {
         let text = match not_saved {
-            Some(more) => format!("{CONFLICT_MESSAGE}; {more}"),
-            None => CONFLICT_MESSAGE.to_string(),
+            Some(more) => format!("{}; {more}", conflict_message(model)),
+            None => conflict_message(model).to_string(),
         };
         model.set_status(StatusKind::Error, text);
     } else if let Some(text) = not_saved {
@@ -365,7 +366,7 @@ pub fn apply_external(model: &mut Model, patients: Vec<Patient>) {
         applied += 1;
     }
     if conflicted {
-        model.set_status(StatusKind::Error, CONFLICT_MESSAGE);
+        model.set_status(StatusKind::Error, conflict_message(model));
     }
     // Not on the status line: that keeps the result of the user's own last action.
     model.others_updated += applied;
