@@ -62,10 +62,10 @@ fn another_users_save_comes_in_as_a_message() {
     };
     update(&mut m, Msg::PatientsChanged(Ok(changes)));
     assert_eq!(m.patients[0].notes, "prefers mornings");
+    assert_eq!(m.others_updated, 1, "counted on the title bar");
     assert!(
-        m.status.text.contains("updated by another user"),
-        "{}",
-        m.status.text
+        m.status.text.is_empty(),
+        "the status line is left to the user's own actions"
     );
 
     update(&mut m, Msg::PatientsChanged(Err("permission denied".into())));
@@ -83,11 +83,17 @@ fn a_failed_save_keeps_the_patient_unsaved_and_says_so() {
         step: SaveStep::Write,
         error: IoFailure::new(std::io::ErrorKind::StorageFull, "disk full"),
     });
-    update(&mut m, Msg::PatientsSaved(vec![(id.clone(), Err(failure))]));
+    update(
+        &mut m,
+        Msg::PatientsSaved(vec![(id.clone(), Err(failure))], Default::default()),
+    );
     assert!(m.unsaved.contains(&id), "kept for a retry");
     assert!(m.status.text.starts_with("NOT SAVED"), "{}", m.status.text);
 
-    update(&mut m, Msg::PatientsSaved(vec![(id.clone(), Ok(7))]));
+    update(
+        &mut m,
+        Msg::PatientsSaved(vec![(id.clone(), Ok(7))], Default::default()),
+    );
     assert!(m.unsaved.is_empty());
     assert_eq!(m.patients[0].revision, 7);
     assert_eq!(m.status.kind, StatusKind::Saved);

@@ -192,8 +192,13 @@ fn cases() -> Vec<Case> {
                 let id = PatientId::new("p-ann").unwrap();
                 let mut theirs = m.patient(&id).unwrap().clone();
                 theirs.notes = "their note".into();
-                m.conflicts.insert(id, theirs);
-                keys(m, "C");
+                theirs.phone = "0100".into();
+                theirs.email = "their@example.com".into();
+                let c = needleplan::app::conflict::try_merge(m, &id, theirs, "Bea".into())
+                    .expect_err("no base: their fields clash with mine");
+                m.conflicts.insert(id, *c);
+                // On the second of three clashing fields: both j and k move.
+                keys(m, "Cj");
             },
             is: |o| matches!(o, Overlay::Conflict(_)),
         },

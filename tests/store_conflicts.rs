@@ -19,6 +19,9 @@ use needleplan::store::templates::Templates;
 use needleplan::store::{PatientStore, SaveError};
 use proptest::prelude::*;
 
+mod common;
+use common::keys::type_keys;
+
 fn today() -> NaiveDate {
     "2026-11-25".parse().unwrap()
 }
@@ -343,14 +346,14 @@ fn model_of(patients: Vec<Patient>) -> Model {
 }
 
 #[test]
-fn a_conflicting_save_keeps_my_edit_stores_theirs_and_is_not_retried() {
+fn a_clashing_save_keeps_my_edit_stores_theirs_and_is_not_retried() {
     let dir = clinic();
     let (a, a_patients) = instance(dir.path());
     let (b, b_patients) = instance(dir.path());
     let mut model = model_of(b_patients);
 
     let mut x = find(&a_patients, "p-x");
-    x.notes = "A's note".into();
+    x.phone = "0161 111".into();
     x.revision = a.save(&x).unwrap();
 
     let mut mine = model.patient(&pid("p-x")).unwrap().clone();
@@ -360,19 +363,52 @@ fn a_conflicting_save_keeps_my_edit_stores_theirs_and_is_not_retried() {
 
     assert_eq!(model.status.kind, StatusKind::Error);
     assert_eq!(model.status.text, CONFLICT_MESSAGE);
-    assert_eq!(model.conflicts.get(&pid("p-x")), Some(&x), "theirs is kept");
+    let conflict = model.conflicts.get(&pid("p-x")).expect("a clash");
+    assert_eq!(conflict.theirs, x, "theirs is kept");
+    assert_eq!(conflict.merge.clashes.len(), 1);
     assert_eq!(model.patient(&pid("p-x")), Some(&mine), "my edit is kept");
     assert!(model.unsaved.is_empty(), "a conflict is not retried blindly");
     assert_eq!(on_disk(&a, "p-x"), x, "nothing overwritten");
 
-    // The user keeps theirs: my edit goes, theirs shows.
-    persist::take_theirs(&mut model, &pid("p-x"));
+    // The user takes theirs for the one clashing field: theirs is what is saved.
+    type_keys(&mut model, &b, "Ct<Enter>");
     assert!(model.conflicts.is_empty());
-    assert_eq!(model.patient(&pid("p-x")), Some(&x));
+    assert_eq!(on_disk(&a, "p-x").phone, "0161 111");
+    assert_eq!(model.patient(&pid("p-x")).unwrap().phone, "0161 111");
 }
 
 #[test]
-fn keeping_my_version_saves_it_on_top_of_theirs() {
+fn keeping_my_value_for_a_clash_keeps_their_other_changes() {
+    let dir = clinic();
+    let (a, a_patients) = instance(dir.path());
+    let (b, b_patients) = instance(dir.path());
+    let mut model = model_of(b_patients);
+    let mut x = find(&a_patients, "p-x");
+    x.notes = "A's note".into();
+    x.phone = "0161 111".into();
+    x.revision = a.save(&x).unwrap();
+
+    let mut mine = model.patient(&pid("p-x")).unwrap().clone();
+    mine.phone = "0161 999".into();
+    let effect = model.put_patient(mine);
+    persist::run_effects(&mut model, vec![effect], &b);
+    assert!(model.conflicts.contains_key(&pid("p-x")));
+
+    type_keys(&mut model, &b, "Cm<Enter>");
+    assert_eq!(model.status.kind, StatusKind::Saved, "{:?}", model.status);
+    assert!(model.conflicts.is_empty());
+    let disk = on_disk(&a, "p-x");
+    assert_eq!(disk.phone, "0161 999", "my value, chosen knowingly");
+    assert_eq!(
+        disk.notes, "A's note",
+        "outside the clash, theirs is never dropped"
+    );
+    assert_eq!(disk.revision, 3);
+    assert_eq!(model.patient(&pid("p-x")).unwrap().revision, 3);
+}
+
+#[test]
+fn changes_to_different_fields_are_saved_merged_without_asking() {
     let dir = clinic();
     let (a, a_patients) = instance(dir.path());
     let (b, b_patients) = instance(dir.path());
@@ -385,17 +421,20 @@ fn keeping_my_version_saves_it_on_top_of_theirs() {
     mine.phone = "0161 999".into();
     let effect = model.put_patient(mine);
     persist::run_effects(&mut model, vec![effect], &b);
-    assert!(model.conflicts.contains_key(&pid("p-x")));
-
-    let effect = persist::keep_mine(&mut model, &pid("p-x")).unwrap();
-    persist::run_effects(&mut model, vec![effect], &b);
-    assert_eq!(model.status.kind, StatusKind::Saved, "{:?}", model.status);
     assert!(model.conflicts.is_empty());
+    assert_eq!(model.status.kind, StatusKind::Saved, "{:?}", model.status);
+    assert!(
+        model.status.text.contains("saved (merged with") && model.status.text.contains("'s change)"),
+        "{}",
+        model.status.text
+    );
     let disk = on_disk(&a, "p-x");
-    assert_eq!(disk.phone, "0161 999");
-    assert_eq!(disk.notes, "", "my version, chosen knowingly");
+    assert_eq!(
+        (disk.phone.as_str(), disk.notes.as_str()),
+        ("0161 999", "A's note")
+    );
     assert_eq!(disk.revision, 3);
-    assert_eq!(model.patient(&pid("p-x")).unwrap().revision, 3);
+    assert_eq!(model.patient(&pid("p-x")), Some(&disk));
 }
 
 #[test]
@@ -414,7 +453,7 @@ fn successful_saves_move_the_models_revision_on() {
 }
 
 #[test]
-fn polled_changes_replace_untouched_patients_and_conflict_with_unsaved_edits() {
+fn polled_changes_replace_untouched_patients_and_merge_with_unsaved_edits() {
     let dir = clinic();
     let (a, a_patients) = instance(dir.path());
     let (b, b_patients) = instance(dir.path());
@@ -439,10 +478,14 @@ fn polled_changes_replace_untouched_patients_and_conflict_with_unsaved_edits() {
     persist::poll(&mut model, &b);
     assert_eq!(model.patient(&pid("p-x")), Some(&x), "untouched: replaced");
     assert_eq!(model.patient(&pid("p-z")), Some(&z), "new: added");
-    assert_eq!(model.patient(&pid("p-y")), Some(&y_mine), "my edit kept");
-    assert_eq!(model.conflicts.get(&pid("p-y")), Some(&y), "theirs kept");
-    assert!(!model.unsaved.contains(&pid("p-y")));
-    assert_eq!(model.status.text, CONFLICT_MESSAGE);
+    let merged = model.patient(&pid("p-y")).unwrap();
+    assert_eq!(merged.notes, y_mine.notes, "my edit kept");
+    assert_eq!(merged.phone, y.phone, "their change merged in");
+    assert_eq!(merged.revision, y.revision, "saved next on top of theirs");
+    assert!(model.conflicts.is_empty());
+    assert!(model.unsaved.contains(&pid("p-y")), "the merge waits to be saved");
+    assert_eq!(model.others_updated, 2, "X and Z, on the title bar's counter");
+    assert_ne!(model.status.text, CONFLICT_MESSAGE);
 
     // Nothing new: a second poll changes nothing.
     let before = model.patients.clone();
@@ -476,7 +519,7 @@ fn a_change_to_a_patient_whose_form_is_open_waits_until_it_closes() {
 }
 
 #[test]
-fn a_form_saved_over_a_held_back_change_becomes_a_conflict() {
+fn a_form_saved_over_a_held_back_change_is_merged_with_it() {
     let dir = clinic();
     let (a, a_patients) = instance(dir.path());
     let (b, b_patients) = instance(dir.path());
@@ -498,9 +541,11 @@ fn a_form_saved_over_a_held_back_change_becomes_a_conflict() {
     mine.phone = "0161 1".into();
     let effect = model.put_patient(mine.clone());
     persist::run_effects(&mut model, vec![effect], &b);
-    assert_eq!(model.conflicts.get(&pid("p-x")), Some(&x));
+    assert!(model.conflicts.is_empty());
     assert!(model.incoming.is_empty());
-    assert_eq!(on_disk(&a, "p-x"), x, "A's email is not lost");
+    let disk = on_disk(&a, "p-x");
+    assert_eq!(disk.email, x.email, "A's email is not lost");
+    assert_eq!(disk.phone, "0161 1", "nor my phone");
 }
 
 // ---------------------------------------------------------------------------------------

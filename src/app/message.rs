@@ -26,8 +26,12 @@ pub enum Msg {
     PatientsChanged(Result<Changes, String>),
     /// `clinic.json` as found on disk, when it may have changed since the last look.
     ClinicChanged(ClinicSeen),
-    /// What became of the saves of patients with unsaved changes.
-    PatientsSaved(Vec<(PatientId, Result<u64, SaveError>)>),
+    /// What became of the saves of patients with unsaved changes, and who saved the
+    /// versions that a save met instead (their audit login), where known.
+    PatientsSaved(
+        Vec<(PatientId, Result<u64, SaveError>)>,
+        std::collections::BTreeMap<PatientId, String>,
+    ),
     /// What became of writing the clinic's settings.
     ClinicSaved(ClinicSaved),
     /// Where the settings screen's CSV export went, or why it was not written.
@@ -55,6 +59,8 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Key(key, at) => {
             model.now = at;
+            // The user saw the title bar's "updated by others": this is their next action.
+            model.others_updated = 0;
             super::update::handle_key(model, key)
         }
         Msg::Tick(now) => {
@@ -71,8 +77,8 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
             super::settings::conflict::take_file(model, seen);
             Vec::new()
         }
-        Msg::PatientsSaved(results) => {
-            super::persist::patients_saved(model, results);
+        Msg::PatientsSaved(results, who) => {
+            super::persist::patients_saved(model, results, who);
             Vec::new()
         }
         Msg::ClinicSaved(outcome) => {

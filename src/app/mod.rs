@@ -4,6 +4,7 @@
 pub mod action;
 pub mod booking;
 pub mod clinical_rules;
+pub mod conflict;
 pub mod exports;
 pub mod form;
 pub mod idle;

@@ -154,10 +154,21 @@ pub struct Model {
     pub problems: Vec<String>,
     /// Patients changed in memory whose last save failed; retried until it succeeds.
     pub unsaved: BTreeSet<PatientId>,
-    /// Patients whose save was refused because another user saved them first: THEIR
-    /// version, as on disk. My edit stays in `patients`, unsaved and not retried, until
-    /// the user compares and chooses (`persist::keep_mine` / `persist::take_theirs`).
-    pub conflicts: BTreeMap<PatientId, Patient>,
+    /// Patients another user saved meanwhile whose changes clash with mine (the same
+    /// field changed differently, or a merged booking that breaks a rule): their
+    /// version and the merge, for the compare screen. My edit stays in `patients`,
+    /// unsaved and not retried, until the user picks a side per clashing field
+    /// (`app::conflict`).
+    pub conflicts: BTreeMap<PatientId, super::conflict::Conflict>,
+    /// For each patient with unsaved changes, the record as last loaded or saved: the
+    /// base of the three-way merge when a save meets a file that moved on.
+    pub bases: BTreeMap<PatientId, Patient>,
+    /// Patients merged with another user's change and not saved yet: who made it (for
+    /// "saved (merged with <who>'s change)").
+    pub merged_with: BTreeMap<PatientId, String>,
+    /// Patients other users changed since the user's last key: the title bar's counter
+    /// ("2 updated by others"), so the status line keeps the user's own last result.
+    pub others_updated: usize,
     /// Newer versions saved by another user, held back while a form or confirmation
     /// about that patient is open (applied by `persist::apply_external` once it closes).
     pub incoming: BTreeMap<PatientId, Patient>,
@@ -223,6 +234,9 @@ impl Model {
             problems: Vec::new(),
             unsaved: BTreeSet::new(),
             conflicts: BTreeMap::new(),
+            bases: BTreeMap::new(),
+            merged_with: BTreeMap::new(),
+            others_updated: 0,
             incoming: BTreeMap::new(),
             reserved_ids: BTreeSet::new(),
             read_only: BTreeMap::new(),
@@ -379,6 +393,8 @@ impl Model {
     /// Nothing is saved; the selection stays on the same patient and within its plan.
     pub fn replace_from_disk(&mut self, patient: Patient) {
         let keep = self.selected_id();
+        self.bases.remove(&patient.id);
+        self.merged_with.remove(&patient.id);
         self.store_patient(patient);
         self.refresh_visible(keep);
         let sessions = self.current_series().map_or(0, |s| s.sessions.len());
@@ -416,6 +432,7 @@ impl Model {
         self.unsaved.remove(&id);
         self.conflicts.remove(&id);
         self.incoming.remove(&id);
+        self.bases.remove(&id);
         self.read_only.insert(id, why);
         self.replace_from_disk(patient);
     }
@@ -440,11 +457,26 @@ impl Model {
         }
         if let Some(before) = self.patient(&id).cloned() {
             patient.record_changes(&before, &self.acting_login, self.now, reason);
+            // The first edit since the last load or save: what a merge starts from
+            // (dropped once saved, or when the version on disk replaces the record).
+            self.bases.entry(id.clone()).or_insert(before);
         }
         self.store_patient(patient);
         self.refresh_visible(Some(id.clone()));
         // Marked here, in the model, so that it is written (and retried) whatever runs
         // the effect; the effect says "write it now".
+        self.unsaved.insert(id.clone());
+        Effect::Save(id)
+    }
+
+    /// Puts a record merged with another user's version (`theirs`, now the base: the
+    /// merged record carries its revision) and asks for a save. Its history already
+    /// holds both sides' entries, so nothing is added to it.
+    pub fn put_merged(&mut self, merged: Patient, theirs: Patient) -> Effect {
+        let id = merged.id.clone();
+        self.store_patient(merged);
+        self.refresh_visible(self.selected_id());
+        self.bases.insert(id.clone(), theirs);
         self.unsaved.insert(id.clone());
         Effect::Save(id)
     }

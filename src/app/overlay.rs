@@ -148,36 +148,7 @@ pub static PROBLEMS_KEYS: &[Binding<()>] = &[Binding {
     help: "close the list",
 }];
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ConflictAction {
-    Theirs,
-    Mine,
-    Later,
-}
-
-pub static CONFLICT_KEYS: &[Binding<ConflictAction>] = &[
-    Binding {
-        keys: &[k('t')],
-        action: ConflictAction::Theirs,
-        scope: Scope::Everywhere,
-        bar: Some("keep theirs"),
-        help: "keep the other user's version (drops my edit)",
-    },
-    Binding {
-        keys: &[k('m')],
-        action: ConflictAction::Mine,
-        scope: Scope::Everywhere,
-        bar: Some("keep mine"),
-        help: "keep my version (replaces theirs)",
-    },
-    Binding {
-        keys: &[code(KeyCode::Esc)],
-        action: ConflictAction::Later,
-        scope: Scope::Everywhere,
-        bar: Some("decide later"),
-        help: "decide later (C opens the compare screen again)",
-    },
-];
+pub use super::conflict::{CONFLICT_KEYS, ConflictAction};
 
 /// A key table whatever its action type: the rows of the help and of the key bar, and
 /// which row a key belongs to.
@@ -274,7 +245,7 @@ impl Overlay {
             Overlay::ConfirmRemoveStaff(_) => "Remove a staff member".into(),
             Overlay::Help { .. } => "Keys".into(),
             Overlay::Problems => "Problems".into(),
-            Overlay::Conflict(_) => "Conflict: choose a version".into(),
+            Overlay::Conflict(_) => "Conflict: pick theirs or mine per field".into(),
             Overlay::SeriesPreview(p) => match &p.edit {
                 Some(f) => f.title.clone(),
                 None => format!("Proposed series · {}", p.protocol_name),
@@ -335,7 +306,10 @@ pub fn help_sections() -> Vec<(&'static str, Vec<KeyHint>)> {
         ("Consult: session prep (d)", help_rows(PREP_KEYS)),
         ("Consult: signed chart (c)", help_rows(CHART_VIEW_KEYS)),
         ("A yes/no question", help_rows(CONFIRM_KEYS)),
-        ("Conflict: compare and choose (C)", help_rows(CONFLICT_KEYS)),
+        (
+            "Conflict: pick theirs or mine per field (C)",
+            help_rows(CONFLICT_KEYS),
+        ),
         ("Book a slot found: pick the patient", {
             let mut rows = help_rows(super::picker::PICKER_KEYS);
             rows.push((

@@ -2,8 +2,9 @@
 //!
 //! A failed save keeps the edit in memory, says so on the status line and is retried;
 //! "saved" is only ever shown after the write succeeded. A save refused because another
-//! user saved the same patient first (a conflict) keeps the edit too, but is not retried:
-//! their version waits in `model.conflicts` until the user compares and chooses.
+//! user saved the same patient first is merged with their version (`app::conflict`):
+//! changes to different fields are saved at once on top of theirs; a real clash keeps
+//! the edit, not retried, in `model.conflicts` until the user picks a side per field.
 
 use std::path::PathBuf;
 
@@ -19,12 +20,21 @@ use super::message::{Msg, update};
 use super::model::{Effect, Model, Overlay, ReadOnly, StatusKind};
 use super::overlay::Record;
 
-pub const CONFLICT_MESSAGE: &str = "CONFLICT: another user changed this patient; your edit is kept, not saved — press C to compare and choose";
+pub use super::conflict::CONFLICT_MESSAGE;
+use super::conflict::conflict_message;
+
+/// How many times one flush merges and saves again when the file keeps moving on
+/// under it (another user saving between the merge and the save).
+const MERGE_ROUNDS: usize = 50;
 
 /// Anything that can write a patient; the real store, or a fake in tests. `patient`'s
 /// revision is the one the edit started from; success returns the new revision.
 pub trait Saver {
     fn save(&self, patient: &Patient) -> Result<u64, SaveError>;
+    /// Who saved revision `revision` of `id` (the login on its audit line), when known.
+    fn saved_by(&self, _id: &PatientId, _revision: u64) -> Option<String> {
+        None
+    }
     /// Writes the clinic's settings (`clinic.json`); the error says why it was not saved.
     fn save_clinic(&self, settings: &ClinicSettings) -> Result<(), ClinicSaveError>;
     /// Writes the settings if the file is still at `settings.revision` (the version the
@@ -52,6 +62,15 @@ pub trait Saver {
 impl Saver for PatientStore {
     fn save(&self, patient: &Patient) -> Result<u64, SaveError> {
         PatientStore::save(self, patient)
+    }
+
+    fn saved_by(&self, id: &PatientId, revision: u64) -> Option<String> {
+        let entries = crate::store::audit::read_entries(self.data_dir()).ok()?;
+        entries
+            .into_iter()
+            .rev()
+            .find(|e| e.patient_id == id.as_str() && e.revision_after == revision)
+            .map(|e| e.user)
     }
 
     /// Revision-checked too: a stale edit is refused, never written over a newer file.
@@ -151,8 +170,24 @@ pub fn csv_exported(model: &mut Model, result: Result<crate::transfer::ExportedF
 /// Tries to write every patient with unsaved changes, then the clinic's settings: the
 /// writes read the model, their outcomes come back as messages for `update`.
 pub fn flush(model: &mut Model, saver: &dyn Saver) {
-    if let Some(msg) = save_patients(model, saver) {
+    // A conflict that merged cleanly is saved again at once on top of theirs (and
+    // merged again should the file have moved once more).
+    for _ in 0..MERGE_ROUNDS {
+        let Some(msg) = save_patients(model, saver) else {
+            break;
+        };
+        let merged: Vec<PatientId> = match &msg {
+            Msg::PatientsSaved(results, _) => results
+                .iter()
+                .filter(|(_, r)| matches!(r, Err(SaveError::Conflict(_))))
+                .map(|(id, _)| id.clone())
+                .collect(),
+            _ => Vec::new(),
+        };
         update(model, msg);
+        if !merged.iter().any(|id| model.unsaved.contains(id)) {
+            break;
+        }
     }
     if let Some(msg) = super::settings::save_clinic(model, saver) {
         update(model, msg);
@@ -164,22 +199,48 @@ pub fn save_patients(model: &Model, saver: &dyn Saver) -> Option<Msg> {
     if model.unsaved.is_empty() {
         return None;
     }
-    let results = model
+    let results: Vec<(PatientId, Result<u64, SaveError>)> = model
         .unsaved
         .iter()
         .filter_map(|id| Some((id.clone(), saver.save(model.patient(id)?))))
         .collect();
-    Some(Msg::PatientsSaved(results))
+    let who = results
+        .iter()
+        .filter_map(|(id, r)| match r {
+            Err(SaveError::Conflict(theirs)) => Some((id.clone(), saver.saved_by(id, theirs.revision)?)),
+            _ => None,
+        })
+        .collect();
+    Some(Msg::PatientsSaved(results, who))
+}
+
+/// The name staff know the author of a version by: the staff member's name for a known
+/// login, else the login; "another user" when the audit log does not say.
+fn who_name(model: &Model, login: Option<&String>) -> String {
+    match login {
+        Some(l) => crate::domain::staff::Acting::resolve(&model.clinic.staff, l)
+            .display_name()
+            .to_string(),
+        None => "another user".into(),
+    }
 }
 
 /// Takes in the outcome of [`save_patients`]: new revisions, conflicts, failures kept
 /// for a retry, and the status line that says which.
-pub fn patients_saved(model: &mut Model, results: Vec<(PatientId, Result<u64, SaveError>)>) {
+pub fn patients_saved(
+    model: &mut Model,
+    results: Vec<(PatientId, Result<u64, SaveError>)>,
+    who: std::collections::BTreeMap<PatientId, String>,
+) {
     if results.is_empty() {
         return;
     }
     let mut failures = Vec::new();
     let mut conflicted = false;
+    let mut saved = false;
+    let mut merged_with: Vec<String> = Vec::new();
+    // Who the merges waiting for their save were made with.
+    let mut pending: Vec<String> = Vec::new();
     // Patients no longer loaded have nothing left to save.
     model
         .unsaved
@@ -191,11 +252,22 @@ pub fn patients_saved(model: &mut Model, results: Vec<(PatientId, Result<u64, Sa
                 model.set_revision(&id, revision);
                 model.conflicts.remove(&id);
                 model.incoming.remove(&id);
+                model.bases.remove(&id);
+                if let Some(name) = model.merged_with.remove(&id)
+                    && !merged_with.contains(&name)
+                {
+                    merged_with.push(name);
+                }
+                saved = true;
             }
             Err(SaveError::Conflict(theirs)) => {
                 model.incoming.remove(&id);
-                model.conflicts.insert(id, *theirs);
-                conflicted = true;
+                let name = who_name(model, who.get(&id));
+                if merge_in(model, *theirs, name.clone()) {
+                    conflicted = true;
+                } else if !pending.contains(&name) {
+                    pending.push(name);
+                }
             }
             Err(e @ (SaveError::Io(_) | SaveError::Protected(_))) => {
                 failures.push(e.to_string());
@@ -207,8 +279,8 @@ pub fn patients_saved(model: &mut Model, results: Vec<(PatientId, Result<u64, Sa
         .then(|| format!("NOT SAVED (kept in memory, retrying): {}", failures.join("; ")));
     if conflicted {
         let text = match not_saved {
-            Some(more) => format!("{CONFLICT_MESSAGE}; {more}"),
-            None => CONFLICT_MESSAGE.to_string(),
+            Some(more) => format!("{}; {more}", conflict_message(model)),
+            None => conflict_message(model).to_string(),
         };
         model.set_status(StatusKind::Error, text);
     } else if let Some(text) = not_saved {
@@ -217,16 +289,58 @@ pub fn patients_saved(model: &mut Model, results: Vec<(PatientId, Result<u64, Sa
         if !model.quit_requested {
             model.set_status(StatusKind::Error, text);
         }
-    } else {
+    } else if saved || !pending.is_empty() {
         // What this key did ("session 2 saved despite ...") stays in front of "saved";
-        // an older message never does.
+        // an older message never does (nor a "merging" from the round before).
         let prefix = match model.status.kind {
             StatusKind::Info if model.status_fresh && !model.status.text.is_empty() => {
-                format!("{}; ", model.status.text)
+                let own = model.status.text.split(MERGING).next().unwrap_or_default();
+                let own = own.trim_end_matches("; ");
+                if own.is_empty() {
+                    String::new()
+                } else {
+                    format!("{own}; ")
+                }
             }
             _ => String::new(),
         };
-        model.set_status(StatusKind::Saved, format!("{prefix}saved"));
+        if saved {
+            let merged = match merged_with.as_slice() {
+                [] => String::new(),
+                names => format!(" (merged with {}'s change)", names.join("'s and ")),
+            };
+            model.set_status(StatusKind::Saved, format!("{prefix}saved{merged}"));
+        } else {
+            // Saved by the next round of `flush`, or the next idle tick's.
+            model.set_status(
+                StatusKind::Info,
+                format!("{prefix}{MERGING} {}'s change, saving", pending.join("'s and ")),
+            );
+        }
+    }
+}
+
+/// The status while a merged record waits for its save.
+const MERGING: &str = "not saved yet: merged with";
+
+/// Merges my unsaved edit of `theirs.id` with their newer version (saved by `who`): a
+/// clean merge replaces my edit and waits to be saved on top of theirs; a clash becomes
+/// a conflict for the compare screen (returns true), my edit kept and not retried.
+fn merge_in(model: &mut Model, theirs: Patient, who: String) -> bool {
+    let id = theirs.id.clone();
+    match super::conflict::try_merge(model, &id, theirs.clone(), who.clone()) {
+        Ok(merged) => {
+            model.put_merged(merged, theirs);
+            model.conflicts.remove(&id);
+            model.merged_with.insert(id, who);
+            false
+        }
+        Err(conflict) => {
+            model.unsaved.remove(&id);
+            model.merged_with.remove(&id);
+            model.conflicts.insert(id, *conflict);
+            true
+        }
     }
 }
 
@@ -281,13 +395,14 @@ pub fn take_changes(model: &mut Model, changes: Result<Changes, String>) {
 }
 
 /// Puts versions saved by another instance into the model:
-/// - a patient without local changes is replaced (or added) at once;
-/// - a patient with an unsaved local edit becomes a conflict (their version kept in
-///   `model.conflicts`, my edit in `patients`), never overwritten either way;
-/// - a patient already in conflict gets the newer "theirs";
-/// - a patient whose form or confirmation is open waits in `model.incoming` until it
-///   closes (applying it under an open form would let the form's stale values win);
-/// - a version not newer than the one in memory is ignored;
+/// - a version not newer than the one in memory (or than the conflict's) is ignored;
+/// - a patient whose form or question is open waits in `model.incoming` until it
+///   closes (taken in under an open form, the form's stale values would win);
+/// - a patient with an unsaved local edit, or already in conflict, is merged with it
+///   (`app::conflict`): a clean merge waits to be saved on top of theirs, a clash
+///   becomes (or stays) a conflict; neither side is overwritten;
+/// - a patient without local changes is replaced (or added) at once, and counted for
+///   the title bar's "updated by others";
 /// - a read-only patient whose file this version can save again (rewritten by it or an
 ///   older one) is replaced whatever its revision, and is editable from then on.
 pub fn apply_external(model: &mut Model, patients: Vec<Patient>) {
@@ -303,27 +418,15 @@ pub fn apply_external(model: &mut Model, patients: Vec<Patient>) {
             applied += 1;
             continue;
         }
-        if let Some(known) = model.conflicts.get_mut(&id) {
-            if theirs.revision > known.revision {
-                *known = theirs;
-            }
+        let known = match model.conflicts.get(&id) {
+            Some(c) => Some(c.theirs.revision),
+            None => model.patient(&id).map(|p| p.revision),
+        };
+        if known.is_some_and(|r| theirs.revision <= r) {
             continue;
         }
-        if let Some(local) = model.patient(&id) {
-            if theirs.revision <= local.revision {
-                continue;
-            }
-            if model.unsaved.contains(&id) {
-                if !same_content(local, &theirs) {
-                    // Same content: our own write, already on disk after a failed dir
-                    // fsync; the retry in `flush` settles it without a conflict.
-                    model.unsaved.remove(&id);
-                    model.conflicts.insert(id, theirs);
-                    conflicted = true;
-                }
-                continue;
-            }
-        }
+        // Under an open form the form's values are older than theirs: merging now would
+        // make them look like my changes when the form is saved. Held until it closes.
         if is_open(model, &id) {
             match model.incoming.get(&id) {
                 Some(held) if held.revision >= theirs.revision => {}
@@ -333,17 +436,33 @@ pub fn apply_external(model: &mut Model, patients: Vec<Patient>) {
             }
             continue;
         }
+        if let Some(c) = model.conflicts.get(&id) {
+            // A newer "theirs": merged again from the same base, picks start over.
+            let who = c.who.clone();
+            if merge_in(model, theirs, who) {
+                conflicted = true;
+            }
+            continue;
+        }
+        if model.unsaved.contains(&id) {
+            // Same content: our own write, already on disk after a failed dir fsync;
+            // the retry in `flush` settles it without a conflict.
+            let same = model
+                .patient(&id)
+                .is_some_and(|local| same_content(local, &theirs));
+            if !same && merge_in(model, theirs, "another user".into()) {
+                conflicted = true;
+            }
+            continue;
+        }
         model.replace_from_disk(theirs);
         applied += 1;
     }
     if conflicted {
-        model.set_status(StatusKind::Error, CONFLICT_MESSAGE);
-    } else if applied > 0 && model.status.kind != StatusKind::Error {
-        model.set_status(
-            StatusKind::Info,
-            format!("{applied} patient(s) updated by another user"),
-        );
+        model.set_status(StatusKind::Error, conflict_message(model));
     }
+    // Not on the status line: that keeps the result of the user's own last action.
+    model.others_updated += applied;
 }
 
 /// Puts records that a newer needleplan wrote (new, changed, or rewritten in its format
@@ -385,23 +504,6 @@ pub fn apply_read_only(model: &mut Model, patients: Vec<crate::store::patients::
                 why.message()
             ),
         );
-    }
-}
-
-/// Resolves a conflict with my version: it is saved on top of theirs (the returned
-/// effect), replacing it knowingly.
-pub fn keep_mine(model: &mut Model, id: &PatientId) -> Option<Effect> {
-    let theirs = model.conflicts.remove(id)?;
-    model.set_revision(id, theirs.revision);
-    model.unsaved.insert(id.clone());
-    Some(Effect::Save(id.clone()))
-}
-
-/// Resolves a conflict with their version: my edit of that patient is dropped.
-pub fn take_theirs(model: &mut Model, id: &PatientId) {
-    if let Some(theirs) = model.conflicts.remove(id) {
-        model.unsaved.remove(id);
-        model.replace_from_disk(theirs);
     }
 }
 

@@ -11,7 +11,7 @@ use super::form::{Form, FormEvent};
 use super::keymap::{action_for, global_action_for};
 use super::model::{Effect, FormPurpose, Model, Overlay, Pane, StatusKind};
 use super::screen::{self, ScreenId};
-use super::{patient_form, persist, preview, rebook, reschedule, series_form, session_form};
+use super::{patient_form, preview, rebook, reschedule, series_form, session_form};
 
 /// Handles one key event and returns what must be saved. A save of a read-only patient
 /// never leaves here, whichever path asked for it.
@@ -83,9 +83,7 @@ fn dispatch(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
 /// open). Each decides by its own key table (see `app::overlay`).
 fn overlay_key(model: &mut Model, top: Overlay, key: KeyEvent) -> Vec<Effect> {
     use super::keymap::screen_action_for;
-    use super::overlay::{
-        CONFIRM_KEYS, CONFLICT_KEYS, ConfirmAction, ConflictAction, HELP_KEYS, HelpAction, PROBLEMS_KEYS,
-    };
+    use super::overlay::{CONFIRM_KEYS, ConfirmAction, HELP_KEYS, HelpAction, PROBLEMS_KEYS};
     match top {
         Overlay::None => Vec::new(),
         Overlay::Form(purpose, form) => form_key(model, purpose, form, key),
@@ -123,28 +121,7 @@ fn overlay_key(model: &mut Model, top: Overlay, key: KeyEvent) -> Vec<Effect> {
             }
             Vec::new()
         }
-        Overlay::Conflict(id) => match screen_action_for(CONFLICT_KEYS, &key) {
-            Some(ConflictAction::Theirs) => {
-                persist::take_theirs(model, &id);
-                model.set_status(
-                    StatusKind::Info,
-                    "kept the other user's version; your edit was dropped",
-                );
-                Vec::new()
-            }
-            Some(ConflictAction::Mine) => {
-                model.set_status(StatusKind::Info, "your version replaces theirs");
-                persist::keep_mine(model, &id).into_iter().collect()
-            }
-            Some(ConflictAction::Later) => {
-                model.set_status(StatusKind::Error, "conflict still open: press C to decide");
-                Vec::new()
-            }
-            None => {
-                model.overlay = Overlay::Conflict(id);
-                Vec::new()
-            }
-        },
+        Overlay::Conflict(id) => super::conflict::handle_key(model, id, key),
         Overlay::SeriesPreview(p) => preview::handle_key(model, p, key),
         Overlay::Reschedule(r) => reschedule::handle_key(model, r, key),
         Overlay::Rebook(r) => rebook::handle_key(model, r, key),

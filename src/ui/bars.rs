@@ -18,11 +18,23 @@ pub fn title(model: &Model, frame: &mut Frame, area: Rect) {
     } else {
         format!(" {} file problem(s): press ! ", model.problems.len())
     };
-    let [left_area, right_area] = Layout::horizontal([
+    // Other users' saves since the user's last key: here, so that the status line keeps
+    // the result of the user's own last action. A narrow title keeps its screen keys:
+    // the counter goes to the status line's right end instead (see `status`).
+    let others = match model.others_updated {
+        n if n > 0 && area.width >= WIDE_TITLE => others_text(n),
+        _ => String::new(),
+    };
+    let [left_area, others_area, right_area] = Layout::horizontal([
         Constraint::Min(1),
+        Constraint::Length(others.chars().count() as u16),
         Constraint::Length(warn.chars().count() as u16),
     ])
     .areas(area);
+    frame.render_widget(
+        Paragraph::new(Line::styled(others, theme::warning())),
+        others_area,
+    );
     let mut spans = vec![
         Span::styled(" needleplan ", theme::key()),
         // Narrow terminals keep every screen key in the title and shorten the date.
@@ -59,11 +71,30 @@ pub fn title(model: &Model, frame: &mut Frame, area: Rect) {
     frame.render_widget(Paragraph::new(Line::styled(warn, theme::error())), right_area);
 }
 
+/// From this width on the title bar has room for the "updated by others" counter.
+const WIDE_TITLE: u16 = 100;
+
+fn others_text(n: usize) -> String {
+    format!(" {n} updated by others ")
+}
+
 pub fn status(model: &Model, frame: &mut Frame, area: Rect) {
     let text_w = model.status.text.chars().count() + 12;
-    let right = format!(" {} ", model.data_dir_label);
-    // The data dir gives way to the message when both do not fit.
-    let right_w = if text_w + right.chars().count() <= area.width as usize {
+    let narrow_others = model.others_updated > 0 && area.width < WIDE_TITLE;
+    let right = if narrow_others {
+        format!(" {} by others ", model.others_updated)
+    } else {
+        format!(" {} ", model.data_dir_label)
+    };
+    // The data dir (or the counter) gives way to the message when both do not fit: the
+    // user's own last result comes first.
+    let unsaved_w = if model.unsaved.is_empty() { 0 } else { 14 };
+    let needed = if narrow_others {
+        model.status.text.chars().count() + 2 + unsaved_w
+    } else {
+        text_w
+    };
+    let right_w = if needed + right.chars().count() <= area.width as usize {
         right.chars().count() as u16
     } else {
         0
@@ -82,8 +113,13 @@ pub fn status(model: &Model, frame: &mut Frame, area: Rect) {
     };
     let text = format!(" {unsaved}{}", model.status.text);
     frame.render_widget(Paragraph::new(Line::styled(text, style)), left_area);
+    let right_style = if narrow_others {
+        theme::warning()
+    } else {
+        theme::dim()
+    };
     frame.render_widget(
-        Paragraph::new(Line::styled(right, theme::dim())).alignment(Alignment::Right),
+        Paragraph::new(Line::styled(right, right_style)).alignment(Alignment::Right),
         right_area,
     );
 }

@@ -10,7 +10,7 @@ use crate::app::keymap::{FILTER_KEYS, MAIN_KEYS, Scope};
 use crate::app::model::{Model, Overlay, Pane};
 use crate::app::overlay;
 use crate::app::screen;
-use crate::domain::diff;
+use crate::domain::merge::Side;
 use crate::domain::patient::PatientId;
 
 use super::{centered, theme};
@@ -117,37 +117,94 @@ pub fn problems(model: &Model, frame: &mut Frame, area: Rect) {
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }
 
-/// Two users saved the same patient: what differs, and the two ways out. Theirs is on
-/// disk; mine is only in memory until the user chooses.
+/// Two users changed the same fields of a patient: each clashing field with the base,
+/// their value (and who) and mine, the side picked so far, and why a merged booking was
+/// refused. Everything not listed was merged and is not asked about.
 pub fn conflict(model: &Model, id: &PatientId, frame: &mut Frame, area: Rect) {
-    let (Some(mine), Some(theirs)) = (model.patient(id), model.conflicts.get(id)) else {
+    let (Some(mine), Some(c)) = (model.patient(id), model.conflicts.get(id)) else {
         return;
     };
-    let mut lines = vec![
-        Line::raw(format!(
-            "Another user saved {} while you were editing.",
-            theirs.full_name
-        )),
-        Line::styled(
-            "Their version is on disk; yours is kept here, not saved yet.",
-            theme::warning(),
-        ),
-        Line::raw(""),
-    ];
-    let diffs = diff::describe(theirs, mine);
-    if diffs.is_empty() {
-        lines.push(Line::raw("Both versions hold the same details."));
+    let mut head = vec![Line::raw(format!(
+        "{} saved {} while you were editing; changes to different fields were merged.",
+        c.who, mine.full_name
+    ))];
+    head.push(Line::raw(format!(
+        "{} field(s) changed on both sides: pick theirs or mine for each. Nothing is saved yet.",
+        c.merge.clashes.len()
+    )));
+    if !c.refused.is_empty() {
+        head.push(Line::styled(
+            "The merged bookings break a rule, so they were not saved:",
+            theme::error(),
+        ));
+        for r in &c.refused {
+            head.push(Line::styled(format!("  {r}"), theme::error()));
+        }
     }
-    lines.extend(diffs.into_iter().map(|d| Line::raw(format!("• {d}"))));
-    lines.push(Line::raw(""));
-    lines.push(super::hint_line(&Overlay::Conflict(id.clone()).keys().bar));
-    let inner_w = area.width.saturating_sub(6).max(1) as usize;
-    let rows: u16 = lines
-        .iter()
-        .map(|l| l.width().div_ceil(inner_w).max(1) as u16)
-        .sum();
-    let rect = centered(area, area.width.saturating_sub(4), rows + 2);
-    let inner = super::open_popup("Conflict: choose a version", frame, rect);
+    head.push(Line::raw(""));
+    let mut foot = vec![Line::raw("")];
+    let left = c.undecided();
+    foot.push(if left > 0 {
+        Line::styled(format!("{left} field(s) left to pick"), theme::warning())
+    } else {
+        Line::raw("every field picked: Enter saves")
+    });
+    foot.push(super::hint_line(&Overlay::Conflict(id.clone()).keys().bar));
+
+    // As tall as the list needs, at most the whole screen.
+    let width = area.width.saturating_sub(4).max(1) as usize;
+    let rows = |lines: &[Line]| -> usize { lines.iter().map(|l| l.width().div_ceil(width).max(1)).sum() };
+    let wanted = rows(&head) + rows(&foot) + 2 * c.merge.clashes.len() + 2;
+    let height = (wanted as u16).min(area.height.saturating_sub(1));
+    let rect = centered(area, area.width.saturating_sub(2), height);
+    let inner = super::open_popup("Conflict: pick theirs or mine per field", frame, rect);
+    let room = (inner.height as usize).saturating_sub(rows(&head) + rows(&foot));
+    let per_clash = 2;
+    let shown = (room / per_clash).max(1);
+    let first = c.selected.saturating_sub(shown.saturating_sub(1));
+    let mut body = Vec::new();
+    for (i, clash) in c.merge.clashes.iter().enumerate().skip(first).take(shown) {
+        let selected = i == c.selected;
+        let pick = match c.picks[i] {
+            Some(Side::Theirs) => "theirs",
+            Some(Side::Mine) => "mine",
+            None => "?",
+        };
+        let marker = if selected { "▶ " } else { "  " };
+        let style = if selected {
+            theme::selected(true)
+        } else {
+            theme::header()
+        };
+        let mut first_line = vec![Span::styled(format!("{marker}{}", clash.label), style)];
+        if clash.clinical {
+            first_line.push(Span::styled(" (clinical)", theme::warning()));
+        }
+        first_line.push(Span::raw(format!("  → {pick}")));
+        body.push(Line::from(first_line));
+        let chosen = |side| {
+            if c.picks[i] == Some(side) {
+                theme::focus()
+            } else {
+                theme::dim()
+            }
+        };
+        body.push(Line::from(vec![
+            Span::raw(format!("    was: {}  ", clash.base)),
+            Span::styled(format!("{}: {}", c.who, clash.theirs), chosen(Side::Theirs)),
+            Span::raw("  "),
+            Span::styled(format!("mine: {}", clash.mine), chosen(Side::Mine)),
+        ]));
+    }
+    if first + shown < c.merge.clashes.len() {
+        body.push(Line::styled(
+            format!("  … {} more below (j)", c.merge.clashes.len() - first - shown),
+            theme::dim(),
+        ));
+    }
+    let mut lines = head;
+    lines.extend(body);
+    lines.extend(foot);
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }
 
